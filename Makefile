@@ -1,0 +1,57 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: install demo serve test lint lock bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+DEMO_CLOSED_PERIODS := 2022-23 2023-24 2024-25
+
+demo: install
+	$(BIN)/registry migrate
+	$(BIN)/registry seed-demo
+	$(BIN)/registry run-pipelines
+	$(BIN)/registry demo-review
+	for period in $(DEMO_CLOSED_PERIODS); do \
+	  $(BIN)/registry build-release --period $$period --publish || exit 1; done
+	$(BIN)/registry send-reminders
+	@echo
+	@echo "Mentoring Registry demo: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Log in at http://$(HOST):$(PORT)/login with password mentoring-demo as:"
+	@echo "  analyst@pmdc.demo (regulator), admin@registry.demo (admin),"
+	@echo "  reviewer@kmu.demo (university), officer@kp-med-pub-001.demo (college)"
+	@echo
+	$(BIN)/registry run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+# Every benchmark, one table (figures beside references measured in the same run);
+# JSON copies go to bench-results/. The API benchmark needs wrk (Debian package "wrk").
+bench: install
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "install wrk for the API rows")
+	$(BIN)/python tests/bench/run_all.py --out bench-results
+
+lint: install
+	$(BIN)/ruff check .
+
+# Re-resolve every dependency from pyproject.toml and pin the result in requirements.lock.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet '.[test]'
+	.lock-venv/bin/pip freeze --exclude mentoring-registry --exclude-editable > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,33 @@
+"""registry_benchmarks: build the next benchmark release of a period.
+
+Trigger with conf {"period": "2025"} (optionally "kind": "provisional" | "final",
+"publish": true); without a period, every period with returns gets its next release.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import dag, task
+
+from pipelines.assets import INDICATORS_COMPUTED, RELEASE_BUILT
+from pipelines.tasks import benchmarks
+
+
+@dag(
+    dag_id="registry_benchmarks",
+    schedule=None,
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    tags=["registry", "benchmarks"],
+)
+def registry_benchmarks():
+    @task(inlets=[INDICATORS_COMPUTED], outlets=[RELEASE_BUILT])
+    def build_release(dag_run=None) -> dict:
+        """Build the release the run's conf asks for; the run id makes a retry harmless."""
+        return benchmarks.build_release(dag_run.conf, dag_run.run_id)
+
+    build_release()
+
+
+registry_benchmarks()

@@ -1,0 +1,64 @@
+"""The registry_quality task: check the quality of pending returns, period by period.
+
+Importing this module does nothing heavy: no database, no Great Expectations; the
+task opens its own engine from DATABASE_URL (the variable the app reads) and commits
+once, at the task boundary. Running it twice on the same data changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+PIPELINE_ACTOR_LABEL = "pipeline:registry_quality"
+
+
+def database_url() -> str:
+    """The registry database the task works on."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set; the quality task needs the registry "
+                           "database URL the app uses.")
+    return url
+
+
+def check_quality(conf: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Run the checks a DAG run's conf asks for: {"period": code, "recheck": bool}, optional."""
+    conf = conf or {}
+    return run_quality_checks(database_url(), conf.get("period"),
+                              recheck=bool(conf.get("recheck", False)))
+
+
+def run_quality_checks(url: str, period: str | None = None, *,
+                       recheck: bool = False) -> dict[str, Any]:
+    """Check one period, or every period with pending returns, and commit once."""
+    from registry.db import make_engine
+    from registry.services.actors import Actor
+    from registry.services.quality_checks import check_period, import_great_expectations
+
+    import_great_expectations()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            codes = [period] if period else pending_periods(session)
+            actor = Actor.system(PIPELINE_ACTOR_LABEL)
+            summaries = [check_period(session, actor, code, recheck=recheck) for code in codes]
+            session.commit()
+    finally:
+        engine.dispose()
+    return {"periods": [asdict(summary) for summary in summaries]}
+
+
+def pending_periods(session: Session) -> list[str]:
+    """Codes of the periods that have returns waiting for their quality check."""
+    from registry.models import Period, Return, ReturnStatus
+
+    query = (select(Period.code).join(Return, Return.period_id == Period.id)
+             .where(Return.status == ReturnStatus.SUBMITTED)
+             .group_by(Period.code, Period.starts_on).order_by(Period.starts_on))
+    return list(session.scalars(query))

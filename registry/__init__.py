@@ -1,0 +1,56 @@
+"""The Mentoring Registry web service: app factory.
+
+Flask is imported inside the factory so that importing a subpackage that runs on a
+college's own machine (registry.toolkit) does not load the web stack.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the registry app."""
+    from flask import Flask
+
+    from registry import db
+    from registry.config import load_config
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from registry.extensions import api, csrf
+
+    api.init_app(app)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from registry.api import register_api
+    from registry.web import register_web
+
+    register_api(app)
+    register_web(app)
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import registry_cli
+
+    app.cli.add_command(registry_cli)

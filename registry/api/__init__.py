@@ -1,0 +1,46 @@
+"""The JSON API (v1); the OpenAPI document is generated from its schemas."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from registry.api.errors import register_error_handlers
+from registry.extensions import api
+
+
+def register_api(app: Flask) -> None:
+    """Register the API blueprints, exempt from CSRF (they authenticate by bearer token)."""
+    from registry.api import (
+        comparison,
+        indicators,
+        institutions,
+        periods,
+        programmes,
+        quality,
+        releases,
+        returns,
+        review,
+        standard,
+        tokens,
+    )
+    from registry.extensions import csrf
+    from registry.services import pipeline_trigger
+
+    register_standard_components()
+    for module in (institutions, programmes, periods, returns, quality, tokens, standard,
+                   indicators, releases, comparison, review):
+        api.register_blueprint(module.blp)
+        csrf.exempt(module.blp)
+    register_error_handlers(app)
+    pipeline_trigger.init_app(app)  # submissions through the API and the web form alike
+
+
+def register_standard_components() -> None:
+    """Put the return standard and the error shape into the OpenAPI components."""
+    from schemas.jsonschema import return_json_schema
+
+    schema = {k: v for k, v in return_json_schema().items() if k not in ("$schema", "$id")}
+    api.spec.components.schema("ReturnV1", component=schema)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer",
+                   "description": "An API token created by a registry user."})

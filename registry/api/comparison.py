@@ -1,0 +1,89 @@
+"""Peer comparison of one institution, and the custom peer groups it can be compared with."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from registry.api.auth import require_actor
+from registry.db import get_session
+from registry.services import comparison as service
+from registry.services import peer_groups
+from registry.services.institutions import get_institution
+from registry.services.periods import get_period
+
+blp = Blueprint("comparison", __name__, url_prefix="/api/v1",
+                description="Peer comparison (own college, affiliated colleges, or all) and "
+                            "peer groups.")
+
+
+class ComparisonQuerySchema(Schema):
+    period = fields.String(required=True)
+    peer_group = fields.Integer(metadata={"description": "A custom peer group id; default: "
+                                                        "same college type and sector."})
+
+
+class ComparisonSchema(Schema):
+    institution = fields.String(required=True)
+    name = fields.String(required=True)
+    period = fields.String(required=True)
+    release = fields.Dict(required=True)
+    peer_group = fields.Dict(required=True)
+    min_institutions = fields.Integer(required=True)
+    indicators = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Per indicator: own value and interval, percentile rank, peer "
+                       "aggregates (at least min_institutions others), national "
+                       "distribution, adjusted benchmark and contribution to own benchmark."})
+
+
+class PeerGroupSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    members = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    owner_university = fields.String(dump_only=True, allow_none=True)
+    created_by = fields.String(dump_only=True)
+
+
+def group_body(group) -> dict:
+    return {"id": group.id, "name": group.name, "created_by": group.created_by,
+            "owner_university": group.owner_university.code if group.owner_university else None,
+            "members": sorted(m.institution.code for m in group.members)}
+
+
+@blp.route("/institutions/<code>/comparison")
+class Comparison(MethodView):
+    @blp.arguments(ComparisonQuerySchema, location="query")
+    @blp.response(200, ComparisonSchema)
+    def get(self, args, code):
+        """An institution's values against its peers and the national distribution."""
+        session = get_session()
+        actor = require_actor()
+        institution = get_institution(session, code)
+        return service.comparison(session, actor, institution, get_period(session, args["period"]),
+                                  args.get("peer_group"))
+
+
+@blp.route("/peer-groups")
+class PeerGroups(MethodView):
+    @blp.response(200, PeerGroupSchema(many=True))
+    def get(self):
+        """Peer groups you may use."""
+        return [group_body(g) for g in peer_groups.list_peer_groups(get_session(),
+                                                                    require_actor())]
+
+    @blp.arguments(PeerGroupSchema)
+    @blp.response(201, PeerGroupSchema)
+    def post(self, args):
+        """Define a peer group of at least five colleges (university or regulator)."""
+        group = peer_groups.create_peer_group(get_session(), require_actor(), args["name"],
+                                              args["members"])
+        return group_body(group)
+
+
+@blp.route("/peer-groups/<int:group_id>")
+class PeerGroupById(MethodView):
+    @blp.response(200, PeerGroupSchema)
+    def get(self, group_id):
+        """One peer group you may use."""
+        return group_body(peer_groups.get_peer_group(get_session(), require_actor(), group_id))

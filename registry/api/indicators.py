@@ -1,0 +1,89 @@
+"""The indicator catalogue and the published benchmark cells."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from registry.db import get_session
+from registry.indicators.catalogue import catalogue_data
+from registry.services import benchmarks as service
+
+blp = Blueprint("indicators", __name__, url_prefix="/api/v1",
+                description="Indicators and the national benchmarks published for them.")
+
+
+class IndicatorSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    definition = fields.String(required=True)
+    numerator = fields.List(fields.String(), required=True, metadata={
+        "description": "Return paths summed; '=code' / '!=code' test a coded field."})
+    denominator = fields.Raw(required=True, metadata={
+        "description": "Return paths summed, or a fixed number."})
+    unit = fields.String(required=True)
+    better = fields.String(required=True, metadata={"enum": ["higher", "lower", "neither"]})
+    kind = fields.String(required=True, metadata={
+        "enum": ["proportion", "count_rate", "quantity_rate"]})
+    people_denominator = fields.Boolean(required=True)
+    source = fields.String(required=True)
+    unit_of_analysis = fields.String(required=True)
+    programme_levels = fields.List(fields.String(), required=True)
+    withheld_when = fields.String(allow_none=True)
+    family = fields.String(allow_none=True)
+
+
+class CellSchema(Schema):
+    release = fields.Integer(required=True, metadata={"description": "Release number."})
+    period = fields.String(required=True)
+    indicator = fields.String(required=True)
+    stratum = fields.String(required=True)
+    institutions = fields.Integer(allow_none=True)
+    returns = fields.Integer(allow_none=True)
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
+    pooled_rate = fields.Float(allow_none=True)
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    mean = fields.Float(allow_none=True)
+    p10 = fields.Float(allow_none=True)
+    p25 = fields.Float(allow_none=True)
+    median = fields.Float(allow_none=True)
+    p75 = fields.Float(allow_none=True)
+    p90 = fields.Float(allow_none=True)
+    suppression = fields.String(required=True, metadata={"enum": ["none", "primary",
+                                                                  "secondary"]})
+    rate_withheld = fields.String(allow_none=True)
+    revised = fields.Boolean(required=True)
+
+
+class BenchmarkQuerySchema(Schema):
+    period = fields.String()
+    indicator = fields.String()
+    stratum = fields.String(metadata={"description": "e.g. national, sector=public, "
+                                                     "type=medical;level=postgraduate"})
+
+
+@blp.route("/indicators")
+class Indicators(MethodView):
+    @blp.response(200, IndicatorSchema(many=True))
+    def get(self):
+        """The indicator catalogue: definitions, numerators and denominators."""
+        return catalogue_data()
+
+
+@blp.route("/benchmarks")
+class Benchmarks(MethodView):
+    @blp.arguments(BenchmarkQuerySchema, location="query")
+    @blp.response(200, CellSchema(many=True))
+    def get(self, args):
+        """Published benchmark cells (each period's newest published release)."""
+        found = service.published_cells(get_session(), **args)
+        return [_cell(release, cell) for release, cell in found]
+
+
+def _cell(release, cell) -> dict:
+    data = {name: getattr(cell, name) for name in CellSchema._declared_fields
+            if name not in ("release", "period")}
+    return {**data, "release": release.number, "period": release.period.code}

@@ -1,0 +1,75 @@
+"""Reporting periods and extensions."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from registry.api.auth import require_actor
+from registry.db import get_session
+from registry.services import periods as service
+from registry.services.institutions import get_institution
+
+blp = Blueprint("periods", __name__, url_prefix="/api/v1/periods",
+                description="Reporting periods and their submission windows.")
+
+
+class PeriodSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,16}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+class ExtensionSchema(Schema):
+    institution = fields.String(required=True)
+    until = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ExtensionOutSchema(Schema):
+    period = fields.Function(lambda e: e.period.code, required=True)
+    institution = fields.Function(lambda e: e.institution.code, required=True)
+    until = fields.DateTime(required=True)
+    reason = fields.String(required=True)
+    granted_by = fields.String(required=True)
+
+
+@blp.route("")
+class Periods(MethodView):
+    @blp.response(200, PeriodSchema(many=True))
+    def get(self):
+        """List the reporting periods."""
+        return service.list_periods(get_session())
+
+    @blp.arguments(PeriodSchema)
+    @blp.response(201, PeriodSchema)
+    def post(self, args):
+        """Create a reporting period (regulator)."""
+        return service.create_period(get_session(), require_actor(), **args)
+
+
+@blp.route("/<code>")
+class PeriodByCode(MethodView):
+    @blp.response(200, PeriodSchema)
+    def get(self, code):
+        """One reporting period."""
+        return service.get_period(get_session(), code)
+
+
+@blp.route("/<code>/extensions")
+class PeriodExtensions(MethodView):
+    @blp.arguments(ExtensionSchema)
+    @blp.response(201, ExtensionOutSchema)
+    def post(self, args, code):
+        """Grant one institution an extension of the submission window (regulator)."""
+        session = get_session()
+        actor = require_actor()
+        period = service.get_period(session, code)
+        institution = get_institution(session, args["institution"])
+        return service.grant_extension(session, actor, period, institution,
+                                       args["until"], args["reason"])

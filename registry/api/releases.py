@@ -1,0 +1,170 @@
+"""Benchmark releases: build, publish, read, and download their exports."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from registry.api.auth import current_actor, require_actor
+from registry.api.pagination import PageQuerySchema, page_envelope, paginate
+from registry.db import get_session
+from registry.services import releases as service
+from registry.services.periods import get_period
+
+blp = Blueprint("releases", __name__, url_prefix="/api/v1/releases",
+                description="Immutable, numbered benchmark releases and their open data.")
+
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+class ReleaseSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    period = fields.Function(lambda r: r.period.code, required=True)
+    kind = fields.String(required=True, metadata={"enum": ["provisional", "final"]})
+    revises = fields.Integer(attribute="revises_id", allow_none=True)
+    published = fields.Function(lambda r: r.publication is not None, required=True)
+    published_at = fields.Function(
+        lambda r: r.publication.published_at.isoformat() if r.publication else None,
+        allow_none=True)
+    built_at = fields.DateTime(required=True)
+    acceptance_level = fields.String(required=True)
+    min_institutions = fields.Integer(required=True)
+    min_people = fields.Integer(required=True)
+    method_version = fields.String(required=True)
+    catalogue_version = fields.String(required=True)
+    suite_version = fields.String(required=True)
+    pipeline_run_id = fields.String(required=True)
+    checksum_sha256 = fields.String(required=True, metadata={
+        "description": "SHA-256 of the canonical CSV export."})
+    json_sha256 = fields.String(required=True)
+    sdmx_sha256 = fields.String(required=True)
+
+
+class ReleaseDetailSchema(ReleaseSchema):
+    method_notes = fields.String(required=True)
+    return_versions_used = fields.Function(
+        lambda r: r.provenance.get("return_version_ids", []), required=True)
+    excluded_counts = fields.Function(service.excluded_counts, required=True)
+    excluded = fields.List(fields.Dict(), allow_none=True, metadata={
+        "description": "Every excluded return with its reason (regulator only)."})
+    exports = fields.Dict(required=True)
+
+
+class NewReleaseSchema(Schema):
+    period = fields.String(required=True)
+    kind = fields.String(load_default=None, validate=validate.OneOf(service.KINDS))
+    publish = fields.Boolean(load_default=False)
+
+
+@blp.route("")
+class Releases(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_envelope(ReleaseSchema))
+    def get(self, args):
+        """List releases, newest first (published ones; the regulator sees all)."""
+        query = service.releases_query(current_actor())
+        return paginate(get_session(), query, args["page"], args["page_size"])
+
+    @blp.arguments(NewReleaseSchema)
+    @blp.response(201, ReleaseDetailSchema)
+    def post(self, args):
+        """Build the period's next release (regulator); provisional first, final later."""
+        session = get_session()
+        actor = require_actor()
+        settings = service.ReleaseSettings.from_config(current_app.config)
+        release = service.build_release(session, actor, get_period(session, args["period"]),
+                                        settings, run_id=f"api:{uuid.uuid4()}",
+                                        kind=args["kind"])
+        if args["publish"]:
+            service.publish_release(session, actor, release)
+        return detail(release, actor)
+
+
+def detail(release, actor) -> dict:
+    """The release with its provenance; the named exclusions only for national users."""
+    body = {name: getattr(release, name, None) for name in ("method_notes",)}
+    exports = {kind: f"/api/v1/releases/{release.id}/{name}" for kind, name in (
+        ("csv", "export.csv"), ("json", "export.json"), ("sdmx_csv", "export.sdmx.csv"),
+        ("structure", "structure.xml"))}
+    excluded = release.provenance.get("excluded") if actor and actor.is_national else None
+    return ReleaseView(release, {**body, "excluded": excluded, "exports": exports})
+
+
+class ReleaseView:
+    """A release plus computed fields, for the detail schema."""
+
+    def __init__(self, release, extra: dict):
+        self._release = release
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._release, name)
+
+
+@blp.route("/<int:release_id>")
+class ReleaseById(MethodView):
+    @blp.response(200, ReleaseDetailSchema)
+    def get(self, release_id):
+        """One release with its provenance and method notes."""
+        actor = current_actor()
+        return detail(service.get_release(get_session(), actor, release_id), actor)
+
+
+@blp.route("/<int:release_id>/publication")
+class ReleasePublication(MethodView):
+    @blp.response(201, ReleaseSchema)
+    def post(self, release_id):
+        """Publish a release (regulator); the release itself never changes."""
+        session = get_session()
+        actor = require_actor()
+        release = service.get_release(session, actor, release_id)
+        service.publish_release(session, actor, release)
+        return release
+
+
+def _download(release_id: int, attribute: str, mimetype: str, filename: str) -> Response:
+    release = service.get_release(get_session(), current_actor(), release_id)
+    body = getattr(release, attribute)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="release-{release.number}-{filename}"',
+        "ETag": f'"{release.checksum_sha256}"'})
+
+
+@blp.route("/<int:release_id>/export.csv")
+class ReleaseCsv(MethodView):
+    @blp.response(200, description="One row per indicator × stratum", content_type=CSV_TYPE)
+    def get(self, release_id):
+        """The release as CSV (formula-safe; the canonical export the checksum covers)."""
+        return _download(release_id, "export_csv", "text/csv", "benchmarks.csv")
+
+
+@blp.route("/<int:release_id>/export.json")
+class ReleaseJson(MethodView):
+    @blp.response(200, description="Method notes, indicators and cells",
+                  content_type="application/json")
+    def get(self, release_id):
+        """The release as JSON."""
+        return _download(release_id, "export_json", "application/json", "benchmarks.json")
+
+
+@blp.route("/<int:release_id>/export.sdmx.csv")
+class ReleaseSdmx(MethodView):
+    @blp.response(200, description="SDMX-CSV 2.0", content_type=CSV_TYPE)
+    def get(self, release_id):
+        """The release as SDMX-CSV 2.0; its structure is at structure.xml."""
+        return _download(release_id, "export_sdmx_csv", "text/csv", "benchmarks.sdmx.csv")
+
+
+@blp.route("/<int:release_id>/structure.xml")
+class ReleaseStructure(MethodView):
+    @blp.response(200, description="SDMX-ML 2.1 structure message",
+                  content_type="application/xml")
+    def get(self, release_id):
+        """The data structure definition (SDMX-ML 2.1) of the SDMX-CSV export."""
+        release = service.get_release(get_session(), current_actor(), release_id)
+        return Response(service.structure_document(release), mimetype="application/xml")

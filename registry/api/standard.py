@@ -1,0 +1,53 @@
+"""The published data standard: JSON Schema, data dictionary and XLSX template."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from schemas.dictionary import data_dictionary
+from schemas.jsonschema import return_json_schema
+from schemas.tabular import build_xlsx_template
+
+blp = Blueprint("standard", __name__, url_prefix="/api/v1/standard",
+                description="The return standard, generated from its schemas.")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DictionaryEntrySchema(Schema):
+    path = fields.String(required=True)
+    section = fields.String(required=True)
+    type = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    codes = fields.List(fields.Dict(), required=True)
+    rules = fields.List(fields.String(), required=True)
+    guidance = fields.String(required=True)
+
+
+@blp.route("/return.schema.json")
+class ReturnJsonSchema(MethodView):
+    @blp.response(200, description="JSON Schema draft 2020-12 of return v1")
+    def get(self):
+        """The return standard as JSON Schema (draft 2020-12)."""
+        return return_json_schema()
+
+
+@blp.route("/dictionary")
+class DataDictionary(MethodView):
+    @blp.response(200, DictionaryEntrySchema(many=True))
+    def get(self):
+        """The data dictionary: every field with its type, codes, rules and guidance."""
+        return data_dictionary()
+
+
+@blp.route("/template.xlsx")
+class XlsxTemplate(MethodView):
+    @blp.response(200, description="The XLSX template, one sheet per section",
+                  content_type=XLSX_TYPE)
+    def get(self):
+        """Download the XLSX template for bulk upload."""
+        return Response(build_xlsx_template(), mimetype=XLSX_TYPE, headers={
+            "Content-Disposition": 'attachment; filename="mentoring-return-v1.xlsx"'})

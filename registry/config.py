@@ -1,0 +1,83 @@
+"""Settings read from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-only-not-secret"
+PIPELINE_MODES = ("off", "inprocess", "airflow")
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app is configured in a way that is unsafe to run."""
+
+
+def default_database_url(instance_path: str) -> str:
+    """Return the embedded SQLite database under the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'registry.sqlite3'}"
+
+
+def release_settings(env) -> dict:
+    """Benchmark release settings: which returns count, and the disclosure thresholds."""
+    return {
+        "RELEASE_ACCEPTANCE_LEVEL": env.get("RELEASE_ACCEPTANCE_LEVEL", "validated"),
+        "SUPPRESSION_MIN_INSTITUTIONS": int(env.get("SUPPRESSION_MIN_INSTITUTIONS", 5)),
+        "MIN_PEOPLE_FOR_RATE": int(env.get("MIN_PEOPLE_FOR_RATE", 23)),
+        "REVISION_WINDOW_DAYS": int(env.get("REVISION_WINDOW_DAYS", 30)),
+    }
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the app configuration from the environment and explicit overrides."""
+    env = os.environ
+    config = {
+        "ENV": env.get("REGISTRY_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET),
+        "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(instance_path),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
+        "PIPELINE_MODE": env.get("PIPELINE_MODE", "inprocess"),
+        "AIRFLOW_API_URL": env.get("AIRFLOW_API_URL", "http://127.0.0.1:8080"),
+        "AIRFLOW_USERNAME": env.get("AIRFLOW_USERNAME", "admin"),
+        "AIRFLOW_PASSWORD": env.get("AIRFLOW_PASSWORD", ""),
+        "AIRFLOW_TIMEOUT": float(env.get("AIRFLOW_TIMEOUT", 5)),
+        **release_settings(env),
+        "PAGE_SIZE_MAX": 200,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "API_TITLE": "Mentoring Registry API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        "OPENAPI_REDOC_PATH": None,
+        "API_SPEC_OPTIONS": {
+            "security": [{"bearer": []}, {}],
+            "info": {"description": "The Mentoring Registry's API, version 1. Errors are "
+                                    "always {\"error\": {\"code\", \"message\", \"fields\"}}."},
+        },
+    }
+    config.update(overrides or {})
+    if config.get("TESTING") and "PIPELINE_MODE" not in env and "PIPELINE_MODE" not in (
+            overrides or {}):
+        config["PIPELINE_MODE"] = "off"  # a test app runs pipelines only when it asks to
+    config["SESSION_COOKIE_SECURE"] = config["ENV"] == "production"
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to run production with the development secret, or an unknown pipeline mode."""
+    if config["PIPELINE_MODE"] not in PIPELINE_MODES:
+        raise ConfigurationError(
+            f"PIPELINE_MODE must be one of {', '.join(PIPELINE_MODES)}, "
+            f"not {config['PIPELINE_MODE']!r}."
+        )
+    if config["ENV"] != "development" and config.get("TESTING"):
+        return
+    if config["ENV"] != "development" and config["SECRET_KEY"] in ("", DEV_SECRET):
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a private random value outside development "
+            f"(REGISTRY_ENV={config['ENV']})."
+        )

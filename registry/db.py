@@ -1,0 +1,106 @@
+"""Database engine, session factory and the per-request session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, g
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored with its zone and always read back as aware UTC (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all registry models."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (a callable default, never evaluated at import)."""
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets real transactions, a busy timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Let SQLAlchemy own BEGIN so SAVEPOINTs work and writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Bind an engine and session factory to the app and close sessions per request."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["registry.engine"] = engine
+    app.extensions["registry.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_commit_session)
+    app.teardown_appcontext(_close_session)
+
+
+def get_session() -> Session:
+    """Return the session of the current request, opening it on first use."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["registry.sessionmaker"]()
+    return g.db_session
+
+
+def _commit_session(response):
+    """Commit once, at the request boundary: successful responses keep their writes."""
+    session = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,465 @@
+"""Compute a release's content from plain inputs: institution values, cells, comparisons.
+
+Pure: the same inputs give the same content, whatever the database or the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from registry.indicators import stats
+from registry.indicators.catalogue import CATALOGUE, LEVELS, Indicator
+from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_matrix
+from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
+from registry.indicators.suppression import PUBLISHED, suppress
+
+METHOD_VERSION = "1.0"
+RATE_WITHHELD = "denominator_below_minimum"
+STATISTICS = ("p10", "p25", "median", "p75", "p90")
+
+
+@dataclass(frozen=True)
+class InstitutionInfo:
+    id: int
+    code: str
+    type: str
+    sector: str
+    province: str
+
+
+@dataclass(frozen=True)
+class ReturnUnit:
+    """A return version counted in the release."""
+
+    version_id: int
+    institution_id: int
+    level: str
+    payload: Mapping
+
+
+@dataclass(frozen=True)
+class ExpectedUnit:
+    """A programme expected to report in the period, and how its return fared."""
+
+    institution_id: int
+    level: str
+    accepted: bool
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class ReleaseInputs:
+    period_code: str
+    institutions: Sequence[InstitutionInfo]
+    returns: Sequence[ReturnUnit]
+    expected: Sequence[ExpectedUnit] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_institutions: int = 5
+    min_people: int = 23
+    acceptance_level: str = "validated"
+
+
+@dataclass
+class Aggregates:
+    """Σnum, Σden, returns counted and a missing reason, per unit of aggregation × indicator."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray
+    units: np.ndarray
+    reason: np.ndarray
+    value: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.value = np.where(self.denominator > 0, self.numerator / self.denominator,
+                                  np.nan)
+
+
+@dataclass
+class ReleaseContent:
+    period_code: str
+    settings: Settings
+    cells: list[dict]
+    institutions: InstitutionTable
+    return_version_ids: list[int] = field(default_factory=list)
+
+
+def unit_matrices(inputs: ReleaseInputs, catalogue: Sequence[Indicator]):
+    """Numerators, denominators and reasons for every counted unit × indicator."""
+    sourced = [i for i, ind in enumerate(catalogue) if ind.source == "return"]
+    register = [i for i, ind in enumerate(catalogue) if ind.source == "register"]
+    n_returns, n_expected = len(inputs.returns), len(inputs.expected)
+    shape = (n_returns + n_expected, len(catalogue))
+    num, den = np.full(shape, np.nan), np.full(shape, np.nan)
+    reason = np.full(shape, REASON_CODE["not_reported"], dtype=np.int8)
+    rn, rd, rr = value_matrix([u.payload for u in inputs.returns],
+                              [catalogue[i] for i in sourced])
+    num[:n_returns, sourced], den[:n_returns, sourced], reason[:n_returns, sourced] = rn, rd, rr
+    for column in register:
+        flags = [_register_flag(catalogue[column], u) for u in inputs.expected]
+        num[n_returns:, column] = flags
+        den[n_returns:, column] = 1.0
+        reason[n_returns:, column] = 0
+    return num, den, reason
+
+
+def _register_flag(indicator: Indicator, unit: ExpectedUnit) -> float:
+    return float(unit.on_time if indicator.code == "returns_timeliness" else unit.accepted)
+
+
+def aggregate(groups: np.ndarray, size: int, num, den, reason) -> Aggregates:
+    """Σnum/Σden per group over the units where the indicator is present."""
+    present = ~np.isnan(num)
+    shape = (size, num.shape[1])
+    sums_n, sums_d, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64)
+    for column in range(num.shape[1]):
+        mask = present[:, column]
+        g = groups[mask]
+        sums_n[:, column] = np.bincount(g, num[mask, column], minlength=size)
+        sums_d[:, column] = np.bincount(g, den[mask, column], minlength=size)
+        counts[:, column] = np.bincount(g, minlength=size)
+    worst = _group_max(groups, size, reason)
+    empty = counts == 0
+    sums_n[empty], sums_d[empty] = np.nan, np.nan
+    worst[~empty] = 0
+    return Aggregates(sums_n, sums_d, counts, worst)
+
+
+def _group_max(groups: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """The largest value of each group, per column (0 for groups without units)."""
+    found = np.zeros((size, values.shape[1]), dtype=values.dtype)
+    if groups.size == 0:
+        return found
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    found[ordered[starts]] = np.maximum.reduceat(values[order], starts, axis=0)
+    return found
+
+
+def compute_release(
+    inputs: ReleaseInputs, settings: Settings, catalogue: Sequence[Indicator] = CATALOGUE
+) -> ReleaseContent:
+    """Everything a release publishes and stores, from its inputs."""
+    institutions = sorted(inputs.institutions, key=lambda i: i.code)
+    position = {inst.id: k for k, inst in enumerate(institutions)}
+    num, den, reason = unit_matrices(inputs, catalogue)
+    units_inst = np.array([position[u.institution_id] for u in (*inputs.returns,
+                                                                 *inputs.expected)], dtype=int)
+    units_level = np.array([LEVELS.index(u.level) for u in (*inputs.returns, *inputs.expected)],
+                           dtype=int)
+    n = len(institutions)
+    overall = aggregate(units_inst, n, num, den, reason)
+    by_level = aggregate(units_inst * len(LEVELS) + units_level, n * len(LEVELS), num, den,
+                         reason)
+    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings)
+    table = _institution_table(institutions, overall, by_level, catalogue)
+    version_ids = sorted(u.version_id for u in inputs.returns)
+    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids)
+
+
+@dataclass
+class Scope:
+    """Aggregates with the stratum attributes of each of their rows."""
+
+    attrs: dict[str, np.ndarray]
+    agg: Aggregates
+
+
+def _scopes(institutions, overall: Aggregates, by_level: Aggregates) -> dict[str, Scope]:
+    """Institutions over all levels, and institution × level."""
+    attrs = {name: np.array([getattr(i, name) for i in institutions], dtype=object)
+             for name in ("type", "sector", "province")}
+    size = len(LEVELS)
+    level_attrs = {name: np.repeat(values, size) for name, values in attrs.items()}
+    level_attrs["level"] = np.tile(np.array(LEVELS, dtype=object), len(institutions))
+    return {"all": Scope(attrs, overall), "level": Scope(level_attrs, by_level)}
+
+
+def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator],
+           settings: Settings) -> list[dict]:
+    """Every indicator × stratum cell with its statistics, then suppression."""
+    cells: dict[tuple[int, str], dict] = {}
+    for dims in DIMENSION_SETS:
+        scope = scopes["level" if "level" in dims else "all"]
+        for key, rows in _groups(scope, dims):
+            code = stratum_code(zip(dims, key, strict=True))
+            for j, cell in _group_cells(scope.agg, rows, catalogue, code):
+                cells[(j, code)] = cell
+    _apply_suppression(cells, catalogue, settings)
+    _withhold_small_rates(cells.values(), catalogue, settings)
+    return [cells[key] for key in sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))]
+
+
+def _groups(scope: Scope, dims: tuple[str, ...]):
+    """(values, row indices) of each group of rows sharing the dimensions' values."""
+    size = len(scope.agg.units)
+    if not dims:
+        yield (), np.arange(size)
+        return
+    frame = pd.DataFrame({d: scope.attrs[d] for d in dims})
+    groups = frame.groupby(list(dims), sort=True).indices
+    for key in sorted(groups):
+        yield (key if isinstance(key, tuple) else (key,)), np.asarray(groups[key], dtype=int)
+
+
+def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
+    """The cells of one stratum for every indicator at once."""
+    values = agg.value[rows]
+    valid = ~np.isnan(values)
+    counts = valid.sum(axis=0)
+    if not counts.any():
+        return
+    numerator = np.where(valid, agg.numerator[rows], 0.0).sum(axis=0)
+    denominator = np.where(valid, agg.denominator[rows], 0.0).sum(axis=0)
+    returns = np.where(valid, agg.units[rows], 0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = np.where(denominator > 0, numerator / denominator, np.nan)
+        mean = np.where(valid, values, 0.0).sum(axis=0) / counts
+    q = stats.column_quantiles(values)
+    intervals = _intervals(catalogue, numerator, denominator)
+    for j, indicator in enumerate(catalogue):
+        if counts[j] == 0:
+            continue
+        yield j, {
+            "indicator": indicator.code, "stratum": stratum, "institutions": int(counts[j]),
+            "returns": int(returns[j]), "numerator": float(numerator[j]),
+            "denominator": float(denominator[j]), "pooled_rate": _num(pooled[j]),
+            "ci_low": _num(intervals[0][j]), "ci_high": _num(intervals[1][j]),
+            "mean": float(mean[j]),
+            **{name: float(q[s, j]) for s, name in enumerate(STATISTICS)},
+            "suppression": PUBLISHED, "rate_withheld": None, "revised": False,
+        }
+
+
+def _intervals(catalogue, numerator: np.ndarray, denominator: np.ndarray):
+    """Each indicator's interval by its kind, computed for all indicators in three calls."""
+    kinds = np.array([i.kind for i in catalogue])
+    low, high = np.full(len(catalogue), np.nan), np.full(len(catalogue), np.nan)
+    for kind in ("proportion", "count_rate"):
+        chosen = kinds == kind
+        if chosen.any():
+            low[chosen], high[chosen] = stats.rate_interval(kind, numerator[chosen],
+                                                            denominator[chosen])
+    return low, high
+
+
+def _num(x) -> float | None:
+    """A float, or None for NaN / None."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if x != x else x
+
+
+def _apply_suppression(cells: dict, catalogue: Sequence[Indicator], settings: Settings) -> None:
+    """One pattern per group of indicators that could be read across: sharing a denominator
+    or identical institution and return counts in every cell (union of their primaries)."""
+    links = relations()
+    for members in _linked_indicators(cells, catalogue):
+        primary: set[str] = set()
+        sizes: dict[str, int] = {}
+        for (j, code), cell in cells.items():
+            if j in members:
+                sizes[code] = max(sizes.get(code, 0), cell["institutions"])
+                if cell["institutions"] < settings.min_institutions:
+                    primary.add(code)
+        status = suppress(sizes, links, settings.min_institutions, primary)
+        for (j, code), cell in cells.items():
+            if j in members and status.get(code, PUBLISHED) != PUBLISHED:
+                _blank(cell, status[code])
+
+
+def _linked_indicators(cells: dict, catalogue: Sequence[Indicator]) -> list[set[int]]:
+    """Connected groups of indicators (union–find over shared denominators and counts)."""
+    parent = list(range(len(catalogue)))
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    counts: dict[int, list] = {}
+    for (j, code), cell in sorted(cells.items(), key=lambda item: item[0][1]):
+        counts.setdefault(j, []).append((code, cell["institutions"], cell["returns"]))
+    first: dict[object, int] = {}
+    for j, indicator in enumerate(catalogue):
+        for key in (("denominator", indicator.denominator), ("counts", tuple(counts.get(j, ())))):
+            if key in first:
+                parent[root(j)] = root(first[key])
+            else:
+                first[key] = j
+    groups: dict[int, set[int]] = {}
+    for j in range(len(catalogue)):
+        groups.setdefault(root(j), set()).add(j)
+    return list(groups.values())
+
+
+def _blank(cell: dict, status: str) -> None:
+    for name in ("institutions", "returns", "numerator", "denominator", "pooled_rate", "ci_low",
+                 "ci_high", "mean", *STATISTICS):
+        cell[name] = None
+    cell["suppression"] = status
+
+
+def _withhold_small_rates(cells, catalogue: Sequence[Indicator], settings: Settings) -> None:
+    """Rates on fewer than `min_people` people are not published (nor their counts)."""
+    people = {i.code for i in catalogue if i.people_denominator}
+    for cell in cells:
+        if (cell["indicator"] in people and cell["denominator"] is not None
+                and cell["denominator"] < settings.min_people):
+            for name in ("numerator", "denominator", "pooled_rate", "ci_low", "ci_high"):
+                cell[name] = None
+            cell["rate_withheld"] = RATE_WITHHELD
+
+
+INSTITUTION_FIELDS = ("value", "numerator", "denominator", "ci_low", "ci_high", "percentile",
+                      "peer_median", "peer_pooled", "contribution_median",
+                      "contribution_pooled", "expected", "expected_p")
+
+
+@dataclass
+class InstitutionTable:
+    """Per institution × indicator figures, kept as arrays until rows are needed."""
+
+    institutions: list[InstitutionInfo]
+    indicators: list[str]
+    figures: dict[str, np.ndarray]
+    returns: np.ndarray
+    peer_institutions: np.ndarray
+    reason: np.ndarray
+    by_level: Aggregates
+
+    def rows(self, institution_ids: set[int] | None = None):
+        """One dict per institution × indicator that has returns or a missing reason."""
+        for k, institution in enumerate(self.institutions):
+            if institution_ids is not None and institution.id not in institution_ids:
+                continue
+            for j, code in enumerate(self.indicators):
+                if self.returns[k, j] or self.reason[k, j]:
+                    yield self._row(k, j, institution, code)
+
+    def _row(self, k: int, j: int, institution: InstitutionInfo, code: str) -> dict:
+        row = {name: _num(self.figures[name][k, j]) for name in INSTITUTION_FIELDS}
+        present = row["value"] is not None
+        if not present:
+            for name in INSTITUTION_FIELDS[3:]:
+                if not name.startswith("peer_"):
+                    row[name] = None
+        row.update({
+            "institution_id": institution.id, "institution": institution.code,
+            "indicator": code, "returns": int(self.returns[k, j]),
+            "peer_institutions": int(self.peer_institutions[k, j]),
+            "flag": _flag(row["value"], row["expected"], row["expected_p"]),
+            "missing_reason": None if present else (REASONS[self.reason[k, j]] or NO_RETURNS),
+            "by_level": _levels(self.by_level, k, j),
+        })
+        return row
+
+
+def _institution_table(institutions, overall: Aggregates, by_level: Aggregates,
+                       catalogue: Sequence[Indicator]) -> InstitutionTable:
+    """Value, interval, rank, peers, contribution and adjusted value for every institution."""
+    shape = overall.value.shape
+    figures = {name: np.full(shape, np.nan) for name in INSTITUTION_FIELDS}
+    figures["value"], figures["numerator"] = overall.value, overall.numerator
+    figures["denominator"] = overall.denominator
+    peer_count = np.zeros(shape, dtype=np.int64)
+    peer_keys = _peer_members(institutions)
+    for j, indicator in enumerate(catalogue):
+        value = overall.value[:, j]
+        figures["ci_low"][:, j], figures["ci_high"][:, j] = stats.rate_interval(
+            indicator.kind, overall.numerator[:, j], overall.denominator[:, j])
+        figures["percentile"][:, j] = stats.percentile_rank(value, value[~np.isnan(value)])
+        peers = _peer_figures(value, overall.numerator[:, j], overall.denominator[:, j],
+                              peer_keys)
+        for name in ("median", "pooled", "contribution_median", "contribution_pooled"):
+            figures[name if name.startswith("contribution") else f"peer_{name}"][:, j] = \
+                peers[name]
+        peer_count[:, j] = peers["count"]
+        figures["expected"][:, j], figures["expected_p"][:, j] = _adjusted(
+            indicator, j, overall, by_level)
+    return InstitutionTable(list(institutions), [i.code for i in catalogue], figures,
+                            overall.units, peer_count, overall.reason, by_level)
+
+
+def _flag(observed: float | None, expected: float | None, p_value: float | None) -> str | None:
+    """higher / lower when the exact test gives p < 0.05, else as_expected."""
+    if observed is None or expected is None:
+        return None
+    if p_value is None or p_value >= 0.05:
+        return "as_expected"
+    return "higher" if observed > expected else "lower"
+
+
+def _levels(by_level: Aggregates, k: int, j: int) -> dict:
+    found = {}
+    for li, level in enumerate(LEVELS):
+        row = k * len(LEVELS) + li
+        if by_level.units[row, j] > 0:
+            found[level] = {"numerator": _num(by_level.numerator[row, j]),
+                            "denominator": _num(by_level.denominator[row, j]),
+                            "value": _num(by_level.value[row, j]),
+                            "returns": int(by_level.units[row, j])}
+    return found
+
+
+def _peer_members(institutions) -> list[np.ndarray]:
+    """Row indices of each default peer group (same type and sector)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, institution in enumerate(institutions):
+        groups.setdefault((institution.type, institution.sector), []).append(k)
+    return [np.array(groups[key], dtype=int) for key in sorted(groups)]
+
+
+def _peer_figures(value, numerator, denominator, keys) -> dict[str, np.ndarray]:
+    """Default peer group (same type and sector): median and pooled, with and without self."""
+    n = len(value)
+    out = {name: np.full(n, np.nan) for name in ("median", "pooled", "contribution_median",
+                                                 "contribution_pooled")}
+    out["count"] = np.zeros(n)
+    for members in keys:
+        valid = members[~np.isnan(value[members])]
+        if valid.size == 0:
+            continue
+        _fill_peer(out, members, valid, value, numerator, denominator)
+    return out
+
+
+def _fill_peer(out, members, valid, value, numerator, denominator) -> None:
+    order = valid[np.argsort(value[valid], kind="stable")]
+    ordered = value[order]
+    median = float(np.quantile(ordered, 0.5))
+    total_n, total_d = numerator[valid].sum(), denominator[valid].sum()
+    out["count"][members] = valid.size
+    out["median"][members] = median
+    out["pooled"][members] = total_n / total_d if total_d > 0 else np.nan
+    out["contribution_median"][order] = median - stats.leave_one_out_quantile(ordered, 0.5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        without = (total_n - numerator[order]) / (total_d - denominator[order])
+    out["contribution_pooled"][order] = out["pooled"][order] - np.where(
+        total_d - denominator[order] > 0, without, np.nan)
+
+
+def _adjusted(indicator: Indicator, j: int, overall: Aggregates, by_level: Aggregates):
+    """Indirect standardisation: E = Σ_level national rate × own denominator at that level."""
+    size = len(LEVELS)
+    level_n = np.nansum(by_level.numerator[:, j].reshape(-1, size), axis=0)
+    level_d = np.nansum(by_level.denominator[:, j].reshape(-1, size), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(level_d > 0, level_n / level_d, 0.0)
+    own_d = np.nan_to_num(by_level.denominator[:, j].reshape(-1, size))
+    expected_count = own_d @ rates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_value = expected_count / overall.denominator[:, j]
+    if indicator.kind == "quantity_rate":
+        return expected_value, np.full(len(expected_value), np.nan)
+    return expected_value, stats.poisson_test(np.round(overall.numerator[:, j]), expected_count)

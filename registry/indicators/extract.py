@@ -1,0 +1,275 @@
+"""Read indicator numerators and denominators from return payloads.
+
+A value is missing for a return when a field it needs holds a reason code
+(not_collected / not_applicable), is absent (not_reported), when its denominator is 0
+(zero_denominator), or when its gate (a survey response rate) is not met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from registry.indicators.catalogue import CATALOGUE, Indicator
+from schemas.codes import MISSING_CODES
+
+NOT_REPORTED = "not_reported"
+ZERO_DENOMINATOR = "zero_denominator"
+NOT_APPLICABLE_LEVEL = "not_applicable_to_level"
+NO_RETURNS = "no_returns"
+# Missing reasons as small integers, so thousands of returns fit in one array.
+REASONS: tuple[str, ...] = ("", NOT_REPORTED, *MISSING_CODES, ZERO_DENOMINATOR,
+                            "survey_response_below_50_percent", NOT_APPLICABLE_LEVEL,
+                            NO_RETURNS)
+REASON_CODE: dict[str, int] = {reason: code for code, reason in enumerate(REASONS)}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One indicator for one return: numerator and denominator, or why it is missing."""
+
+    numerator: float | None
+    denominator: float | None
+    missing_reason: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        if self.missing_reason is not None or not self.denominator:
+            return None
+        return self.numerator / self.denominator
+
+
+def field_value(payload: Mapping, term: str) -> float | str:
+    """A term's number (booleans and code tests give 1 or 0), or its missing reason."""
+    path, test, code = _split_term(term)
+    value: Any = payload
+    for step in path.split("."):
+        value = value.get(step) if isinstance(value, Mapping) else None
+    if test:
+        return _code_test(value, test, code)
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value in MISSING_CODES:
+        return value
+    return NOT_REPORTED
+
+
+def _split_term(term: str) -> tuple[str, str, str]:
+    if "!=" in term:
+        path, code = term.split("!=", 1)
+        return path, "!=", code
+    if "=" in term:
+        path, code = term.split("=", 1)
+        return path, "=", code
+    return term, "", ""
+
+
+def _code_test(value: Any, test: str, code: str) -> float | str:
+    if value is None:
+        return NOT_REPORTED
+    items = value if isinstance(value, list) else [value]
+    if test == "=":
+        return float(code in items)
+    return float(any(item != code for item in items))
+
+
+def _total(payload: Mapping, terms: Sequence[str]) -> float | str:
+    """Sum the terms, or the first missing reason among them."""
+    total = 0.0
+    for term in terms:
+        found = field_value(payload, term)
+        if isinstance(found, str):
+            return found
+        total += found
+    return total
+
+
+def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
+    """Compute one indicator from one return payload."""
+    level = (payload.get("programme") or {}).get("level")
+    if level is not None and level not in indicator.programme_levels:
+        return Value(None, None, NOT_APPLICABLE_LEVEL)
+    numerator = _total(payload, indicator.numerator)
+    denominator = (float(indicator.denominator) if isinstance(indicator.denominator, int)
+                   else _total(payload, indicator.denominator))
+    for found in (numerator, denominator):
+        if isinstance(found, str):
+            return Value(None, None, found)
+    if denominator == 0:
+        return Value(numerator, denominator, ZERO_DENOMINATOR)
+    gate = indicator.gate
+    if gate is not None:
+        invited = field_value(payload, gate.invited)
+        responded = field_value(payload, gate.responded)
+        if isinstance(invited, str) or isinstance(responded, str) or invited == 0:
+            return Value(numerator, denominator, gate.reason)
+        if responded / invited < gate.minimum:
+            return Value(numerator, denominator, gate.reason)
+    return Value(numerator, denominator)
+
+
+def return_values(payload: Mapping, catalogue: Sequence[Indicator] = CATALOGUE) -> dict:
+    """Every return-sourced indicator of one payload, by code."""
+    return {i.code: indicator_value(i, payload) for i in catalogue if i.source == "return"}
+
+
+def value_matrix(
+    payloads: Sequence[Mapping], indicators: Sequence[Indicator]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numerators, denominators (NaN when missing) and reason codes: returns × indicators.
+
+    Each distinct term is read once per payload; the sums, zero denominators and gates are
+    then array operations, so this gives the same answers as `indicator_value`, faster.
+    """
+    terms = sorted({term for i in indicators for term in _terms(i)})
+    column = {term: k for k, term in enumerate(terms)}
+    values, reasons = term_matrix(payloads, terms)
+    levels = np.array([(p.get("programme") or {}).get("level") for p in payloads], dtype=object)
+    shape = (len(payloads), len(indicators))
+    numerators, denominators = np.full(shape, np.nan), np.full(shape, np.nan)
+    codes = np.zeros(shape, dtype=np.int8)
+    for j, indicator in enumerate(indicators):
+        num, den, why = _vector_value(indicator, values, reasons, column, levels)
+        numerators[:, j], denominators[:, j], codes[:, j] = num, den, why
+    return numerators, denominators, codes
+
+
+def _terms(indicator: Indicator) -> tuple[str, ...]:
+    gate = (indicator.gate.responded, indicator.gate.invited) if indicator.gate else ()
+    denominator = indicator.denominator if isinstance(indicator.denominator, tuple) else ()
+    return (*indicator.numerator, *denominator, *gate)
+
+
+def term_matrix(payloads: Sequence[Mapping], terms: Sequence[str]):
+    """Each term's number per payload (NaN when missing) and its missing-reason code.
+
+    Every object on the way to a field is looked up once per payload (parents before
+    children), its fields are fetched together, and the values are converted column-wise.
+    """
+    split = [_split_term(term) for term in terms]
+    plan, order = _read_plan([(k, path) for k, (path, test, _) in enumerate(split) if not test])
+    raw = np.empty((len(payloads), len(terms)), dtype=object)
+    if order and payloads:
+        block = np.empty((len(payloads), len(order)), dtype=object)
+        block[:] = [_leaves(payload, plan) for payload in payloads]
+        raw[:, order] = block
+    for k, (path, test, code) in enumerate(split):
+        if test:
+            steps = tuple(path.split("."))
+            raw[:, k] = [_read(payload, steps, test, code) for payload in payloads]
+    return _convert(raw)
+
+
+def _read_plan(paths: list[tuple[int, str]]):
+    """Objects to visit as (index of parent object, key, field names), and the column order."""
+    fields: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for k, path in paths:
+        *parent, leaf = path.split(".")
+        for depth in range(len(parent) + 1):
+            fields.setdefault(tuple(parent[:depth]), [])
+        fields[tuple(parent)].append((k, leaf))
+    objects = sorted(fields, key=lambda steps: (len(steps), steps))
+    plan = [(objects.index(steps[:-1]) if steps else -1, steps[-1] if steps else "",
+             tuple(leaf for _, leaf in fields[steps])) for steps in objects]
+    order = [k for steps in objects for k, _ in fields[steps]]
+    return plan, order
+
+
+def _leaves(payload: Mapping, plan) -> list:
+    """The raw field values of one payload, in the plan's column order."""
+    nodes: list = []
+    row: list = []
+    for parent, key, names in plan:
+        if parent < 0:
+            node = payload
+        else:
+            above = nodes[parent]
+            node = above.get(key) if above.__class__ is dict else None
+        nodes.append(node)
+        if names:
+            row.extend(map(node.get, names) if node.__class__ is dict else [None] * len(names))
+    return row
+
+
+def _convert(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers (booleans as 1/0) and reason codes from a matrix of raw field values.
+
+    A column without reason codes converts in one step (None becomes NaN); the others go
+    through pandas. Anything that is not a number or a reason code reads as not reported.
+    """
+    values = np.empty(raw.shape)
+    reasons = np.zeros(raw.shape, dtype=np.int8)
+    for k in range(raw.shape[1]):
+        column = raw[:, k]
+        try:
+            values[:, k] = column.astype(float)
+            texts = None
+        except (TypeError, ValueError):
+            values[:, k] = pd.to_numeric(pd.Series(column, dtype=object), errors="coerce")
+            texts = column
+        missing = np.isnan(values[:, k])
+        if missing.any():
+            reasons[:, k] = np.where(missing, _reason_codes(texts, len(column)), 0)
+    return values, reasons
+
+
+def _reason_codes(column: np.ndarray | None, size: int) -> np.ndarray:
+    found = np.full(size, REASON_CODE[NOT_REPORTED], dtype=np.int8)
+    if column is not None:
+        for reason in MISSING_CODES:
+            found[column == reason] = REASON_CODE[reason]
+    return found
+
+
+def _read(payload: Mapping, steps: tuple[str, ...], test: str, code: str) -> float | str:
+    value: Any = payload
+    for step in steps:
+        value = value.get(step) if isinstance(value, dict) else None
+    if test:
+        return _code_test(value, test, code)
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, str) and value in MISSING_CODES:
+        return value
+    return NOT_REPORTED
+
+
+def _vector_value(indicator: Indicator, values, reasons, column, levels):
+    """One indicator's numerator, denominator and reason for every payload."""
+    num, num_why = _vector_total(indicator.numerator, values, reasons, column)
+    if isinstance(indicator.denominator, int):
+        den, den_why = np.full(len(values), float(indicator.denominator)), np.zeros(
+            len(values), dtype=np.int8)
+    else:
+        den, den_why = _vector_total(indicator.denominator, values, reasons, column)
+    why = np.where(num_why > 0, num_why, den_why)
+    why = np.where((why == 0) & (den == 0), REASON_CODE[ZERO_DENOMINATOR], why)
+    if indicator.gate is not None:
+        why = np.where(why == 0, _vector_gate(indicator.gate, values, column), why)
+    applies = np.isin(levels, indicator.programme_levels) | np.equal(levels, None)
+    why = np.where(applies, why, REASON_CODE[NOT_APPLICABLE_LEVEL]).astype(np.int8)
+    missing = why > 0
+    return np.where(missing, np.nan, num), np.where(missing, np.nan, den), why
+
+
+def _vector_total(terms, values, reasons, column):
+    """Row sums of the terms, and the first missing reason among them (0 when none)."""
+    indices = [column[t] for t in terms]
+    total = values[:, indices].sum(axis=1)
+    why = np.zeros(len(values), dtype=np.int8)
+    for k in reversed(indices):
+        why = np.where(reasons[:, k] > 0, reasons[:, k], why)
+    return total, why
+
+
+def _vector_gate(gate, values, column) -> np.ndarray:
+    invited, responded = values[:, column[gate.invited]], values[:, column[gate.responded]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fails = ~(invited > 0) | ~(responded / invited >= gate.minimum)
+    return np.where(fails, REASON_CODE[gate.reason], 0).astype(np.int8)

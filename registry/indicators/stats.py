@@ -1,0 +1,113 @@
+"""Statistics behind the benchmarks: intervals, quantiles, ranks and the adjusted-value test.
+
+Every function accepts numpy arrays and works element-wise, so a release for thousands of
+institutions is a handful of vector operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+Z95 = 1.959963984540054
+QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
+QUANTILE_METHOD = "linear"  # numpy's default: Hyndman & Fan (1996) definition 7
+
+
+def wilson_interval(successes, trials, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for successes / trials (NaN where trials is 0 or NaN)."""
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        denominator = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denominator
+        half = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n + z * z / (4 * n * n)) / denominator
+    invalid = ~(n > 0)
+    low = np.where(invalid, np.nan, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(invalid, np.nan, np.clip(centre + half, 0.0, 1.0))
+    return np.minimum(low, np.where(invalid, np.nan, p)), np.maximum(high, np.where(
+        invalid, np.nan, p))
+
+
+def poisson_rate_interval(count, exposure, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval for count / exposure, the count taken as Poisson."""
+    x = np.asarray(count, dtype=float)
+    t = np.asarray(exposure, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(x > 0, stats.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0) / t
+        high = stats.chi2.ppf(1 - alpha / 2, 2 * (x + 1)) / 2 / t
+    invalid = ~(t > 0) | np.isnan(x)
+    return np.where(invalid, np.nan, low), np.where(invalid, np.nan, high)
+
+
+def rate_interval(kind: str, numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
+    """The interval an indicator's kind calls for: Wilson, exact Poisson, or none (NaN)."""
+    if kind == "proportion":
+        return wilson_interval(numerator, denominator)
+    if kind == "count_rate":
+        return poisson_rate_interval(numerator, denominator)
+    nan = np.full(np.shape(numerator), np.nan)
+    return nan, nan.copy()
+
+
+def quantiles(values: np.ndarray) -> np.ndarray:
+    """P10, P25, median, P75, P90 of the values (Hyndman–Fan type 7); NaN when empty."""
+    if values.size == 0:
+        return np.full(len(QUANTILES), np.nan)
+    return np.quantile(values, QUANTILES, method=QUANTILE_METHOD)
+
+
+def leave_one_out_quantile(sorted_values: np.ndarray, q: float) -> np.ndarray:
+    """For each position r, the type-7 quantile of the sorted values without element r."""
+    n = sorted_values.size
+    if n < 2:
+        return np.full(n, np.nan)
+    h = (n - 2) * q
+    lo = int(np.floor(h))
+    frac = h - lo
+    ranks = np.arange(n)
+    below = np.where(lo < ranks, sorted_values[lo], sorted_values[min(lo + 1, n - 1)])
+    hi_index = min(lo + 1, n - 2)
+    above = np.where(hi_index < ranks, sorted_values[hi_index],
+                     sorted_values[min(hi_index + 1, n - 1)])
+    return below + frac * (above - below)
+
+
+def percentile_rank(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Mid-rank percentile of each value within the reference: 100·(below + equal/2)/n."""
+    ordered = np.sort(reference)
+    if ordered.size == 0:
+        return np.full(np.shape(values), np.nan)
+    below = np.searchsorted(ordered, values, side="left")
+    not_above = np.searchsorted(ordered, values, side="right")
+    return 100.0 * (below + (not_above - below) / 2.0) / ordered.size
+
+
+def poisson_test(observed, expected) -> np.ndarray:
+    """Two-sided exact Poisson test of observed counts against expected: min(1, 2·tail)."""
+    o = np.asarray(observed, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    with np.errstate(invalid="ignore"):
+        lower = stats.poisson.cdf(o, e)
+        upper = stats.poisson.sf(o - 1, e)
+        p = np.minimum(1.0, 2.0 * np.minimum(lower, upper))
+    return np.where((e > 0) & ~np.isnan(o), p, np.nan)
+
+
+def column_quantiles(values: np.ndarray) -> np.ndarray:
+    """Type-7 quantiles of each column ignoring NaN: shape (len(QUANTILES), columns)."""
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    counts = (~np.isnan(values)).sum(axis=0)
+    out = np.full((len(QUANTILES), values.shape[1]), np.nan)
+    columns = np.nonzero(counts)[0]
+    if columns.size == 0:
+        return out
+    last = counts[columns] - 1
+    for row, q in enumerate(QUANTILES):
+        h = last * q
+        lo = np.floor(h).astype(int)
+        hi = np.minimum(lo + 1, last)
+        below, above = ordered[lo, columns], ordered[hi, columns]
+        out[row, columns] = below + (h - lo) * (above - below)
+    return out

@@ -1,0 +1,49 @@
+"""SQLAlchemy models; importing this package registers every table on Base.metadata."""
+
+from registry.models.accounts import Role, User
+from registry.models.audit import AuditEvent
+from registry.models.benchmarks import (
+    BenchmarkCell,
+    IndicatorValue,
+    InstitutionResult,
+    PeerGroup,
+    PeerGroupMember,
+    Release,
+    ReleasePublication,
+)
+from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
+from registry.models.register import Institution, Province, Regulator, University
+from registry.models.reporting import ApiToken, Extension, Period, Programme
+from registry.models.returns import IdempotencyRecord, Return, ReturnStatus, ReturnVersion
+from registry.models.review import Message, ReviewDecision
+
+__all__ = [
+    "AcceptedExplanation",
+    "ApiToken",
+    "AuditEvent",
+    "BenchmarkCell",
+    "Extension",
+    "IdempotencyRecord",
+    "IndicatorValue",
+    "Institution",
+    "InstitutionResult",
+    "IssueStatus",
+    "Message",
+    "PeerGroup",
+    "PeerGroupMember",
+    "Period",
+    "Programme",
+    "Province",
+    "QualityIssue",
+    "Regulator",
+    "Release",
+    "ReleasePublication",
+    "Return",
+    "ReturnStatus",
+    "ReturnVersion",
+    "ReviewDecision",
+    "Role",
+    "Severity",
+    "University",
+    "User",
+]

@@ -1,0 +1,99 @@
+"""Which returns each college owes for a period, and where each one stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.models import Institution, Period, Programme, Return, ReturnVersion
+from registry.services.access import scope_to_actor
+from registry.services.actors import Actor
+from registry.services.periods import submission_deadline
+
+DONE_STATUSES = {"validated", "approved", "signed_off"}
+REVIEW_STATUSES = {"submitted", "needs_attention", "rejected", "returned"}
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    institution: Institution
+    programme: Programme | None
+    state: str  # missing | late | not_yet_due | pending | done | no_programme
+    return_id: int | None
+    version: int | None
+    status: str | None
+    received_at: datetime | None
+    on_time: bool | None
+
+
+def expected_programmes(session: Session, period: Period, institution_ids: list[int]):
+    """Programmes expected to report: registered, and started by the period's end."""
+    query = select(Programme).where(
+        Programme.institution_id.in_(institution_ids),
+        or_(Programme.start_date.is_(None), Programme.start_date <= period.ends_on),
+    )
+    return list(session.scalars(query))
+
+
+def compliance(
+    session: Session, actor: Actor, period: Period, now: datetime
+) -> list[ComplianceRow]:
+    """One row per college × expected programme (or per college without any programme)."""
+    institutions = list(session.scalars(scope_to_actor(
+        select(Institution).options(joinedload(Institution.university))
+        .order_by(Institution.code), actor)))
+    ids = [i.id for i in institutions]
+    programmes: dict[int, list[Programme]] = {}
+    for programme in expected_programmes(session, period, ids):
+        programmes.setdefault(programme.institution_id, []).append(programme)
+    returns = _returns_by_programme(session, period, ids)
+    rows = []
+    for institution in institutions:
+        own = sorted(programmes.get(institution.id, []), key=lambda p: p.code)
+        if not own:
+            rows.append(ComplianceRow(institution, None, "no_programme", None, None, None,
+                                      None, None))
+        deadline = submission_deadline(session, period, institution)
+        for programme in own:
+            rows.append(_row(institution, programme, returns.get(programme.id), period,
+                             deadline, now))
+    return rows
+
+
+def _row(institution, programme, found, period, deadline, now) -> ComplianceRow:
+    if found is None:
+        state = "late" if now > period.due_at else "not_yet_due"
+        if now > deadline:
+            state = "missing"
+        return ComplianceRow(institution, programme, state, None, None, None, None, None)
+    return_, first_received, latest = found
+    state = "done" if return_.status in DONE_STATUSES else "pending"
+    return ComplianceRow(institution, programme, state, return_.id, return_.latest_version,
+                         return_.status, latest.received_at, first_received <= period.due_at)
+
+
+def _returns_by_programme(session: Session, period: Period, institution_ids: list[int]):
+    """programme id → (return, first received_at, latest version) in two queries."""
+    returns = {r.id: r for r in session.scalars(select(Return).where(
+        Return.period_id == period.id, Return.institution_id.in_(institution_ids)))}
+    versions = session.scalars(
+        select(ReturnVersion).where(ReturnVersion.return_id.in_(list(returns)))
+        .order_by(ReturnVersion.return_id, ReturnVersion.version))
+    first: dict[int, datetime] = {}
+    latest: dict[int, ReturnVersion] = {}
+    for version in versions:
+        first.setdefault(version.return_id, version.received_at)
+        latest[version.return_id] = version
+    return {r.programme_id: (r, first[r.id], latest[r.id]) for r in returns.values()
+            if r.id in latest}
+
+
+def summarise(rows: list[ComplianceRow]) -> dict[str, int]:
+    """Counts per state, for the tracker's headline."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return counts

@@ -1,0 +1,179 @@
+"""Realistic demo history: four academic-year periods and the colleges' returns to them.
+
+Each programme keeps its character across periods (its figures come from one seeded
+draw) and grows a little each year, so the credibility checks see plausible change;
+a few returns are deliberately poor so the quality pipeline has something to say.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Institution, Period
+from registry.services.actors import Actor
+from registry.services.periods import create_period
+from registry.services.submissions import submit_return
+from schemas import ReturnValidationError, validate_return
+from schemas.examples import synthetic_return
+
+SCALED_SECTIONS = ("needs_assessment", "capacity", "activity", "evaluation", "outcomes")
+
+
+@dataclass(frozen=True)
+class DemoPeriod:
+    code: str
+    first_year: int
+
+    @property
+    def opens_at(self) -> datetime:
+        return datetime(self.first_year + 1, 9, 1, tzinfo=UTC)
+
+
+DEMO_PERIODS = tuple(DemoPeriod(f"{y}-{(y + 1) % 100:02d}", y) for y in range(2022, 2026))
+
+
+def ensure_demo_periods(session: Session, actor: Actor) -> list[Period]:
+    """Create the academic-year periods 2022-23 … 2025-26 (the last one open now)."""
+    periods = []
+    for demo in DEMO_PERIODS:
+        period = session.scalar(select(Period).where(Period.code == demo.code))
+        if period is None:
+            period = create_period(
+                session, actor, code=demo.code, name=f"Academic year {demo.code}",
+                starts_on=date(demo.first_year, 9, 1), ends_on=date(demo.first_year + 1, 8, 31),
+                opens_at=demo.opens_at, closes_at=datetime(demo.first_year + 1, 12, 31, 23, 59,
+                                                           tzinfo=UTC),
+                due_at=datetime(demo.first_year + 1, 11, 30, 23, 59, tzinfo=UTC),
+            )
+        periods.append(period)
+    return periods
+
+
+def programmes_of(institution: Institution) -> list[tuple[str, str]]:
+    """The (code, level) programmes a college runs, stable per college."""
+    rng = random.Random(f"programmes/{institution.code}")
+    programmes = [("UG-MENTOR", "undergraduate")]
+    if institution.type == "medical" and rng.random() < 0.6:
+        programmes.append(("PG-RESIDENT", "postgraduate"))
+    if rng.random() < 0.35:
+        programmes.append(("FAC-DEV", "faculty"))
+    return programmes
+
+
+def seed_demo_returns(session: Session, institutions: list[Institution]) -> int:
+    """Submit the demo returns for every period; returns already there are left alone."""
+    if session.scalar(select(Period).where(Period.code == DEMO_PERIODS[0].code)) is None:
+        raise RuntimeError("create the demo periods first")
+    existing = _existing_returns(session)
+    created = 0
+    for index, demo in enumerate(DEMO_PERIODS):
+        is_open = index == len(DEMO_PERIODS) - 1
+        for institution in institutions:
+            created += _submit_college(session, institution, demo, index, is_open, existing)
+    return created
+
+
+def _submit_college(session, institution, demo, index, is_open, existing) -> int:
+    rng = random.Random(f"participation/{institution.code}/{demo.code}")
+    # Participation grows with the registry: 70 % in the first year, about 90 % later;
+    # the open period is part-way through, so only some colleges have submitted yet.
+    if rng.random() > (0.55 if is_open else min(0.7 + 0.08 * index, 0.93)):
+        return 0
+    actor = Actor(label=f"demo:{institution.code}", role="college",
+                  institution_id=institution.id, university_id=institution.university_id)
+    created = 0
+    for code, level in programmes_of(institution):
+        if (institution.code, code, demo.code) in existing:
+            continue
+        payload = demo_payload(institution.code, code, level, demo.code, index)
+        when = demo.opens_at + timedelta(days=rng.randint(1, 70), minutes=rng.randint(0, 900))
+        submit_return(session, actor, payload, source="demo", now=min(when, _now()))
+        created += 1
+    return created
+
+
+def _now() -> datetime:
+    return datetime.now(UTC) - timedelta(minutes=1)
+
+
+def demo_payload(institution: str, programme: str, level: str, period: str, index: int) -> dict:
+    """A return whose figures are the programme's own, grown for this period."""
+    base_rng = random.Random(f"return/{institution}/{programme}")
+    poor = random.Random(f"quality/{institution}/{programme}/{period}").random() < 0.08
+    payload = synthetic_return(base_rng, institution, period, programme, level,
+                               quality="poor" if poor else "good")
+    growth = 1 + 0.06 * index + random.Random(f"growth/{institution}/{period}").uniform(-.05, .05)
+    scaled = _scaled(payload, growth)
+    try:
+        validate_return(scaled)
+    except ReturnValidationError:
+        return payload
+    return scaled
+
+
+def _scaled(payload: dict, factor: float) -> dict:
+    """Multiply every count by `factor`; rounding is monotonic, so part ≤ whole holds."""
+    scaled = copy.deepcopy(payload)
+    for section in SCALED_SECTIONS:
+        if section in scaled:
+            scaled[section] = _scale_value(scaled[section], factor)
+    return scaled
+
+
+def _scale_value(value, factor: float):
+    if isinstance(value, dict):
+        return {k: _scale_value(v, factor) for k, v in value.items()}
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return round(value * factor) if isinstance(value, int) else round(value * factor, 1)
+
+
+def _existing_returns(session: Session) -> set[tuple[str, str, str]]:
+    from registry.models import Programme, Return
+
+    rows = session.execute(
+        select(Institution.code, Programme.code, Period.code)
+        .select_from(Return)
+        .join(Institution, Return.institution_id == Institution.id)
+        .join(Programme, Return.programme_id == Programme.id)
+        .join(Period, Return.period_id == Period.id)
+    ).all()
+    return {tuple(r) for r in rows}
+
+
+def review_demo_history(session: Session) -> dict[str, int]:
+    """Let each college's university and the regulator review the closed periods' returns.
+
+    Deterministic per return: most validated returns are approved and then signed off; a
+    few go back to the college with a comment, as real reviewers would send them.
+    """
+    from registry.models import Return, ReturnStatus, University
+    from registry.services.review import decide
+
+    closed = [d.code for d in DEMO_PERIODS[:-1]]
+    universities = {u.id: u.code for u in session.scalars(select(University))}
+    regulator = Actor(label="demo:regulator PMDC", role="regulator")
+    counts = {"approve": 0, "return": 0, "sign_off": 0}
+    returns = session.scalars(select(Return).join(Period).where(
+        Period.code.in_(closed), Return.status == ReturnStatus.VALIDATED).order_by(Return.id))
+    for return_ in returns.all():
+        roll = random.Random(f"review/{return_.id}").random()
+        university = Actor(label=f"demo:reviewer {universities[return_.institution.university_id]}",
+                           role="university", university_id=return_.institution.university_id)
+        if roll < 0.04:
+            decide(session, university, return_.id, return_.latest_version, "return",
+                   "Contact hours look implausible against meetings held; please check.")
+            counts["return"] += 1
+            continue
+        decide(session, university, return_.id, return_.latest_version, "approve", None)
+        counts["approve"] += 1
+        if roll < 0.85:
+            decide(session, regulator, return_.id, return_.latest_version, "sign_off", None)
+            counts["sign_off"] += 1
+    return counts

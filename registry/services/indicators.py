@@ -1,0 +1,187 @@
+"""Which return versions count for a period, and their indicator values.
+
+A return counts through its latest version whose status has reached the acceptance level
+(validated < approved < signed_off; a higher level satisfies a lower requirement). A newer
+version still in review does not push an accepted one out; a return with no accepted
+version is excluded, with the reason taken from its latest version's status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.indicators.catalogue import CATALOGUE
+from registry.indicators.compute import (
+    METHOD_VERSION,
+    ExpectedUnit,
+    InstitutionInfo,
+    ReleaseInputs,
+    ReturnUnit,
+)
+from registry.indicators.extract import REASONS, value_matrix
+from registry.models import (
+    IndicatorValue,
+    Institution,
+    Period,
+    Return,
+    ReturnVersion,
+)
+from registry.services.access import require_role
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.compliance import expected_programmes
+from registry.services.errors import ValidationFailed
+
+ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
+EXCLUSION_REASONS = {
+    "submitted": "not_yet_checked",
+    "needs_attention": "needs_attention",
+    "rejected": "rejected",
+    "returned": "returned_for_correction",
+    "validated": "not_yet_approved",
+    "approved": "not_yet_signed_off",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The versions a period's release counts, and every return it leaves out (and why)."""
+
+    counted: list[tuple[Return, int]]  # (return, counted version id)
+    excluded: list[dict]
+    pending_newer: list[int]  # return ids whose newer version is not yet accepted
+
+
+def check_acceptance_level(level: str) -> str:
+    if level not in ACCEPTANCE_LEVELS:
+        raise ValidationFailed(f"Unknown acceptance level {level!r}.",
+                               {"acceptance_level": [f"one of {', '.join(ACCEPTANCE_LEVELS)}"]})
+    return level
+
+
+def reaches(status: str, level: str) -> bool:
+    """Whether a version status has reached the acceptance level."""
+    return status in ACCEPTANCE_LEVELS and (
+        ACCEPTANCE_LEVELS.index(status) >= ACCEPTANCE_LEVELS.index(level))
+
+
+def select_versions(session: Session, period: Period, level: str) -> Selection:
+    """Pick the counted version of every return of the period, or say why it is excluded."""
+    check_acceptance_level(level)
+    returns = {r.id: r for r in session.scalars(
+        select(Return).where(Return.period_id == period.id)
+        .options(joinedload(Return.institution), joinedload(Return.programme)))}
+    versions: dict[int, list[tuple[int, int, str]]] = {}
+    for row in session.execute(select(ReturnVersion.return_id, ReturnVersion.version,
+                                      ReturnVersion.id, ReturnVersion.status)
+                               .where(ReturnVersion.return_id.in_(list(returns)))):
+        versions.setdefault(row.return_id, []).append((row.version, row.id, row.status))
+    counted, excluded, pending = [], [], []
+    for return_id in sorted(versions):
+        history = sorted(versions[return_id])
+        accepted = [v for v in history if reaches(v[2], level)]
+        if accepted:
+            counted.append((returns[return_id], accepted[-1][1]))
+            if accepted[-1] != history[-1]:
+                pending.append(return_id)
+        else:
+            excluded.append(_exclusion(returns[return_id], history[-1], level))
+    return Selection(counted, excluded, pending)
+
+
+def _exclusion(return_: Return, latest: tuple[int, int, str], level: str) -> dict:
+    version, _id, status = latest
+    return {"return_id": return_.id, "institution": return_.institution.code,
+            "programme": return_.programme.code, "version": version, "status": status,
+            "reason": EXCLUSION_REASONS.get(status, f"status_{status}_below_{level}")}
+
+
+def release_inputs(session: Session, period: Period, level: str) -> tuple[ReleaseInputs,
+                                                                          Selection]:
+    """Everything the pure release computation needs for one period."""
+    selection = select_versions(session, period, level)
+    payloads = dict(session.execute(select(ReturnVersion.id, ReturnVersion.payload).where(
+        ReturnVersion.id.in_([vid for _, vid in selection.counted]))).all())
+    institutions = list(session.scalars(select(Institution).order_by(Institution.code)))
+    units = [ReturnUnit(vid, r.institution_id, r.programme.level, payloads[vid])
+             for r, vid in sorted(selection.counted, key=lambda pair: pair[1])]
+    expected = _expected_units(session, period, institutions, selection)
+    info = [InstitutionInfo(i.id, i.code, i.type, i.sector, i.province_code)
+            for i in institutions]
+    return ReleaseInputs(period.code, info, units, expected), selection
+
+
+def _expected_units(session, period, institutions, selection: Selection) -> list[ExpectedUnit]:
+    """Every programme running in the period: does it have an accepted, on-time return?"""
+    accepted = {r.programme_id for r, _ in selection.counted}
+    first = dict(session.execute(
+        select(Return.programme_id, ReturnVersion.received_at)
+        .join(ReturnVersion, ReturnVersion.return_id == Return.id)
+        .where(Return.period_id == period.id, ReturnVersion.version == 1)).all())
+    programmes = expected_programmes(session, period, [i.id for i in institutions])
+    return [ExpectedUnit(p.institution_id, p.level, p.id in accepted,
+                         p.id in first and first[p.id] <= period.due_at)
+            for p in sorted(programmes, key=lambda p: (p.institution_id, p.code))]
+
+
+def compute_version_values(
+    session: Session, actor: Actor, version_ids: Iterable[int] | None = None
+) -> int:
+    """Store indicator values for versions that lack them at this method version; idempotent."""
+    require_role(actor, "regulator", "admin")
+    done = select(IndicatorValue.return_version_id).where(
+        IndicatorValue.method_version == METHOD_VERSION)
+    query = select(ReturnVersion.id, ReturnVersion.payload).where(ReturnVersion.id.not_in(done))
+    if version_ids is not None:
+        query = query.where(ReturnVersion.id.in_(list(version_ids)))
+    rows = session.execute(query.order_by(ReturnVersion.id)).all()
+    if not rows:
+        return 0
+    session.execute(delete(IndicatorValue).where(
+        IndicatorValue.return_version_id.in_([r.id for r in rows])))
+    session.execute(insert(IndicatorValue), list(_value_rows(rows)))
+    record_event(session, actor, "indicators.compute", "return_versions", len(rows),
+                 after=f"method {METHOD_VERSION}", detail={"versions": len(rows)})
+    return len(rows)
+
+
+def _value_rows(rows):
+    indicators = [i for i in CATALOGUE if i.source == "return"]
+    num, den, why = value_matrix([r.payload for r in rows], indicators)
+    for a, row in enumerate(rows):
+        for j, indicator in enumerate(indicators):
+            missing = bool(why[a, j])
+            yield {"return_version_id": row.id, "indicator": indicator.code,
+                   "numerator": None if missing else float(num[a, j]),
+                   "denominator": None if missing else float(den[a, j]),
+                   "value": None if missing else float(num[a, j] / den[a, j]),
+                   "missing_reason": REASONS[why[a, j]] if missing else None,
+                   "method_version": METHOD_VERSION}
+
+
+def version_values(session: Session, version_id: int) -> list[IndicatorValue]:
+    """The stored indicator values of one version, in catalogue order."""
+    order = {i.code: k for k, i in enumerate(CATALOGUE)}
+    found = session.scalars(select(IndicatorValue).where(
+        IndicatorValue.return_version_id == version_id,
+        IndicatorValue.method_version == METHOD_VERSION))
+    return sorted(found, key=lambda v: order.get(v.indicator, len(order)))
+
+
+def suite_version() -> str:
+    """A fingerprint of the quality suites in force (SHA-256 of their files)."""
+    try:
+        from expectations.loader import FOLDER, SUITE_FILES
+    except ImportError:
+        return "none"
+    digest = hashlib.sha256()
+    for name in SUITE_FILES:
+        path = FOLDER / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"sha256:{digest.hexdigest()[:16]}"
+

@@ -1,0 +1,110 @@
+"""Reporting periods, their submission windows and extensions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Extension, Institution, Period, Role
+from registry.services.access import require_role
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, NotFound, ValidationFailed
+
+
+def list_periods(session: Session) -> list[Period]:
+    return list(session.scalars(select(Period).order_by(Period.starts_on)))
+
+
+def open_periods(session: Session, now: datetime) -> list[Period]:
+    """Periods whose submission window is open at `now`, newest first."""
+    periods = session.scalars(select(Period).order_by(Period.starts_on.desc()))
+    return [p for p in periods if p.opens_at <= now <= p.closes_at]
+
+
+def get_period(session: Session, code: str) -> Period:
+    period = session.scalar(select(Period).where(Period.code == code))
+    if period is None:
+        raise NotFound(f"No reporting period {code!r}.")
+    return period
+
+
+def create_period(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    opens_at: datetime,
+    closes_at: datetime,
+    due_at: datetime,
+) -> Period:
+    """Open a new reporting period (regulator)."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    problems = {}
+    if ends_on < starts_on:
+        problems["ends_on"] = ["must not be before starts_on"]
+    if not opens_at <= due_at <= closes_at:
+        problems["due_at"] = ["must lie between opens_at and closes_at"]
+    if problems:
+        raise ValidationFailed("The period's dates are inconsistent.", problems)
+    if session.scalar(select(Period.id).where(Period.code == code)) is not None:
+        raise Conflict(f"Period {code} already exists.")
+    period = Period(code=code, name=name, starts_on=starts_on, ends_on=ends_on,
+                    opens_at=opens_at, closes_at=closes_at, due_at=due_at)
+    session.add(period)
+    session.flush()
+    record_event(session, actor, "period.create", "period", code,
+                 after=f"window {opens_at.isoformat()} – {closes_at.isoformat()}")
+    return period
+
+
+def grant_extension(
+    session: Session, actor: Actor, period: Period, institution: Institution,
+    until: datetime, reason: str,
+) -> Extension:
+    """Let one institution submit after the window closes, until a later moment."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    if until <= period.closes_at:
+        raise ValidationFailed("An extension must end after the window closes.",
+                               {"until": [f"must be after {period.closes_at.isoformat()}"]})
+    extension = session.scalar(select(Extension).where(
+        Extension.period_id == period.id, Extension.institution_id == institution.id))
+    before = extension.until.isoformat() if extension else None
+    if extension is None:
+        extension = Extension(period=period, institution=institution, until=until,
+                              reason=reason, granted_by=actor.label)
+        session.add(extension)
+    else:
+        extension.until, extension.reason, extension.granted_by = until, reason, actor.label
+    session.flush()
+    record_event(session, actor, "period.extension", "period", period.code, before=before,
+                 after=f"{institution.code} until {until.isoformat()}")
+    return extension
+
+
+def submission_deadline(session: Session, period: Period, institution: Institution) -> datetime:
+    """The moment this institution's window closes, counting any extension."""
+    extension = session.scalar(select(Extension).where(
+        Extension.period_id == period.id, Extension.institution_id == institution.id))
+    return max(period.closes_at, extension.until) if extension else period.closes_at
+
+
+def check_window_open(
+    session: Session, period: Period, institution: Institution, now: datetime
+) -> None:
+    """Raise Conflict (409) when the period does not accept this institution's returns now."""
+    deadline = submission_deadline(session, period, institution)
+    if now < period.opens_at or now > deadline:
+        extended = deadline != period.closes_at
+        raise Conflict(
+            f"Period {period.code} accepts returns from {period.opens_at.isoformat()} "
+            f"to {deadline.isoformat()}"
+            + (" (extended for this institution)" if extended else "")
+            + f"; it is now {now.isoformat()}.",
+            {"header.period_code": ["submission window is closed"]},
+        )

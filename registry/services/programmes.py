@@ -1,0 +1,119 @@
+"""The programme register: each college registers a programme once, returns refer to it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.models import Institution, Programme
+from registry.services.access import require_college_of
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, NotFound, ValidationFailed
+
+FRAMEWORK_COMPONENTS = (
+    "written_policy",
+    "committee_with_tor",
+    "designated_coordinator",
+    "dedicated_budget",
+    "confidentiality_policy",
+    "structured_portfolio",
+    "monitoring_evaluation_plan",
+    "research_integration",
+    "career_guidance_integration",
+    "inter_institutional_collaboration",
+)
+
+
+def components_from_governance(governance: dict) -> dict:
+    """The framework components a return's governance section says are in place."""
+    components = {name: bool(governance.get(name)) for name in FRAMEWORK_COMPONENTS}
+    incentives = governance.get("mentor_incentives") or []
+    components["mentor_incentives"] = [i for i in incentives if i != "none"]
+    components["personalised_matching"] = governance.get("matching_method") == "personalised"
+    return components
+
+
+def find_programme(session: Session, institution: Institution, code: str) -> Programme | None:
+    return session.scalar(select(Programme).where(
+        Programme.institution_id == institution.id, Programme.code == code))
+
+
+def register_programme(
+    session: Session,
+    actor: Actor,
+    institution: Institution,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    model: str,
+    disciplines: list[str],
+    start_date: date | None,
+) -> Programme:
+    """Register a new programme of the actor's own college."""
+    require_college_of(actor, institution)
+    if find_programme(session, institution, code) is not None:
+        raise Conflict(f"Programme {code} is already registered for {institution.code}.")
+    programme = Programme(institution_id=institution.id, code=code, name=name, level=level,
+                          model=model, disciplines=disciplines, start_date=start_date,
+                          components={})
+    session.add(programme)
+    session.flush()
+    record_event(session, actor, "programme.register", "programme",
+                 f"{institution.code}/{code}", after=f"{name} ({level}, {model})")
+    return programme
+
+
+def check_programme_matches(programme: Programme, section: dict) -> None:
+    """A return may not silently change the level a programme was registered with."""
+    if section["level"] != programme.level:
+        raise ValidationFailed(
+            "The return's programme level differs from the registered programme.",
+            {"programme.level": [
+                f"programme {programme.code} is registered as {programme.level}; "
+                "register a new programme code for a different level"
+            ]},
+        )
+
+
+def directory(
+    session: Session,
+    *,
+    level: str | None = None,
+    model: str | None = None,
+    province: str | None = None,
+    component: str | None = None,
+    q: str | None = None,
+) -> list[Programme]:
+    """The public programme directory, filtered."""
+    query = (
+        select(Programme)
+        .join(Institution)
+        .options(joinedload(Programme.institution))
+        .order_by(Institution.code, Programme.code)
+    )
+    if level:
+        query = query.where(Programme.level == level)
+    if model:
+        query = query.where(Programme.model == model)
+    if province:
+        query = query.where(Institution.province_code == province)
+    if q:
+        query = query.where(Programme.name.ilike(f"%{q}%") | Institution.name.ilike(f"%{q}%"))
+    programmes = list(session.scalars(query))
+    if component:
+        programmes = [p for p in programmes if (p.components or {}).get(component)]
+    return programmes
+
+
+def get_programme(session: Session, institution_code: str, code: str) -> Programme:
+    programme = session.scalar(
+        select(Programme).join(Institution)
+        .where(Institution.code == institution_code, Programme.code == code)
+    )
+    if programme is None:
+        raise NotFound(f"No programme {code!r} registered for {institution_code!r}.")
+    return programme

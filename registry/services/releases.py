@@ -1,0 +1,296 @@
+"""Benchmark releases: build (provisional, then final), publish, list, read and export.
+
+A release is built entirely in memory and then added in one go, so a failed or interrupted
+build leaves every earlier release as it was; stored releases are never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.db import utcnow
+from registry.indicators import exports
+from registry.indicators.catalogue import CATALOGUE_VERSION
+from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
+from registry.indicators.stats import QUANTILE_METHOD
+from registry.indicators.strata import DIMENSION_SETS
+from registry.models import (
+    BenchmarkCell,
+    InstitutionResult,
+    Period,
+    Release,
+    ReleasePublication,
+    Role,
+)
+from registry.services.access import require_role
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, NotFound, ValidationFailed
+from registry.services.indicators import check_acceptance_level, release_inputs, suite_version
+
+KINDS = ("provisional", "final")
+CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
+               "pooled_rate", "ci_low", "ci_high", "mean", "p10", "p25", "median", "p75",
+               "p90", "suppression", "rate_withheld")
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """What counts and what may be published; read from the app config or the environment."""
+
+    acceptance_level: str = "validated"
+    min_institutions: int = 5
+    min_people: int = 23
+    revision_window_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ReleaseSettings:
+        return cls(
+            acceptance_level=str(config.get("RELEASE_ACCEPTANCE_LEVEL", cls.acceptance_level)),
+            min_institutions=int(config.get("SUPPRESSION_MIN_INSTITUTIONS",
+                                            cls.min_institutions)),
+            min_people=int(config.get("MIN_PEOPLE_FOR_RATE", cls.min_people)),
+            revision_window_days=int(config.get("REVISION_WINDOW_DAYS",
+                                                cls.revision_window_days)),
+        )
+
+    @property
+    def compute(self) -> Settings:
+        return Settings(self.min_institutions, self.min_people, self.acceptance_level)
+
+
+def method_notes(settings: ReleaseSettings) -> dict:
+    """How the figures were made, published inside the JSON export and with the release."""
+    return {
+        "method_version": METHOD_VERSION,
+        "catalogue_version": CATALOGUE_VERSION,
+        "suite_version": suite_version(),
+        "data_counted": "For each return, its latest version whose status has reached "
+                        f"'{settings.acceptance_level}' (validated < approved < signed_off).",
+        "institution_value": "Σ numerator / Σ denominator over the institution's counted "
+                             "returns in the period (and per programme level).",
+        "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
+                        "institution values; quantiles by numpy method "
+                        f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
+        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % Wilson score "
+                       "interval for proportions, an exact Poisson (Garwood) interval for "
+                       "counts per unit, and none for hours per unit. Intervals treat returns "
+                       "as independent.",
+        "suppression": f"Cells with fewer than {settings.min_institutions} institutions are "
+                       "suppressed (primary). Complementary suppression then makes sure no "
+                       "suppressed cell can be recovered from published cells through any "
+                       "additive relation (a stratum = the sum of its split by one more "
+                       "dimension), checked by linear algebra; indicators sharing a "
+                       "denominator share one pattern.",
+        "small_rates": f"Rates whose denominator counts people are not published when it is "
+                       f"under {settings.min_people}, nor their numerator and denominator.",
+        "adjusted_benchmark": "Indirect standardisation by programme level: expected = "
+                              "Σ_level national pooled rate × the institution's own "
+                              "denominator at that level; observed and expected numerators "
+                              "compared by a two-sided exact Poisson test, flagged at "
+                              "p < 0.05 (not for hours-based indicators).",
+        "contribution": "The peer group's (same type and sector) median and pooled rate "
+                        "with the institution minus without it.",
+        "strata": ["national" if not dims else "×".join(dims) for dims in DIMENSION_SETS],
+    }
+
+
+def build_release(
+    session: Session, actor: Actor, period: Period, settings: ReleaseSettings, *,
+    run_id: str, kind: str | None = None, now: datetime | None = None,
+) -> Release:
+    """Build the period's next release (provisional, or final after the window) and add it."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+    if existing is not None:
+        return existing
+    check_acceptance_level(settings.acceptance_level)
+    now = now or utcnow()
+    kind, provisional = _next_kind(session, period, settings, kind, now)
+    inputs, selection = release_inputs(session, period, settings.acceptance_level)
+    content = compute_release(inputs, settings.compute)
+    if kind == "final":
+        mark_revisions(content.cells, _cells_of(session, provisional))
+    return store_release(session, actor, period, settings, content, Build(
+        kind, run_id, now, provisional, selection.excluded, selection.pending_newer))
+
+
+def _next_kind(session, period, settings, kind, now) -> tuple[str, Release | None]:
+    """Provisional first; final once the revision window after the first provisional ends."""
+    if kind not in (None, *KINDS):
+        raise ValidationFailed(f"Unknown release kind {kind!r}.", {"kind": list(KINDS)})
+    releases = list(session.scalars(select(Release).where(Release.period_id == period.id)
+                                    .order_by(Release.number)))
+    if any(r.kind == "final" for r in releases):
+        raise Conflict(f"Period {period.code} already has a final release; it is not rebuilt.")
+    provisional = [r for r in releases if r.kind == "provisional"]
+    if not provisional:
+        if kind == "final":
+            raise Conflict("A final release needs a provisional release first.")
+        return "provisional", None
+    opens = provisional[0].built_at + timedelta(days=settings.revision_window_days)
+    if kind == "final" and now < opens:
+        raise Conflict(f"The revision window runs until {opens.isoformat()}; the final "
+                       "release can be built after it.")
+    return ("final" if now >= opens and kind != "provisional" else "provisional"), provisional[-1]
+
+
+def mark_revisions(cells: list[dict], previous: list[dict]) -> None:
+    """Flag every cell whose published figures differ from the provisional release."""
+    before = {(c["indicator"], c["stratum"]): c for c in previous}
+    for cell in cells:
+        old = before.get((cell["indicator"], cell["stratum"]))
+        cell["revised"] = old is None or any(
+            exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
+
+
+def _cells_of(session: Session, release: Release | None) -> list[dict]:
+    if release is None:
+        return []
+    rows = session.scalars(select(BenchmarkCell).where(BenchmarkCell.release_id == release.id))
+    return [{name: getattr(row, name) for name in CELL_FIELDS} for row in rows]
+
+
+def render_exports(period: Period, content: ReleaseContent, notes: dict) -> dict[str, str]:
+    """The three canonical exports of the content."""
+    return {
+        "csv": exports.to_csv(period.code, content.cells),
+        "json": exports.to_json(period.code, content.cells, notes),
+        "sdmx": exports.to_sdmx_csv(exports.time_period(period.starts_on, period.ends_on),
+                                    content.cells),
+    }
+
+
+@dataclass(frozen=True)
+class Build:
+    """How a release came about: its kind, run, time, what it revises and what it left out."""
+
+    kind: str
+    run_id: str
+    now: datetime
+    revises: Release | None = None
+    excluded: list = field(default_factory=list)
+    pending_newer: list = field(default_factory=list)
+
+
+def store_release(session: Session, actor: Actor, period: Period, settings: ReleaseSettings,
+                  content: ReleaseContent, build: Build) -> Release:
+    """Add a computed release, its cells and institution results in one go (no commit)."""
+    notes = method_notes(settings)
+    rendered = render_exports(period, content, notes)
+    number = (session.scalar(select(func.max(Release.number))) or 0) + 1
+    release = Release(
+        number=number, period_id=period.id, kind=build.kind,
+        revises_id=build.revises.id if build.revises else None,
+        acceptance_level=settings.acceptance_level, min_institutions=settings.min_institutions,
+        min_people=settings.min_people, method_version=METHOD_VERSION,
+        catalogue_version=CATALOGUE_VERSION, suite_version=notes["suite_version"],
+        pipeline_run_id=build.run_id, built_at=build.now, built_by=actor.label,
+        checksum_sha256=exports.sha256(rendered["csv"]),
+        json_sha256=exports.sha256(rendered["json"]),
+        sdmx_sha256=exports.sha256(rendered["sdmx"]),
+        export_csv=rendered["csv"], export_json=rendered["json"],
+        export_sdmx_csv=rendered["sdmx"], method_notes=_notes_text(notes),
+        provenance={"return_version_ids": content.return_version_ids,
+                    "excluded": build.excluded,
+                    "accepted_but_newer_version_pending": build.pending_newer},
+    )
+    session.add(release)
+    session.flush()
+    _add_rows(session, release, content)
+    record_event(session, actor, "release.build", "release", release.number,
+                 after=f"{release.kind} {period.code} ({release.checksum_sha256[:12]})",
+                 detail={"period": period.code, "run_id": build.run_id,
+                         "cells": len(content.cells),
+                         "return_versions": len(content.return_version_ids),
+                         "excluded": len(build.excluded)})
+    return release
+
+
+def _add_rows(session: Session, release: Release, content: ReleaseContent) -> None:
+    """Insert the cells and institution results in bulk (plain executemany)."""
+    connection = session.connection()
+    if content.cells:
+        connection.execute(insert(BenchmarkCell.__table__), [
+            {**{name: cell[name] for name in CELL_FIELDS}, "revised": cell["revised"],
+             "release_id": release.id} for cell in content.cells])
+    rows = [{**{k: v for k, v in row.items() if k != "institution"}, "release_id": release.id}
+            for row in content.institutions.rows()]
+    if rows:
+        connection.execute(insert(InstitutionResult.__table__), rows)
+
+
+def _notes_text(notes: dict) -> str:
+    lines = [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in notes.items()
+             if not isinstance(value, list)]
+    return "\n".join([*lines, f"Strata: {', '.join(notes['strata'])}."])
+
+
+def publish_release(session: Session, actor: Actor, release: Release,
+                    now: datetime | None = None) -> ReleasePublication:
+    """Make a release public (regulator); publishing twice is refused."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    if release.publication is not None:
+        raise Conflict(f"Release {release.number} is already published.")
+    publication = ReleasePublication(release_id=release.id, published_by=actor.label,
+                                     published_at=now or utcnow())
+    session.add(publication)
+    session.flush()
+    session.refresh(release, ["publication"])
+    record_event(session, actor, "release.publish", "release", release.number,
+                 after=f"published {release.kind} {release.period.code}")
+    return publication
+
+
+def releases_query(actor: Actor | None):
+    """Releases newest first; the public sees published ones only."""
+    query = (select(Release).options(joinedload(Release.period),
+                                     joinedload(Release.publication))
+             .order_by(Release.number.desc()))
+    if actor is None or not actor.is_national:
+        query = query.join(ReleasePublication, ReleasePublication.release_id == Release.id)
+    return query
+
+
+def get_release(session: Session, actor: Actor | None, release_id: int) -> Release:
+    """One release, if the actor may see it (unpublished ones only nationally)."""
+    release = session.get(Release, release_id)
+    if release is None or (release.publication is None
+                           and (actor is None or not actor.is_national)):
+        raise NotFound(f"No release {release_id}.")
+    return release
+
+
+def latest_published(session: Session, period: Period) -> Release | None:
+    """The newest published release of a period (final outranks provisional by number)."""
+    return session.scalar(
+        select(Release).join(ReleasePublication, ReleasePublication.release_id == Release.id)
+        .where(Release.period_id == period.id).order_by(Release.number.desc()).limit(1))
+
+
+def latest_published_by_period(session: Session) -> dict[int, Release]:
+    """period id → its newest published release."""
+    found: dict[int, Release] = {}
+    for release in session.scalars(
+            select(Release).join(ReleasePublication, ReleasePublication.release_id == Release.id)
+            .options(joinedload(Release.period)).order_by(Release.number)):
+        found[release.period_id] = release
+    return found
+
+
+def structure_document(release: Release) -> bytes:
+    """The SDMX-ML 2.1 structure message describing the release's SDMX-CSV."""
+    return exports.structure_xml(release.built_at.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def excluded_counts(release: Release) -> dict[str, int]:
+    """How many returns were left out, by reason (safe to show publicly)."""
+    counts: dict[str, int] = {}
+    for row in release.provenance.get("excluded", []):
+        counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+    return dict(sorted(counts.items()))

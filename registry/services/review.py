@@ -1,0 +1,105 @@
+"""Review levels: the affiliating university approves or returns, the regulator signs off."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Return, ReturnStatus, ReturnVersion, ReviewDecision, Role
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.services.returns import get_return
+
+# decision → (who may take it, statuses it applies to, status it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "approve": ((Role.UNIVERSITY,), (ReturnStatus.VALIDATED,), ReturnStatus.APPROVED),
+    "return": ((Role.UNIVERSITY, Role.REGULATOR),
+               (ReturnStatus.VALIDATED, ReturnStatus.APPROVED), ReturnStatus.RETURNED),
+    "sign_off": ((Role.REGULATOR,), (ReturnStatus.APPROVED,), ReturnStatus.SIGNED_OFF),
+}
+ACCEPTANCE_ORDER = (ReturnStatus.VALIDATED, ReturnStatus.APPROVED, ReturnStatus.SIGNED_OFF)
+
+
+def reaches_level(status: str, level: str) -> bool:
+    """Whether a status has reached an acceptance level (validated < approved < signed off)."""
+    if status not in ACCEPTANCE_ORDER:
+        return False
+    return ACCEPTANCE_ORDER.index(status) >= ACCEPTANCE_ORDER.index(level)
+
+
+def decide(
+    session: Session, actor: Actor, return_id: int, version: int, decision: str,
+    comment: str | None,
+) -> ReviewDecision:
+    """Record a review decision on the latest version and move its status on."""
+    if decision not in TRANSITIONS:
+        raise ValidationFailed(f"Unknown decision {decision!r}.",
+                               {"decision": [f"one of {', '.join(TRANSITIONS)}"]})
+    return_ = get_return(session, actor, return_id)
+    roles, allowed_from, status_after = TRANSITIONS[decision]
+    _check_reviewer(actor, return_, roles)
+    target = _latest(session, return_, version)
+    comment = (comment or "").strip() or None
+    if decision == "return" and comment is None:
+        raise ValidationFailed("Say why the return goes back to the college.",
+                               {"comment": ["required when returning a return"]})
+    if target.status not in allowed_from:
+        raise Conflict(
+            f"Version {version} is {target.status}; '{decision}' applies only to "
+            f"{' or '.join(allowed_from)} versions.")
+    return _record(session, actor, return_, target, decision, comment, status_after)
+
+
+def _check_reviewer(actor: Actor, return_: Return, roles: tuple[str, ...]) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"This decision needs the role {' or '.join(roles)}.")
+    if actor.role == Role.UNIVERSITY and return_.institution.university_id != actor.university_id:
+        raise PermissionDenied("A university reviews only its affiliated colleges.")
+    if actor.institution_id is not None and actor.institution_id == return_.institution_id:
+        raise PermissionDenied("A college cannot review its own return.")
+
+
+def _latest(session: Session, return_: Return, version: int) -> ReturnVersion:
+    target = session.scalar(select(ReturnVersion).where(
+        ReturnVersion.return_id == return_.id, ReturnVersion.version == version)
+        .with_for_update())
+    if target is None:
+        raise NotFound(f"Return {return_.id} has no version {version}.")
+    if version != return_.latest_version:
+        raise Conflict(f"Version {version} has been superseded by version "
+                       f"{return_.latest_version}; review the latest one.")
+    return target
+
+
+def _record(session, actor, return_, target, decision, comment, status_after) -> ReviewDecision:
+    level = "regulator" if actor.role == Role.REGULATOR else "university"
+    event = ReviewDecision(
+        return_version_id=target.id, level=level, decision=decision, comment=comment,
+        decided_by=actor.label, decided_by_user_id=actor.user_id,
+        status_before=target.status, status_after=status_after,
+    )
+    session.add(event)
+    target.status = status_after
+    return_.status = status_after
+    session.flush()
+    record_event(session, actor, f"review.{decision}", "return_version", target.id,
+                 before=event.status_before, after=status_after,
+                 detail={"return": return_.id, "version": target.version, "comment": comment})
+    return event
+
+
+def decisions_for(session: Session, actor: Actor, return_id: int) -> list[ReviewDecision]:
+    """Every decision on every version of a return, oldest first."""
+    return_ = get_return(session, actor, return_id)
+    version_ids = [v.id for v in return_.versions]
+    return list(session.scalars(select(ReviewDecision).where(
+        ReviewDecision.return_version_id.in_(version_ids)).order_by(ReviewDecision.id)))
+
+
+def review_queue(session: Session, actor: Actor) -> list[Return]:
+    """Returns waiting for this reviewer: validated ones (university), approved (regulator)."""
+    from registry.services.returns import returns_query
+
+    wanted = ReturnStatus.APPROVED if actor.role == Role.REGULATOR else ReturnStatus.VALIDATED
+    return list(session.scalars(returns_query(actor, status=wanted)))

@@ -1,0 +1,327 @@
+"""The big record files (meetings, survey responses), streamed in batches into counters.
+
+Each batch is tallied by C-level counters keyed on a few coded fields, never on a
+person; only the distinct keys are then checked. When a key is wrong (a bad date, an
+unknown pair id...), a second pass reads the file row by row to say where.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from registry.toolkit.layout import ANSWER_SURVEYS, MEETINGS, SURVEY_RESPONSES, RecordFile
+from registry.toolkit.privacy import any_identifier
+from registry.toolkit.problems import ProblemLog
+from registry.toolkit.records import Period
+from registry.toolkit.rows import RowReader
+from registry.toolkit.sources import Columns, bind_columns, chunked, open_table, progress_bar
+from registry.toolkit.values import CellError
+
+MEETING_KEY = ("date", "mode", "minutes", "planned", "held")
+LONG_ROW = "the row has more cells than the header row has columns"
+FOLD_AT = 100_000
+INVALID = object()
+# Keys join a row's coded fields with the ASCII unit separator: one string hashes and
+# compares much faster than a tuple of fresh strings. A field holding the separator
+# fails its own parser, so such a row is still caught and located.
+SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the files: drop identifying columns? show progress (None: auto)?"""
+
+    drop_identifying: bool = False
+    progress: bool | None = None
+
+
+def cell(spec: RecordFile, name: str, text: str) -> Any:
+    """Parse one cell as its column says; blank gives None (or fails if required)."""
+    column = spec.column(name)
+    if not text.strip():
+        if column.required:
+            raise CellError("is empty; a value is required")
+        return None
+    return column.parse(text)
+
+
+def _getter(columns: Columns, names: tuple[str, ...]) -> tuple[tuple[str, ...], itemgetter]:
+    present = tuple(name for name in names if columns.has(name))
+    return present, itemgetter(*(columns.index[name] for name in present))
+
+
+class Tally:
+    """Streams one big file into a counter of distinct keys; subclasses say what they mean.
+
+    A key joins the coded fields of a row (never an id); when the counter grows past
+    FOLD_AT keys it is folded into the figures and emptied, so memory stays bounded.
+    """
+
+    spec: RecordFile
+    key_fields: tuple[str, ...]
+
+    def __init__(self, columns: Columns, options: ReadOptions):
+        self.columns = columns
+        self.options = options
+        self.rows = 0
+        self.flagged = False
+        self.key_names, self.key = _getter(columns, self.key_fields)
+        self.keys: Counter[str] = Counter()
+        self._parsed: dict[str, dict[str, Any]] = {name: {} for name in self.key_names}
+
+    def take(self, batch: list[list[str]]) -> None:
+        """Count one batch of rows."""
+        self.keys.update(map(SEPARATOR.join, map(self.key, batch)))
+        if len(self.keys) > FOLD_AT:
+            self.fold()
+
+    def fold(self) -> None:
+        """Turn the counted keys into figures and empty the counter."""
+        for key, count in self.keys.items():
+            fields = self.parse_key(key)
+            if fields is not None:
+                self.count(fields, count)
+        self.keys.clear()
+
+    def finish(self) -> None:
+        """Fold what is left and make the final checks."""
+        self.fold()
+
+    def count(self, fields: dict[str, Any], count: int) -> None:
+        """Add count rows with these parsed fields to the figures."""
+        raise NotImplementedError
+
+    def locate(self, reader: RowReader) -> None:
+        """Read the file row by row, logging every problem with its row and column."""
+        raise NotImplementedError
+
+    def parse_key(self, key: str) -> dict[str, Any] | None:
+        """Parse a distinct key's fields; None (and flagged) when any is wrong."""
+        texts = key.split(SEPARATOR)
+        if len(texts) != len(self.key_names):
+            self.flagged = True
+            return None
+        fields = {}
+        for name, text in zip(self.key_names, texts, strict=True):
+            try:
+                value = self._parsed[name][text]
+            except KeyError:
+                value = self._parse(name, text)
+            if value is INVALID:
+                self.flagged = True
+                return None
+            fields[name] = value
+        return fields
+
+    def _parse(self, name: str, text: str) -> Any:
+        try:
+            value = cell(self.spec, name, text)
+        except CellError:
+            value = INVALID
+        self._parsed[name][text] = value
+        return value
+
+    def fit(self, batch: list[list[str]]) -> list[list[str]]:
+        """Pad short rows; flag rows with cells beyond the header; scan unknown columns."""
+        self.rows += len(batch)
+        width = self.columns.width
+        lengths = set(map(len, batch))
+        if max(lengths) > width and any(any(row[width:]) for row in batch if len(row) > width):
+            self.flagged = True
+        if min(lengths) < width:
+            batch = [row + [""] * (width - len(row)) if len(row) < width else row
+                     for row in batch]
+        for name, position in list(self.columns.extras.items()):
+            if any_identifier(map(itemgetter(position), batch)):
+                self._identifying_extra(name)
+        return batch
+
+    def _identifying_extra(self, name: str) -> None:
+        if self.options.drop_identifying:
+            del self.columns.extras[name]
+            self.columns.dropped.append(name)
+        else:
+            self.flagged = True
+
+    def check_long_row(self, reader: RowReader, number: int, row: list[str]) -> None:
+        """Log a row holding cells beyond the header's columns."""
+        if len(row) > self.columns.width and any(c.strip() for c in row[self.columns.width:]):
+            reader.problem(number, None, LONG_ROW)
+
+
+def stream(path: Path, tally_type: type[Tally], log: ProblemLog, options: ReadOptions,
+           **context: Any) -> Tally | None:
+    """Tally a big file in batches; on any doubt re-read it row by row to locate problems."""
+    with open_table(path) as table:
+        columns = bind_columns(table, tally_type.spec, log, options.drop_identifying)
+        if columns is None:
+            return None
+        tally = tally_type(columns, options, **context)
+        for batch in _batches(table, options):
+            tally.take(tally.fit(batch))
+    tally.finish()
+    if tally.flagged:
+        with open_table(path) as table:
+            tally.locate(RowReader(table, tally.spec, columns, log, options.drop_identifying))
+    return tally
+
+
+def _batches(table, options: ReadOptions) -> Iterator[list[list[str]]]:
+    bar = progress_bar(table, options.progress)
+    for batch in chunked(table.rows):
+        yield batch
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+
+
+class MeetingTally(Tally):
+    """Meetings held by mode, planned, missed, and minutes logged, within the period."""
+
+    spec = MEETINGS
+    key_fields = MEETING_KEY
+
+    def __init__(self, columns: Columns, options: ReadOptions, *, pairs: set[str],
+                 period: Period):
+        super().__init__(columns, options)
+        self.pairs = pairs
+        self.period = period
+        self.pair_key = itemgetter(columns.index["pair_id"])
+        self.held: Counter[str] = Counter()
+        self.planned = self.missed = self.outside_period = 0
+        self.minutes = self.held_without_minutes = 0
+
+    @property
+    def has_planned(self) -> bool:
+        """Tell whether the file marks planned meetings."""
+        return self.columns.has("planned")
+
+    @property
+    def has_minutes(self) -> bool:
+        """Tell whether the file logs minutes."""
+        return self.columns.has("minutes")
+
+    def take(self, batch: list[list[str]]) -> None:
+        """Count one batch of rows; flag it when a pair id is not in the pairs file."""
+        # Logs usually list a pair's meetings together: look each run of one id up once.
+        runs = map(itemgetter(0), groupby(map(self.pair_key, batch)))
+        if not self.pairs.issuperset(runs):
+            self.flagged = True
+        super().take(batch)
+
+    def count(self, fields: dict[str, Any], count: int) -> None:
+        """Add count meetings with these fields to the figures."""
+        if not self.period.contains(fields["date"]):
+            self.outside_period += count
+            return
+        if fields.get("planned"):
+            self.planned += count
+        if fields.get("held") is False:
+            self.missed += count
+            return
+        self.held[fields["mode"]] += count
+        if fields.get("minutes") is None:
+            self.held_without_minutes += count * self.has_minutes
+        else:
+            self.minutes += fields["minutes"] * count
+
+    def locate(self, reader: RowReader) -> None:
+        """Read the file row by row, logging every problem with its row and column."""
+        for number, row in reader.rows():
+            self.check_long_row(reader, number, row)
+            pair = reader.get(number, row, "pair_id")
+            if pair is not None and pair not in self.pairs:
+                reader.problem(number, "pair_id", f"unknown pair id {pair!r} (not in the "
+                               "pairs file)")
+            for name in self.key_names:
+                reader.get(number, row, name)
+
+
+class SurveyTally(Tally):
+    """Invited, responded and answers per survey, counted without keeping a person."""
+
+    spec = SURVEY_RESPONSES
+    key_fields = ("survey", "responded", *ANSWER_SURVEYS)
+
+    def __init__(self, columns: Columns, options: ReadOptions):
+        super().__init__(columns, options)
+        index = columns.index
+        self.id_key = itemgetter(index["survey"], index["respondent_id"])
+        self.id_cell = itemgetter(index["respondent_id"])
+        self.answer_names = self.key_names[2:]
+        self.seen: set[int] = set()
+        self.invited: Counter[str] = Counter()
+        self.responded: Counter[str] = Counter()
+        self.answers: Counter[tuple[str, str, object]] = Counter()
+
+    def take(self, batch: list[list[str]]) -> None:
+        """Count one batch of rows; flag repeated people and identifiers in the ids."""
+        before = len(self.seen)
+        self.seen.update(map(hash, map(self.id_key, batch)))
+        if len(self.seen) - before != len(batch) or any_identifier(map(self.id_cell, batch)):
+            self.flagged = True
+        super().take(batch)
+
+    def finish(self) -> None:
+        """Fold what is left and let go of the duplicate check."""
+        super().finish()
+        self.seen.clear()
+
+    def count(self, fields: dict[str, Any], count: int) -> None:
+        """Add count people with these answers to the figures."""
+        survey, responded = fields["survey"], fields["responded"]
+        self.invited[survey] += count
+        self.responded[survey] += count * responded
+        for name in self.answer_names:
+            value = fields[name]
+            if value is None:
+                continue
+            if survey not in ANSWER_SURVEYS[name] or not responded:
+                self.flagged = True
+            else:
+                self.answers[(name, survey, value)] += count
+
+    def answered(self, name: str, survey: str, value: object | None = None) -> int:
+        """Return the answers to a column in a survey (all of them, or those equal to value)."""
+        if value is not None:
+            return self.answers[(name, survey, value)]
+        return sum(n for (column, where, _), n in self.answers.items()
+                   if column == name and where == survey)
+
+    def locate(self, reader: RowReader) -> None:
+        """Read the file row by row, logging every problem with its row and column."""
+        seen: set[tuple[str, str]] = set()
+        for number, row in reader.rows():
+            self.check_long_row(reader, number, row)
+            person = reader.get(number, row, "respondent_id")
+            survey = reader.get(number, row, "survey")
+            responded = reader.get(number, row, "responded")
+            if person is not None and survey is not None:
+                self._check_unique(reader, number, (survey, person), seen)
+            for name in self.answer_names:
+                self._check_answer(reader, number, row, name, survey, responded)
+
+    @staticmethod
+    def _check_unique(reader: RowReader, number: int, key: tuple[str, str], seen: set) -> None:
+        if key in seen:
+            reader.problem(number, "respondent_id", f"{key[1]!r} appears twice in the "
+                           f"{key[0]} survey; give one row per invited person")
+        seen.add(key)
+
+    @staticmethod
+    def _check_answer(reader, number, row, name, survey, responded) -> None:
+        if reader.get(number, row, name) is None or survey is None:
+            return
+        if survey not in ANSWER_SURVEYS[name]:
+            surveys = " and ".join(ANSWER_SURVEYS[name])
+            reader.problem(number, name, f"answered on a {survey}-survey row; this column "
+                           f"belongs to the {surveys} survey")
+        elif responded is False:
+            reader.problem(number, name, "an answer is given but responded is 'no'")

@@ -1,0 +1,47 @@
+"""Server-rendered pages and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from registry.web import (
+    auth,
+    benchmarks,
+    college,
+    health,
+    oversight,
+    pages,
+    public,
+    quality,
+    review,
+    standard,
+)
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(standard.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(college.bp)
+    app.register_blueprint(oversight.university)
+    app.register_blueprint(oversight.regulator)
+    app.register_blueprint(quality.bp)
+    app.register_blueprint(benchmarks.bp)
+    app.register_blueprint(review.bp)
+    auth.login_manager.init_app(app)
+    app.after_request(set_security_headers)
+
+
+def set_security_headers(response):
+    """Send the headers every page of a public registry should carry."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    )
+    return response

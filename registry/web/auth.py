@@ -1,0 +1,95 @@
+"""Logging in and out, and the role checks every page uses."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from registry.db import get_session
+from registry.models import Role, User
+from registry.services.accounts import authenticate
+from registry.services.actors import Actor
+from registry.services.login_throttle import LoginThrottle
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see this page."
+throttle = LoginThrottle()
+
+HOME_BY_ROLE = {
+    Role.COLLEGE: "college.dashboard",
+    Role.UNIVERSITY: "university.dashboard",
+    Role.REGULATOR: "regulator.dashboard",
+    Role.ADMIN: "regulator.dashboard",
+}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def web_actor() -> Actor:
+    """The logged-in user as the actor passed to services."""
+    return Actor.for_user(current_user, request.remote_addr)
+
+
+def role_required(*roles: str):
+    """Let only logged-in users with one of these roles in; others get 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password (argon2 hashes; repeated failures are throttled)."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        address, email = request.remote_addr or "", form.email.data
+        wait = throttle.blocked_for(address, email)
+        if wait:
+            flash(f"Too many failed attempts. Try again in {int(wait // 60) + 1} minutes.",
+                  "error")
+            return render_template("login.html", form=form), 429
+        user = authenticate(get_session(), email, form.password.data)
+        if user is None:
+            throttle.record_failure(address, email)
+            flash("Email or password is not correct.", "error")
+            return render_template("login.html", form=form), 401
+        throttle.reset(address, email)
+        login_user(user)
+        return redirect(url_for(HOME_BY_ROLE.get(user.role, "pages.index")))
+    return render_template("login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/home")
+@login_required
+def home():
+    return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "pages.index")))

@@ -1,0 +1,149 @@
+"""Pages for indicators and benchmarks: catalogue, public explorer, comparison, releases."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.db import get_session
+from registry.indicators.catalogue import BY_CODE, CATALOGUE, HEADLINE
+from registry.indicators.strata import stratum_label
+from registry.models import Institution, Period, Role
+from registry.services import benchmarks as benchmark_service
+from registry.services import comparison as comparison_service
+from registry.services import releases as release_service
+from registry.services.errors import DomainError
+from registry.services.periods import get_period, list_periods
+from registry.web.auth import role_required, web_actor
+
+bp = Blueprint("benchmarks", __name__)
+VIEWER_ROLES = (Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
+
+
+@bp.app_template_filter("indicator_value")
+def indicator_value(value, code: str) -> str:
+    """A value as the indicator reads: percentages for proportions, two decimals otherwise."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return f"{100 * value:.1f} %"
+    return f"{value:.2f}"
+
+
+@bp.app_template_global("chart_max")
+def chart_max(code: str, *values) -> float:
+    """The right end of a chart's axis: 1 for proportions, else a round figure above the data."""
+    if BY_CODE[code].kind == "proportion":
+        return 1.0
+    top = max([v for v in values if v is not None] or [1.0])
+    return float(f"{top * 1.15:.2g}") or 1.0
+
+
+@bp.app_template_global("indicator_name")
+def indicator_name(code: str) -> str:
+    return BY_CODE[code].name
+
+
+@bp.app_template_global("stratum_label")
+def _stratum_label(code: str) -> str:
+    return stratum_label(code)
+
+
+@bp.get("/indicators")
+def catalogue():
+    """The indicator catalogue: what each indicator measures and how."""
+    return render_template("benchmarks/catalogue.html", indicators=CATALOGUE)
+
+
+@bp.get("/benchmarks")
+def explorer():
+    """The public explorer: one indicator by one breakdown for one period, and downloads."""
+    session = get_session()
+    published = release_service.latest_published_by_period(session)
+    periods = [p for p in list_periods(session) if p.id in published]
+    period = _chosen(periods, request.args.get("period"))
+    indicator = request.args.get("indicator", HEADLINE[0])
+    breakdown = request.args.get("breakdown", "national")
+    if indicator not in BY_CODE or breakdown not in benchmark_service.BREAKDOWNS:
+        abort(404)
+    view = benchmark_service.explorer(session, period, indicator, breakdown)
+    releases = session.scalars(release_service.releases_query(None).limit(20)).all()
+    return render_template("benchmarks/explorer.html", view=view, periods=periods,
+                           period=period, indicators=CATALOGUE, indicator=BY_CODE[indicator],
+                           breakdowns=benchmark_service.BREAKDOWNS, releases=releases)
+
+
+def _chosen(periods: list[Period], code: str | None) -> Period | None:
+    return next((p for p in periods if p.code == code), periods[-1] if periods else None)
+
+
+@bp.get("/college/comparison")
+@role_required(*VIEWER_ROLES)
+def comparison():
+    """A college's comparison with its peers and the nation, with its trend and adjustment."""
+    session = get_session()
+    actor = web_actor()
+    institution = _institution(session)
+    published = release_service.latest_published_by_period(session)
+    periods = [p for p in list_periods(session) if p.id in published]
+    period = _chosen(periods, request.args.get("period"))
+    indicator = request.args.get("indicator", HEADLINE[0])
+    if indicator not in BY_CODE:
+        abort(404)
+    try:
+        data = comparison_service.comparison(session, actor, institution, period) \
+            if period else None
+        trend = comparison_service.trend(session, actor, institution, indicator)
+    except DomainError as exc:
+        abort(exc.status)
+    return render_template("benchmarks/comparison.html", institution=institution, data=data,
+                           periods=periods, period=period, trend=trend,
+                           indicator=BY_CODE[indicator], indicators=CATALOGUE)
+
+
+def _institution(session) -> Institution:
+    """The college of a college user; others choose one with ?institution=CODE."""
+    if current_user.role == Role.COLLEGE:
+        return current_user.institution
+    code = request.args.get("institution", "")
+    institution = session.scalar(select(Institution).where(Institution.code == code))
+    if institution is None:
+        abort(404)
+    return institution
+
+
+@bp.route("/regulator/releases", methods=["GET", "POST"])
+@role_required(Role.REGULATOR, Role.ADMIN)
+def releases():
+    """List releases; build the next release of a period, or publish one."""
+    session = get_session()
+    status = 200
+    if request.method == "POST":
+        try:
+            _release_action(session, request.form)
+        except (DomainError, ValueError) as exc:
+            flash(getattr(exc, "message", "Choose a release to publish."), "error")
+            status = getattr(exc, "status", 400) if getattr(exc, "status", 400) in (
+                409, 422) else 400
+        else:
+            return redirect(url_for("benchmarks.releases"))
+    found = session.scalars(release_service.releases_query(web_actor())).all()
+    return render_template("benchmarks/releases.html", releases=found,
+                           periods=list_periods(session)), status
+
+
+def _release_action(session, form) -> None:
+    actor = web_actor()
+    if form.get("action") == "publish":
+        release = release_service.get_release(session, actor, int(form.get("release", 0)))
+        release_service.publish_release(session, actor, release)
+        flash(f"Release {release.number} is published.", "info")
+        return
+    settings = release_service.ReleaseSettings.from_config(current_app.config)
+    release = release_service.build_release(
+        session, actor, get_period(session, form.get("period", "")), settings,
+        run_id=f"web:{uuid.uuid4()}", kind=form.get("kind") or None)
+    flash(f"Release {release.number} ({release.kind}) built; publish it when checked.", "info")

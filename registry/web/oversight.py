@@ -1,0 +1,152 @@
+"""University and regulator pages: status grids, compliance tracker, periods."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from registry.db import get_session, utcnow
+from registry.models import Period, Role
+from registry.services import compliance as compliance_service
+from registry.services import dashboard as dashboard_service
+from registry.services import periods as period_service
+from registry.services.errors import DomainError
+from registry.services.institutions import get_institution
+from registry.services.reference_data import PROVINCES
+from registry.web.auth import role_required, web_actor
+from schemas.cells import escape_text
+
+university = Blueprint("university", __name__, url_prefix="/university")
+regulator = Blueprint("regulator", __name__, url_prefix="/regulator")
+
+SORT_KEYS = {
+    "college": lambda r: (r.institution.code, r.programme.code if r.programme else ""),
+    "state": lambda r: (r.state, r.institution.code),
+    "received": lambda r: (r.received_at or datetime.max.replace(tzinfo=UTC)),
+    "province": lambda r: (r.institution.province_code, r.institution.code),
+}
+
+
+def chosen_period(session) -> Period | None:
+    """The period asked for, else the newest one."""
+    code = request.args.get("period")
+    periods = list(session.scalars(select(Period).order_by(Period.starts_on.desc())))
+    return next((p for p in periods if p.code == code), periods[0] if periods else None)
+
+
+def tracker_rows(session):
+    period = chosen_period(session)
+    if period is None:
+        return None, []
+    rows = compliance_service.compliance(session, web_actor(), period, utcnow())
+    sort = request.args.get("sort", "college")
+    rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["college"]),
+              reverse=request.args.get("order") == "desc")
+    return period, rows
+
+
+@university.get("", endpoint="dashboard")
+@role_required(Role.UNIVERSITY)
+def university_dashboard():
+    """The status grid of the university's affiliated colleges."""
+    session = get_session()
+    period, rows = tracker_rows(session)
+    return render_template("oversight/tracker.html", period=period, rows=rows,
+                           summary=compliance_service.summarise(rows),
+                           periods=period_service.list_periods(session),
+                           title="Affiliated colleges", endpoint="university.dashboard",
+                           provinces=PROVINCES)
+
+
+@regulator.get("", endpoint="dashboard")
+@role_required(Role.REGULATOR, Role.ADMIN)
+def national_dashboard():
+    """The national dashboard: returns per period, status, and reporting by province."""
+    session = get_session()
+    figures = dashboard_service.period_figures(session)
+    period = chosen_period(session)
+    provinces = dashboard_service.province_reporting(session, period) if period else []
+    return render_template("oversight/national.html", figures=figures, period=period,
+                           provinces=provinces, names=PROVINCES)
+
+
+@regulator.get("/compliance")
+@role_required(Role.REGULATOR, Role.ADMIN)
+def compliance():
+    """Submitted / late / missing per college and programme, sortable and exportable."""
+    session = get_session()
+    period, rows = tracker_rows(session)
+    if request.args.get("format") == "csv" and period is not None:
+        return _csv(period, rows)
+    return render_template("oversight/tracker.html", period=period, rows=rows,
+                           summary=compliance_service.summarise(rows),
+                           periods=period_service.list_periods(session),
+                           title="Compliance tracker", endpoint="regulator.compliance",
+                           provinces=PROVINCES)
+
+
+def _csv(period, rows) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["period", "institution", "name", "province", "university", "programme",
+                     "state", "status", "version", "received_at", "on_time"])
+    for r in rows:
+        writer.writerow([escape_text(str(v)) for v in (
+            period.code, r.institution.code, r.institution.name, r.institution.province_code,
+            r.institution.university.code, r.programme.code if r.programme else "", r.state,
+            r.status or "", r.version or "",
+            r.received_at.isoformat() if r.received_at else "",
+            "" if r.on_time is None else ("yes" if r.on_time else "no"))])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="compliance-{period.code}.csv"'})
+
+
+@regulator.route("/periods", methods=["GET", "POST"])
+@role_required(Role.REGULATOR, Role.ADMIN)
+def periods():
+    """Open reporting periods and grant extensions."""
+    session = get_session()
+    if request.method == "POST":
+        try:
+            _period_action(session, request.form)
+        except (DomainError, ValueError) as exc:
+            flash(getattr(exc, "message", f"Check the dates: {exc}"), "error")
+            return render_template("oversight/periods.html",
+                                   periods=period_service.list_periods(session)), 422
+        return redirect(url_for("regulator.periods"))
+    return render_template("oversight/periods.html", periods=period_service.list_periods(session))
+
+
+def _period_action(session, form) -> None:
+    actor = web_actor()
+    if form.get("action") == "extension":
+        period = period_service.get_period(session, form["period"])
+        institution = get_institution(session, form.get("institution", "").strip())
+        until = _moment(form["until"])
+        period_service.grant_extension(session, actor, period, institution, until,
+                                       form.get("reason", "").strip() or "not given")
+        flash(f"{institution.code} may submit for {period.code} until {until:%d %B %Y}.", "info")
+        return
+    period_service.create_period(
+        session, actor, code=form["code"].strip(), name=form["name"].strip(),
+        starts_on=date.fromisoformat(form["starts_on"]),
+        ends_on=date.fromisoformat(form["ends_on"]),
+        opens_at=_moment(form["opens_at"], end_of_day=False),
+        closes_at=_moment(form["closes_at"]),
+        due_at=_moment(form["due_at"]))
+    flash(f"Period {form['code']} created.", "info")
+
+
+PAKISTAN = ZoneInfo("Asia/Karachi")
+
+
+def _moment(text: str, end_of_day: bool = True) -> datetime:
+    """A date from a form as the start or end of that day in Pakistan, in UTC."""
+    day = date.fromisoformat(text)
+    clock = time(23, 59, 59) if end_of_day else time(0, 0)
+    return datetime.combine(day, clock, tzinfo=PAKISTAN).astimezone(UTC)

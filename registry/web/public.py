@@ -1,0 +1,51 @@
+"""Public pages: the programme directory."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from registry.db import get_session
+from registry.services import programmes as programme_service
+from registry.services.errors import NotFound
+from registry.services.reference_data import PROVINCES
+from schemas.codes import Level, MentoringModel
+
+bp = Blueprint("public", __name__)
+
+COMPONENT_LABELS = {
+    "written_policy": "Written policy",
+    "committee_with_tor": "Committee with terms of reference",
+    "designated_coordinator": "Designated coordinator",
+    "dedicated_budget": "Dedicated budget",
+    "confidentiality_policy": "Confidentiality policy",
+    "structured_portfolio": "Structured portfolio",
+    "monitoring_evaluation_plan": "Monitoring & evaluation plan",
+    "research_integration": "Linked to research",
+    "career_guidance_integration": "Linked to career guidance",
+    "inter_institutional_collaboration": "Inter-institutional collaboration",
+    "personalised_matching": "Personalised matching",
+}
+
+
+@bp.get("/programmes")
+def programmes():
+    """The programme directory: search and filter."""
+    filters = {k: request.args.get(k) or None
+               for k in ("q", "level", "model", "province", "component")}
+    if filters["component"] not in COMPONENT_LABELS:
+        filters["component"] = None
+    found = programme_service.directory(get_session(), **filters)
+    return render_template(
+        "programmes.html", programmes=found, filters=filters, provinces=PROVINCES,
+        levels=Level, models=MentoringModel, components=COMPONENT_LABELS,
+    )
+
+
+@bp.get("/programmes/<institution>/<code>")
+def programme(institution: str, code: str):
+    """One programme: its framework components as last reported."""
+    try:
+        found = programme_service.get_programme(get_session(), institution, code)
+    except NotFound:
+        return render_template("not_found.html", what=f"programme {code} of {institution}"), 404
+    return render_template("programme.html", programme=found, components=COMPONENT_LABELS)

@@ -1,0 +1,121 @@
+"""Coding frames of the return standard: one source for codes and their human labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CodedEnum(StrEnum):
+    """A coding frame whose members are stable codes carrying a human label."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> CodedEnum:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def codes(cls) -> tuple[str, ...]:
+        """Return the codes of this frame in their published order."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def choices(cls) -> list[dict[str, str]]:
+        """Return the frame as a list of {"code", "label"} rows."""
+        return [{"code": member.value, "label": member.label} for member in cls]
+
+
+class SchemaVersion(CodedEnum):
+    V1_0 = "1.0", "Return data standard version 1.0"
+
+
+class MissingReason(CodedEnum):
+    NOT_COLLECTED = "not_collected", "Not collected (the college did not record this figure)"
+    NOT_APPLICABLE = "not_applicable", "Not applicable (the item does not apply to this programme)"
+
+
+class Level(CodedEnum):
+    UNDERGRADUATE = "undergraduate", "Undergraduate students"
+    POSTGRADUATE = "postgraduate", "Postgraduate residents"
+    FACULTY = "faculty", "Faculty members"
+
+
+class MentoringModel(CodedEnum):
+    FACULTY_TO_STUDENT = "faculty_to_student", "Faculty-to-student"
+    PEER_NEAR_PEER = "peer_near_peer", "Peer / near-peer"
+    SENIOR_TO_JUNIOR_RESIDENT = "senior_to_junior_resident", "Senior-to-junior resident"
+    GROUP = "group", "Group mentoring"
+    E_MENTORING = "e_mentoring", "E-mentoring"
+    MIXED = "mixed", "Mixed models"
+
+
+class Discipline(CodedEnum):
+    MEDICINE = "medicine", "Medicine and allied"
+    SURGERY = "surgery", "Surgery and allied"
+    PAEDIATRICS = "paediatrics", "Paediatrics"
+    OBSTETRICS_GYNAECOLOGY = "obstetrics_gynaecology", "Obstetrics and gynaecology"
+    PATHOLOGY = "pathology", "Pathology"
+    RADIOLOGY = "radiology", "Radiology"
+    PSYCHIATRY = "psychiatry", "Psychiatry"
+    COMMUNITY_MEDICINE = "community_medicine", "Community medicine / public health"
+    ANAESTHESIA = "anaesthesia", "Anaesthesia"
+    DENTISTRY = "dentistry", "Dentistry (general)"
+    ORAL_SURGERY = "oral_surgery", "Oral and maxillofacial surgery"
+    ORTHODONTICS = "orthodontics", "Orthodontics"
+    BASIC_SCIENCES = "basic_sciences", "Basic medical / dental sciences"
+    OTHER = "other", "Other discipline"
+
+
+class Incentive(CodedEnum):
+    NONE = "none", "No incentive"
+    RECOGNITION = "recognition", "Recognition (certificates, awards)"
+    WORKLOAD_CREDIT = "workload_credit", "Workload credit"
+    FINANCIAL = "financial", "Financial"
+    PROMOTION_CREDIT = "promotion_credit", "Credit towards promotion"
+
+
+class MatchingMethod(CodedEnum):
+    ASSIGNED = "assigned", "Assigned by the programme"
+    PERSONALISED = "personalised", "Personalised matching on needs and interests"
+    SELF_SELECTED = "self_selected", "Mentees choose their mentor"
+    RANDOM = "random", "Random allocation"
+
+
+class NeedArea(CodedEnum):
+    RESEARCH = "research", "Research"
+    MEMORY = "memory", "Memory and retention"
+    READING = "reading", "Reading and study skills"
+    TIME_MANAGEMENT = "time_management", "Time management"
+    COMMUNICATION = "communication", "Communication"
+    CAREER_PLANNING = "career_planning", "Career planning"
+    WELLBEING = "wellbeing", "Wellbeing and stress"
+    CLINICAL_SKILLS = "clinical_skills", "Clinical skills"
+    EXAM_PREPARATION = "exam_preparation", "Exam preparation"
+    PROFESSIONALISM = "professionalism", "Professionalism"
+    OTHER = "other", "Other need"
+
+
+class Barrier(CodedEnum):
+    TOO_FEW_TRAINED_MENTORS = "too_few_trained_mentors", "Too few trained mentors"
+    CONFIDENTIALITY_CONCERNS = "confidentiality_concerns", "Confidentiality concerns"
+    POOR_SCHEDULING = "poor_scheduling", "Badly scheduled sessions"
+    IMPERSONAL_SESSIONS = "impersonal_sessions", "Impersonal sessions"
+    COMMITTEE_WITHOUT_JOB_DESCRIPTIONS = (
+        "committee_without_job_descriptions",
+        "Committee without job descriptions",
+    )
+    RESOURCE_LIMITS = "resource_limits", "Resource limits"
+    OTHER = "other", "Other barrier"
+
+
+class SatisfactionPoint(CodedEnum):
+    VERY_DISSATISFIED = "1", "1 - Very dissatisfied"
+    DISSATISFIED = "2", "2 - Dissatisfied"
+    NEUTRAL = "3", "3 - Neutral"
+    SATISFIED = "4", "4 - Satisfied"
+    VERY_SATISFIED = "5", "5 - Very satisfied"
+
+
+MISSING_CODES: tuple[str, ...] = MissingReason.codes()

@@ -1,0 +1,309 @@
+"""Field types of the return standard; each knows its kind, label and guidance."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, ClassVar
+
+from marshmallow import Schema, ValidationError, fields
+
+from schemas.codes import MISSING_CODES, CodedEnum
+
+_REASONS = ", ".join(MISSING_CODES)
+DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+class StandardField(fields.Field):
+    """Base of every leaf field: carries a kind, a label and plain-language guidance."""
+
+    kind: ClassVar[str] = "text"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "null": "Field may not be null.",
+    }
+
+    def __init__(self, *, label: str, guidance: str, required: bool = True, **kwargs: Any):
+        super().__init__(
+            required=required,
+            metadata={"title": label, "description": guidance},
+            **kwargs,
+        )
+
+    @property
+    def label(self) -> str:
+        """Return the human label of the field."""
+        return self.metadata["title"]
+
+    @property
+    def guidance(self) -> str:
+        """Return the plain-language guidance for the field."""
+        return self.metadata["description"]
+
+    def code_choices(self) -> list[dict[str, str]]:
+        """Return the allowed codes as {"code", "label"} rows, or [] for uncoded fields."""
+        return []
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return []
+
+
+class Count(StandardField):
+    """A whole number of 0 or more, or a reason code for a missing value."""
+
+    kind = "count"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "required": f"Missing data for required field: give 0 or a reason code ({_REASONS}).",
+        "null": f"May not be null: give 0 for a real zero, or a reason code ({_REASONS}).",
+        "invalid": f"Not a valid count: give a whole number (0 or more) or a reason code "
+        f"({_REASONS}).",
+        "negative": "Must be 0 or more.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
+        if isinstance(value, str) and value in MISSING_CODES:
+            return value
+        if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        if value < 0:
+            raise self.make_error("negative")
+        return int(value)
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return [f"A whole number of 0 or more, or a reason code ({_REASONS})."]
+
+
+class Number(StandardField):
+    """A decimal number of 0 or more, or a reason code for a missing value."""
+
+    kind = "number"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "required": f"Missing data for required field: give 0 or a reason code ({_REASONS}).",
+        "null": f"May not be null: give 0 for a real zero, or a reason code ({_REASONS}).",
+        "invalid": f"Not a valid number: give a number (0 or more) or a reason code ({_REASONS}).",
+        "negative": "Must be 0 or more.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float | int | str:
+        if isinstance(value, str) and value in MISSING_CODES:
+            return value
+        if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+            raise self.make_error("invalid")
+        if value < 0:
+            raise self.make_error("negative")
+        return value
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return [f"A number of 0 or more (decimals allowed), or a reason code ({_REASONS})."]
+
+
+class StrictBoolean(StandardField):
+    """A yes/no answer given as JSON true or false, nothing else."""
+
+    kind = "boolean"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a boolean: give true or false.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid")
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return ["Either true or false."]
+
+
+class Code(StandardField):
+    """One code from a coding frame."""
+
+    kind = "code"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Must be one of: {choices}.",
+    }
+
+    def __init__(self, frame: type[CodedEnum], *, only: Iterable[str] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.frame = frame
+        self.allowed = tuple(map(str, only)) if only is not None else frame.codes()
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and value in self.allowed:
+            return str(value)
+        raise self.make_error("invalid", choices=", ".join(self.allowed))
+
+    def code_choices(self) -> list[dict[str, str]]:
+        """Return the allowed codes as {"code", "label"} rows."""
+        return [row for row in self.frame.choices() if row["code"] in self.allowed]
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return ["One code from the list."]
+
+
+class CodeList(StandardField):
+    """A list of distinct codes from a coding frame; one code may be required to stand alone."""
+
+    kind = "code list"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a list of codes.",
+        "choice": "Must be one of: {choices}.",
+        "too_few": "Give at least {min_items} code(s).",
+        "duplicate": "Code {code!r} is given more than once.",
+        "exclusive": "{code!r} must be given alone.",
+    }
+
+    def __init__(
+        self,
+        frame: type[CodedEnum],
+        *,
+        min_items: int = 0,
+        exclusive: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.frame = frame
+        self.allowed = frame.codes()
+        self.min_items = min_items
+        self.exclusive = str(exclusive) if exclusive else None
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        self._check_items(value)
+        if len(value) < self.min_items:
+            raise self.make_error("too_few", min_items=self.min_items)
+        duplicates = sorted({code for code in value if value.count(code) > 1})
+        if duplicates:
+            raise self.make_error("duplicate", code=duplicates[0])
+        if self.exclusive in value and len(value) > 1:
+            raise self.make_error("exclusive", code=self.exclusive)
+        return [str(code) for code in value]
+
+    def _check_items(self, value: list | tuple) -> None:
+        choices = ", ".join(self.allowed)
+        errors = {
+            index: [self.error_messages["choice"].format(choices=choices)]
+            for index, code in enumerate(value)
+            if not (isinstance(code, str) and code in self.allowed)
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    def code_choices(self) -> list[dict[str, str]]:
+        """Return the allowed codes as {"code", "label"} rows."""
+        return self.frame.choices()
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        rules = ["Codes from the list, each at most once."]
+        if self.min_items:
+            rules.append(f"At least {self.min_items} code(s).")
+        if self.exclusive:
+            rules.append(f"{self.exclusive!r} must be given alone.")
+        return rules
+
+
+class IsoDate(StandardField):
+    """A calendar date written YYYY-MM-DD."""
+
+    kind = "date"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a valid date: give YYYY-MM-DD, e.g. 2024-01-15.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value):
+            raise self.make_error("invalid")
+        try:
+            date.fromisoformat(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        return value
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        return ["A date written YYYY-MM-DD."]
+
+
+class Text(StandardField):
+    """A non-empty string, optionally limited to a whole-string pattern (no anchors)."""
+
+    kind = "text"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a valid string.",
+        "length": "Must be between 1 and {max_length} characters.",
+        "pattern": "Must be {hint}, for example {example}.",
+    }
+
+    def __init__(
+        self,
+        *,
+        max_length: int,
+        pattern: str | None = None,
+        pattern_hint: str = "",
+        example: str = "",
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.pattern = pattern
+        self.pattern_hint = pattern_hint
+        self.example = example
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if not 1 <= len(value) <= self.max_length:
+            raise self.make_error("length", max_length=self.max_length)
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise self.make_error("pattern", hint=self.pattern_hint, example=self.example)
+        return value
+
+    def constraints(self) -> list[str]:
+        """Return the field's own rules in plain language."""
+        rules = [f"1 to {self.max_length} characters."]
+        if self.pattern:
+            rules.append(f"{self.pattern_hint.capitalize()} (e.g. {self.example}).")
+        return rules
+
+
+class Section(fields.Nested):
+    """A nested group of fields (a section or sub-section of the return)."""
+
+    kind = "object"
+
+    def __init__(
+        self,
+        nested: type[Schema],
+        *,
+        label: str,
+        guidance: str,
+        required: bool = True,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            nested,
+            required=required,
+            metadata={"title": label, "description": guidance},
+            **kwargs,
+        )
+
+    @property
+    def label(self) -> str:
+        """Return the human label of the section."""
+        return self.metadata["title"]
+
+    @property
+    def guidance(self) -> str:
+        """Return the plain-language guidance for the section."""
+        return self.metadata["description"]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

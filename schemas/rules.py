@@ -1,0 +1,120 @@
+"""The rule table: cross-field hard rules that drive the validator, JSON Schema and docs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.codes import NeedArea, SatisfactionPoint
+from schemas.paths import common_parent, get_path, is_number
+
+
+@dataclass(frozen=True)
+class PartWholeRule:
+    """A part (or the sum of several parts) must not exceed a whole.
+
+    The rule is checked only when every value involved is a number; a reason code
+    (not_collected, not_applicable) or an absent optional field skips it.
+    """
+
+    subject: str
+    whole: str
+    parts: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        """Return a stable identifier naming the rule."""
+        left = self.subject if self.parts == (self.subject,) else f"sum({self.subject})"
+        return f"{left} <= {self.whole}"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Return every field path the rule reads."""
+        return (*self.parts, self.whole)
+
+    @property
+    def anchor(self) -> str:
+        """Return the path of the deepest object holding every field of the rule."""
+        return common_parent(self.paths)
+
+    def describe(self) -> str:
+        """Return the rule in plain language."""
+        if self.parts == (self.subject,):
+            left = self.subject
+        else:
+            left = f"The sum of {self.parts[0]} to {self.parts[-1]}"
+        return f"{left} must not exceed {self.whole} (checked when all are numbers)."
+
+    def check(self, data: Mapping[str, Any]) -> str | None:
+        """Return the error message when the rule is broken, else None."""
+        values = [get_path(data, path) for path in self.paths]
+        if not all(is_number(value) for value in values):
+            return None
+        *parts, whole = values
+        total = sum(parts)
+        if total <= whole:
+            return None
+        if self.parts == (self.subject,):
+            return f"must not exceed {self.whole} ({whole})"
+        return f"sum of the counts ({total}) must not exceed {self.whole} ({whole})"
+
+
+def _part(part: str, whole: str) -> PartWholeRule:
+    return PartWholeRule(subject=part, whole=whole, parts=(part,))
+
+
+def _survey_rules(survey: str) -> list[PartWholeRule]:
+    prefix = f"evaluation.{survey}"
+    likert = tuple(f"{prefix}.satisfaction.{point}" for point in SatisfactionPoint.codes())
+    return [
+        _part(f"{prefix}.responded", f"{prefix}.invited"),
+        PartWholeRule(subject=f"{prefix}.satisfaction", whole=f"{prefix}.responded", parts=likert),
+    ]
+
+
+def _build_rules() -> tuple[PartWholeRule, ...]:
+    improvement = "evaluation.perceived_improvement"
+    return (
+        _part("needs_assessment.responded", "needs_assessment.invited"),
+        *(
+            _part(f"needs_assessment.need_areas.{area}", "needs_assessment.responded")
+            for area in NeedArea
+        ),
+        _part("capacity.enrolled_mentees", "capacity.eligible_mentees"),
+        _part("capacity.mentors_trained", "capacity.active_mentors"),
+        _part("activity.active_pairs_end", "activity.pairs_formed"),
+        _part("activity.rematch_resolved_30d", "activity.rematch_requests"),
+        _part("activity.mentees_disengaged", "capacity.enrolled_mentees"),
+        _part("activity.mentors_over_cap", "capacity.active_mentors"),
+        *_survey_rules("mentee_survey"),
+        *_survey_rules("mentor_survey"),
+        _part("evaluation.mentee_confidentiality_trust", "evaluation.mentee_survey.responded"),
+        *(
+            _part(f"{improvement}.{area}.improved", f"{improvement}.{area}.asked")
+            for area in NeedArea
+        ),
+    )
+
+
+RETURN_RULES: tuple[PartWholeRule, ...] = _build_rules()
+
+
+def rule_errors(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Check every rule against (possibly partial) return data; return errors by path."""
+    errors: dict[str, list[str]] = {}
+    for rule in RETURN_RULES:
+        message = rule.check(data)
+        if message:
+            errors.setdefault(rule.subject, []).append(message)
+    return errors
+
+
+def rules_involving(path: str) -> list[PartWholeRule]:
+    """Return the rules that read the field at a dotted path."""
+    return [rule for rule in RETURN_RULES if path in rule.paths]
+
+
+def rules_anchored_at(path: str) -> list[PartWholeRule]:
+    """Return the rules whose fields all sit under the object at a dotted path."""
+    return [rule for rule in RETURN_RULES if rule.anchor == path]

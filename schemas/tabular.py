@@ -1,0 +1,598 @@
+"""Bulk files: the XLSX template and CSV, one return per row, each checked by validate_return."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from schemas.cells import coerce_cell, escape_text, unescape_text
+from schemas.codes import MISSING_CODES
+from schemas.flat import flatten_return, unflatten_return
+from schemas.validation import SCHEMA_VERSION, ReturnValidationError, validate_return
+from schemas.walk import Leaf, current_schema, return_leaves
+
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 2_000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_RETURNS = 5_000
+MAX_COLUMNS = 500
+FIRST_DATA_ROW = 3
+LAST_DATA_ROW = FIRST_DATA_ROW + MAX_RETURNS - 1
+KEY_COLUMNS = ("header.institution_code", "header.period_code", "header.programme_code")
+VERSION_COLUMN = "header.schema_version"
+README_SHEET = "README"
+_AUTHOR = "Mentoring Registry"
+
+
+class BulkFileError(Exception):
+    """A bulk file could not be accepted; errors lists every problem found."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        first = errors[0]["message"] if errors else ""
+        super().__init__(f"{len(errors)} problem(s) in the file; first: {first}")
+
+
+def _problem(message: str, *, sheet: str | None = None, row: int = 0, column: str = "") -> dict:
+    return {"sheet": sheet, "row": row, "column": column, "message": message}
+
+
+def _file_error(message: str) -> BulkFileError:
+    return BulkFileError([_problem(message)])
+
+
+# ---------------------------------------------------------------- layout
+
+
+@cache
+def _leaves() -> dict[str, Leaf]:
+    return {leaf.path: leaf for leaf in return_leaves()}
+
+
+@cache
+def sections() -> tuple[str, ...]:
+    """Return the section names of the return, in order (one sheet each)."""
+    return tuple(current_schema().fields)
+
+
+@cache
+def _required_sections() -> tuple[str, ...]:
+    return tuple(name for name, item in current_schema().fields.items() if item.required)
+
+
+@cache
+def sheet_columns() -> dict[str, tuple[str, ...]]:
+    """Return each section sheet's columns: the key columns, then the section's fields."""
+    columns = {section: list(KEY_COLUMNS) for section in sections()}
+    for leaf in return_leaves():
+        if leaf.path not in KEY_COLUMNS:
+            columns[leaf.section].append(leaf.path)
+    return {section: tuple(paths) for section, paths in columns.items()}
+
+
+@cache
+def csv_columns() -> tuple[str, ...]:
+    """Return the CSV columns: every leaf path of the return."""
+    return tuple(_leaves())
+
+
+def _is_required_column(path: str) -> bool:
+    return path != VERSION_COLUMN and _leaves()[path].required
+
+
+# ---------------------------------------------------------------- writing
+
+
+def build_xlsx_template() -> bytes:
+    """Return the empty XLSX template: a README sheet, then one sheet per section."""
+    return _save(_template_workbook())
+
+
+def dump_returns_to_xlsx(returns: Iterable[dict]) -> bytes:
+    """Return the template filled with returns, one row per return in each sheet."""
+    workbook = _template_workbook()
+    for payload in returns:
+        _append_return(workbook, flatten_return(payload))
+    return _save(workbook)
+
+
+def dump_returns_to_csv(returns: Iterable[dict]) -> bytes:
+    """Return returns as UTF-8 CSV (with BOM): a header row of dotted paths, one row each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(csv_columns())
+    for payload in returns:
+        flat = flatten_return(payload)
+        writer.writerow([_csv_text(flat.get(path)) for path in csv_columns()])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape_text(value) if isinstance(value, str) else str(value)
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _template_workbook() -> Workbook:
+    workbook = Workbook()
+    readme = workbook.active
+    readme.title = README_SHEET
+    _write_readme(readme)
+    for section, columns in sheet_columns().items():
+        _write_section_sheet(workbook.create_sheet(section), columns)
+    return workbook
+
+
+def _append_return(workbook: Workbook, flat: dict[str, object]) -> None:
+    for section, columns in sheet_columns().items():
+        if section not in _required_sections() and not _has_section(flat, section):
+            continue
+        sheet = workbook[section]
+        row = sheet.max_row + 1
+        for index, path in enumerate(columns, start=1):
+            _write_cell(sheet.cell(row=row, column=index), flat.get(path))
+
+
+def _has_section(flat: dict[str, object], section: str) -> bool:
+    return any(path.startswith(f"{section}.") for path in flat)
+
+
+def _write_cell(cell: Cell, value: object) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # text stays text, even when it starts with "="
+
+
+def _write_section_sheet(sheet: Worksheet, columns: tuple[str, ...]) -> None:
+    sheet.append(list(columns))
+    sheet.append([_leaves()[path].field.label for path in columns])
+    sheet.freeze_panes = f"{get_column_letter(len(KEY_COLUMNS) + 1)}{FIRST_DATA_ROW}"
+    for index, path in enumerate(columns, start=1):
+        _format_column(sheet, index, _leaves()[path])
+
+
+def _format_column(sheet: Worksheet, index: int, leaf: Leaf) -> None:
+    letter = get_column_letter(index)
+    dimension = sheet.column_dimensions[letter]
+    dimension.width = min(45, max(14, len(leaf.path) * 0.9))
+    if leaf.field.kind in ("text", "code", "code list", "date"):
+        dimension.number_format = "@"
+    for row in (1, 2):
+        cell = sheet.cell(row=row, column=index)
+        cell.font = Font(bold=True, color="1F3864" if row == 1 else "000000")
+        cell.fill = PatternFill("solid", fgColor="D9E1F2" if row == 1 else "F2F2F2")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.cell(row=2, column=index).comment = Comment(_column_note(leaf), _AUTHOR, 200, 320)
+    validation = _validation(leaf, f"{letter}{FIRST_DATA_ROW}")
+    if validation is not None:
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{LAST_DATA_ROW}")
+
+
+def _column_note(leaf: Leaf) -> str:
+    lines = [leaf.field.guidance, *leaf.field.constraints()]
+    codes = leaf.field.code_choices()
+    if leaf.field.kind == "code list":
+        lines.append("Separate several codes with ';'.")
+    if codes:
+        lines.append("Codes: " + "; ".join(f"{c['code']} = {c['label']}" for c in codes))
+    if not _is_required_column(leaf.path):
+        lines.append("May be left empty.")
+    return "\n".join(lines)
+
+
+def _validation(leaf: Leaf, first_cell: str) -> DataValidation | None:
+    kind = leaf.field.kind
+    if kind in ("code", "boolean"):
+        options = [c["code"] for c in leaf.field.code_choices()] or ["TRUE", "FALSE"]
+        return _dropdown(options, f"Choose one of: {', '.join(options)}.")
+    reasons = ",".join(f'{first_cell}="{code}"' for code in MISSING_CODES)
+    if kind == "count":
+        test = f"AND(ISNUMBER({first_cell}),{first_cell}>=0,{first_cell}=INT({first_cell}))"
+        return _custom(f"OR({test},{reasons})", "a whole number of 0 or more")
+    if kind == "number":
+        test = f"AND(ISNUMBER({first_cell}),{first_cell}>=0)"
+        return _custom(f"OR({test},{reasons})", "a number of 0 or more")
+    return None
+
+
+def _dropdown(options: list[str], message: str) -> DataValidation:
+    formula = '"' + ",".join(options) + '"'
+    if len(formula) > 255:
+        raise ValueError(f"dropdown list too long for Excel: {formula}")
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not an allowed code",
+        error=message,
+    )
+
+
+def _custom(formula: str, wanted: str) -> DataValidation:
+    reasons = " or ".join(MISSING_CODES)
+    return DataValidation(
+        type="custom",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not a valid value",
+        error=f"Give {wanted}, or {reasons}.",
+    )
+
+
+def _write_readme(sheet: Worksheet) -> None:
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["C"].width = 60
+    for line in _readme_lines():
+        sheet.append(line)
+    sheet["A1"].font = Font(bold=True, size=14)
+
+
+def _readme_lines() -> Iterator[list[str]]:
+    yield [f"Mentoring programme returns - template for data standard v{SCHEMA_VERSION}"]
+    yield []
+    for text in _README_TEXT:
+        yield [text]
+    yield []
+    yield ["Coded fields", "Code", "Meaning"]
+    for leaf in return_leaves():
+        for choice in leaf.field.code_choices():
+            yield [leaf.path, choice["code"], choice["label"]]
+
+
+_README_TEXT = (
+    "One return = one institution x one programme x one reporting period.",
+    "Each return takes one row in every section sheet (header, programme, governance, "
+    "needs_assessment, capacity, activity, evaluation); the outcomes sheet is optional.",
+    "The first three columns of every sheet (header.institution_code, header.period_code, "
+    "header.programme_code) identify the return; type them identically in every sheet so "
+    "the rows join up.",
+    "Row 1 holds the field codes: do not change, move or delete them. Row 2 holds the field "
+    "names; hover over them for guidance. Type data from row 3 down.",
+    "Counts: a whole number of 0 or more. 0 means a real zero. If a figure is missing, type "
+    "not_collected (the college did not record it) or not_applicable (it does not apply). "
+    "Empty count cells are refused.",
+    "Hours: a number of 0 or more; decimals allowed; the same two reason codes apply.",
+    "Yes/no fields: TRUE or FALSE.",
+    "Coded fields: pick from the drop-down list. Fields taking several codes (disciplines, "
+    "mentor incentives, barriers): type the codes separated by ';', e.g. medicine;surgery. "
+    "Mentor incentive 'none' must be given alone. Allowed codes are listed below.",
+    "Dates: YYYY-MM-DD, e.g. 2024-01-15.",
+    f"header.schema_version may be left empty; it is then taken as {SCHEMA_VERSION}.",
+    "Perceived improvement: fill 'asked' and 'improved' only for the areas your evaluation "
+    "asked about; leave the others empty. Outcomes: leave the sheet empty if not collected.",
+    "Type values, not formulas: cells holding formulas are refused.",
+    f"At most {MAX_RETURNS:,} returns per file. Upload the file as .xlsx; every problem in "
+    "it is listed with its sheet, row and column, and nothing is stored until all are fixed.",
+)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class _Row:
+    """One data row of a file: where it is and its coerced values by dotted path."""
+
+    sheet: str | None
+    number: int
+    sections: tuple[str, ...]
+    values: dict[str, object]
+    bad: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Entry:
+    """One return gathered from one or more rows."""
+
+    flat: dict[str, object] = field(default_factory=dict)
+    bad: set[str] = field(default_factory=set)
+    locations: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> tuple[str | None, int]:
+        """Return the sheet and row where the return first appears."""
+        return next(iter(self.locations.values()))
+
+
+def load_returns_from_xlsx(data: bytes) -> list[dict]:
+    """Read, validate and return every return in a filled XLSX template."""
+    _check_archive(data)
+    workbook = _open_workbook(data)
+    problems: list[dict] = []
+    try:
+        rows = _read_workbook(workbook, problems)
+    finally:
+        workbook.close()
+    return _returns_from_rows(rows, problems)
+
+
+def load_returns_from_csv(data: bytes) -> list[dict]:
+    """Read, validate and return every return in a CSV file (UTF-8, optional BOM)."""
+    reader = csv.reader(io.StringIO(_decode_csv(data), newline=""))
+    problems: list[dict] = []
+    try:
+        rows = _read_csv(reader, problems)
+    except csv.Error as error:
+        raise _file_error(f"Not a readable CSV file (line {reader.line_num}): {error}.") from None
+    return _returns_from_rows(rows, problems)
+
+
+def _check_archive(data: bytes) -> None:
+    if not data:
+        raise _file_error("The file is empty.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise _file_error("Not an Excel workbook (.xlsx): upload the registry template.") from None
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise _file_error("The workbook has too many parts to be the registry template.")
+    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+        limit = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise _file_error(f"The workbook unpacks to more than {limit} MB; it is refused.")
+
+
+def _open_workbook(data: bytes) -> Workbook:
+    try:
+        # data_only=False so formula cells are seen as formulas (and refused), never run.
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:
+        raise _file_error("Not a readable Excel workbook (.xlsx): upload the template.") from None
+
+
+def _read_workbook(workbook: Workbook, problems: list[dict]) -> list[_Row]:
+    missing = [name for name in _required_sections() if name not in workbook.sheetnames]
+    if missing:
+        raise BulkFileError(
+            [
+                _problem(f"Missing sheet '{name}': this is not the registry template.", sheet=name)
+                for name in missing
+            ]
+        )
+    present = [name for name in sections() if name in workbook.sheetnames]
+    layouts = _check_layouts(workbook, present)
+    rows: list[_Row] = []
+    for name in present:
+        rows.extend(_read_sheet(workbook[name], name, layouts[name], problems))
+    return rows
+
+
+def _check_layouts(workbook: Workbook, names: list[str]) -> dict[str, dict[int, str]]:
+    structural: list[dict] = []
+    layouts = {}
+    for name in names:
+        header = next(workbook[name].iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True))
+        layouts[name] = _layout(header, sheet_columns()[name], name, structural)
+    if structural:
+        raise BulkFileError(structural)
+    return layouts
+
+
+def _layout(
+    header: Iterable[Any], allowed: tuple[str, ...], sheet: str | None, problems: list[dict]
+) -> dict[int, str]:
+    """Map column positions to field paths, reporting unknown, repeated and missing columns."""
+    layout: dict[int, str] = {}
+    for index, title in enumerate(header):
+        path = str(title).strip() if title is not None else ""
+        where = {"sheet": sheet, "row": 1, "column": get_column_letter(index + 1)}
+        if not path:
+            continue
+        if path not in allowed:
+            problems.append(_problem(f"Unknown column '{path}' for this sheet.", **where))
+        elif path in layout.values():
+            problems.append(_problem(f"Column '{path}' appears more than once.", **where))
+        else:
+            layout[index] = path
+    for path in allowed:
+        if path not in layout.values() and _is_required_column(path):
+            problems.append(_problem("Missing column.", sheet=sheet, row=1, column=path))
+    return layout
+
+
+def _read_sheet(
+    sheet: Worksheet, name: str, layout: dict[int, str], problems: list[dict]
+) -> Iterator[_Row]:
+    width = max(layout) + 1
+    cells = sheet.iter_rows(min_row=FIRST_DATA_ROW, max_row=LAST_DATA_ROW + 1, max_col=width)
+    for number, row in enumerate(cells, start=FIRST_DATA_ROW):
+        parsed = _Row(name, number, (name,), {})
+        if not _fill_row(parsed, row, layout, problems):
+            continue
+        if number > LAST_DATA_ROW:
+            message = f"Too many rows: at most {MAX_RETURNS:,} returns (rows 3 to {LAST_DATA_ROW})."
+            problems.append(_problem(message, sheet=name, row=number))
+            return
+        yield parsed
+
+
+def _fill_row(parsed: _Row, cells: tuple, layout: dict[int, str], problems: list[dict]) -> bool:
+    """Fill a row's values from its cells; return False for a blank row."""
+    blank = True
+    for index, path in layout.items():
+        cell = cells[index] if index < len(cells) else None
+        raw = getattr(cell, "value", None)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        blank = False
+        problem = _cell_problem(cell)
+        if problem:
+            problems.append(_problem(problem, sheet=parsed.sheet, row=parsed.number, column=path))
+            parsed.bad.add(path)
+        else:
+            parsed.values[path] = coerce_cell(_leaves()[path].field, raw)
+    return not blank
+
+
+def _cell_problem(cell: Any) -> str | None:
+    if cell.data_type == "f":
+        return "Formulas are not accepted: type the value itself."
+    if cell.data_type == "e":
+        return f"The cell shows an error ({cell.value}): type the value itself."
+    return None
+
+
+def _decode_csv(data: bytes) -> str:
+    if not data.strip():
+        raise _file_error("The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise _file_error(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        message = (
+            f"The file is not UTF-8 text (bad byte at position {error.start}): "
+            "save it as 'CSV UTF-8'."
+        )
+        raise _file_error(message) from None
+
+
+def _read_csv(reader: Any, problems: list[dict]) -> list[_Row]:
+    header = next(reader, None)
+    if not header:
+        raise _file_error("The file has no header row of field paths.")
+    structural: list[dict] = []
+    layout = _layout(header, csv_columns(), None, structural)
+    if structural:
+        raise BulkFileError(structural)
+    rows = []
+    for record in reader:
+        values = _csv_values(record, layout)
+        if not values:
+            continue
+        if len(rows) == MAX_RETURNS:
+            message = f"Too many rows: at most {MAX_RETURNS:,} returns per file."
+            problems.append(_problem(message, row=reader.line_num))
+            break
+        rows.append(_Row(None, reader.line_num, sections(), values))
+    return rows
+
+
+def _csv_values(record: list[str], layout: dict[int, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for index, path in layout.items():
+        text = record[index].strip() if index < len(record) else ""
+        if text:
+            values[path] = coerce_cell(_leaves()[path].field, unescape_text(text))
+    return values
+
+
+# ---------------------------------------------------------------- joining and validating
+
+
+def _returns_from_rows(rows: list[_Row], problems: list[dict]) -> list[dict]:
+    entries = _join_rows(rows, problems)
+    returns = []
+    for entry in entries.values():
+        payload = _validate_entry(entry, problems)
+        if payload is not None:
+            returns.append(payload)
+    if problems:
+        raise BulkFileError(sorted(problems, key=_problem_order))
+    if not returns:
+        raise _file_error("The file holds no returns: type data from the first data row down.")
+    return returns
+
+
+def _problem_order(problem: dict) -> tuple[int, int]:
+    sheet = problem["sheet"]
+    position = sections().index(sheet) + 1 if sheet in sections() else 0
+    return position, problem["row"]
+
+
+def _join_rows(rows: list[_Row], problems: list[dict]) -> dict[tuple, _Entry]:
+    entries: dict[tuple, _Entry] = {}
+    for row in rows:
+        key = _row_key(row, problems)
+        if key is not None:
+            _add_row(entries.setdefault(key, _Entry()), row, key, problems)
+    if len(entries) > MAX_RETURNS:
+        problems.append(_problem(f"Too many returns: at most {MAX_RETURNS:,} per file."))
+    return entries
+
+
+def _add_row(entry: _Entry, row: _Row, key: tuple, problems: list[dict]) -> None:
+    if any(section in entry.locations for section in row.sections):
+        first = entry.locations[row.sections[0]][1]
+        message = f"Return {'/'.join(key)} appears again (first at row {first})."
+        problems.append(_problem(message, sheet=row.sheet, row=row.number, column=KEY_COLUMNS[0]))
+        return
+    entry.locations.update(dict.fromkeys(row.sections, (row.sheet, row.number)))
+    entry.flat.update(row.values)
+    entry.bad.update(row.bad)
+
+
+def _row_key(row: _Row, problems: list[dict]) -> tuple[str, ...] | None:
+    key = tuple(row.values.get(path) for path in KEY_COLUMNS)
+    if all(isinstance(part, str) for part in key):
+        return key
+    for path, part in zip(KEY_COLUMNS, key, strict=True):
+        if part is None:
+            message = "Missing: every row needs the institution, period and programme codes."
+            problems.append(_problem(message, sheet=row.sheet, row=row.number, column=path))
+    return None
+
+
+def _validate_entry(entry: _Entry, problems: list[dict]) -> dict | None:
+    missing = [name for name in _required_sections() if name not in entry.locations]
+    sheet, row = entry.origin
+    for name in missing:
+        message = f"No row for this return in sheet '{name}'."
+        problems.append(_problem(message, sheet=sheet, row=row, column=KEY_COLUMNS[0]))
+    flat = _with_defaults(entry)
+    try:
+        return validate_return(unflatten_return(flat))
+    except ReturnValidationError as error:
+        for path, messages in error.errors.items():
+            section = path.split(".", 1)[0]
+            if section not in missing and path not in entry.bad:
+                problems.extend(_field_problems(entry, section, path, messages))
+    return None
+
+
+def _with_defaults(entry: _Entry) -> dict[str, object]:
+    """Return the entry's values, reading empty code-list cells as empty lists."""
+    flat = dict(entry.flat)
+    flat.setdefault(VERSION_COLUMN, SCHEMA_VERSION)
+    for leaf in return_leaves():
+        if leaf.field.kind == "code list" and leaf.section in entry.locations:
+            flat.setdefault(leaf.path, [])
+    return flat
+
+
+def _field_problems(entry: _Entry, section: str, path: str, messages: list[str]) -> list[dict]:
+    sheet, row = entry.locations.get(section, entry.origin)
+    column = _column_for(path)
+    prefix = "" if column == path else f"{path}: "
+    return [_problem(prefix + message, sheet=sheet, row=row, column=column) for message in messages]
+
+
+def _column_for(path: str) -> str:
+    """Return the column holding a path, e.g. programme.disciplines for ...disciplines.0."""
+    candidates = [column for column in _leaves() if path.startswith(f"{column}.")]
+    return path if path in _leaves() or not candidates else max(candidates, key=len)

@@ -1,0 +1,134 @@
+"""The indicator catalogue and indicator values of single returns, checked by hand."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from registry.indicators.catalogue import BY_CODE, CATALOGUE, catalogue_data
+from registry.indicators.extract import REASONS, indicator_value, value_matrix
+from schemas.codes import NeedArea
+from schemas.examples import pilot_return, synthetic_return
+
+DESIGN_INDICATORS = (
+    "coverage", "mentee_mentor_ratio", "mentors_over_cap", "trained_mentor_rate",
+    "needs_response_rate", "meeting_completion", "meetings_per_pair",
+    "contact_hours_per_mentee", "relationship_attrition", "rematch_timeliness",
+    "mentee_satisfaction", "mentor_satisfaction", "confidentiality_trust",
+    "evaluation_response_rate", "training_hours_per_mentor", "compliance_index",
+    "returns_completeness", "returns_timeliness",
+    *(f"need_prevalence.{a}" for a in NeedArea.codes()),
+    *(f"perceived_improvement.{a}" for a in NeedArea.codes()),
+)
+
+
+def value(code: str, payload: dict):
+    return indicator_value(BY_CODE[code], payload)
+
+
+def test_catalogue_holds_every_indicator_of_the_design_once():
+    codes = [i.code for i in CATALOGUE]
+    assert len(codes) == len(set(codes))
+    assert set(codes) == set(DESIGN_INDICATORS)
+
+
+def test_catalogue_entries_say_how_each_indicator_reads():
+    for entry in catalogue_data():
+        assert entry["better"] in ("higher", "lower", "neither")
+        assert entry["kind"] in ("proportion", "count_rate", "quantity_rate")
+        assert entry["numerator"] and entry["denominator"]
+        assert entry["programme_levels"]
+
+
+def test_coverage_is_enrolled_over_eligible():
+    found = value("coverage", pilot_return())
+    assert (found.numerator, found.denominator) == (48, 52)  # pilot: 48 of 52 enrolled
+    assert found.value == pytest.approx(48 / 52)
+
+
+def test_meeting_completion_sums_every_mode_held():
+    # pilot: 196 in person + 31 online + 6 group = 233 held of 288 planned
+    found = value("meeting_completion", pilot_return())
+    assert (found.numerator, found.denominator) == (233, 288)
+
+
+def test_compliance_index_counts_components_in_place_out_of_twelve():
+    # pilot: committee, coordinator, incentives (recognition), confidentiality, M&E plan,
+    # research integration = 6 of 12; matching is 'assigned', so not personalised.
+    found = value("compliance_index", pilot_return())
+    assert (found.numerator, found.denominator) == (6, 12)
+
+
+def test_compliance_index_counts_personalised_matching_and_no_incentives():
+    payload = pilot_return()
+    payload["governance"].update(matching_method="personalised", mentor_incentives=["none"])
+    assert value("compliance_index", payload).numerator == 6  # +1 matching, -1 incentives
+
+
+def test_satisfaction_is_points_four_and_five_over_rated():
+    # mentee survey: 36 of 48 responded (75 %); rated 1+3+7+15+10 = 36; 4-5: 25
+    found = value("mentee_satisfaction", pilot_return())
+    assert (found.numerator, found.denominator) == (25, 36)
+
+
+def test_satisfaction_is_withheld_when_the_survey_response_rate_is_under_half():
+    payload = pilot_return()
+    payload["evaluation"]["mentee_survey"].update(
+        invited=48, responded=20, satisfaction={"1": 0, "2": 2, "3": 6, "4": 8, "5": 4})
+    found = value("mentee_satisfaction", payload)  # 20 / 48 = 42 % < 50 %
+    assert found.value is None
+    assert found.missing_reason == "survey_response_below_50_percent"
+
+
+def test_a_reason_code_makes_the_indicator_missing_and_is_kept():
+    payload = pilot_return()
+    payload["activity"]["contact_hours"] = "not_collected"
+    payload["activity"]["mentors_over_cap"] = "not_applicable"
+    assert value("contact_hours_per_mentee", payload).missing_reason == "not_collected"
+    assert value("mentors_over_cap", payload).missing_reason == "not_applicable"
+
+
+def test_a_zero_denominator_makes_the_indicator_missing():
+    # the pilot programme started in the period: no pairs active at its start
+    found = value("relationship_attrition", pilot_return())
+    assert found.missing_reason == "zero_denominator"
+
+
+def test_an_area_not_asked_about_is_not_reported():
+    payload = pilot_return()
+    assert value("perceived_improvement.research", payload).value == pytest.approx(22 / 36)
+    assert value("perceived_improvement.wellbeing", payload).missing_reason == "not_reported"
+
+
+def test_the_array_reader_agrees_with_the_single_return_reader():
+    rng = random.Random(7)
+    payloads = [synthetic_return(rng, "KP-MED-PUB-001", "2025", f"P{k}", level,
+                                 quality="poor" if k % 3 == 0 else "good")
+                for k, level in enumerate(["undergraduate", "postgraduate", "faculty"] * 8)]
+    indicators = [i for i in CATALOGUE if i.source == "return"]
+    numerators, denominators, reasons = value_matrix(payloads, indicators)
+    for row, payload in enumerate(payloads):
+        for column, indicator in enumerate(indicators):
+            found = indicator_value(indicator, payload)
+            assert REASONS[reasons[row, column]] == (found.missing_reason or "")
+            if found.missing_reason is None:
+                assert numerators[row, column] == found.numerator
+                assert denominators[row, column] == found.denominator
+            else:
+                assert np.isnan(numerators[row, column])
+
+
+def test_the_catalogue_is_served_by_the_api(client):
+    response = client.get("/api/v1/indicators")
+    assert response.status_code == 200
+    assert {i["code"] for i in response.json} == set(DESIGN_INDICATORS)
+    satisfaction = next(i for i in response.json if i["code"] == "mentor_satisfaction")
+    assert satisfaction["withheld_when"].endswith("< 50%")
+
+
+def test_the_catalogue_page_lists_every_indicator(client):
+    page = client.get("/indicators").get_data(as_text=True)
+    for indicator in CATALOGUE:
+        assert f'id="{indicator.code}"' in page

@@ -1,0 +1,157 @@
+"""Handing committed submissions to the pipeline: after commit only, by PIPELINE_MODE.
+
+These tests need committed rows (the pipeline opens its own session), so they use a
+SQLite database of their own, like the concurrency test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from registry import create_app
+from registry.config import ConfigurationError
+from registry.db import make_engine
+from registry.migrate import upgrade
+from registry.services import pipeline_trigger
+from registry.services.pipeline_trigger import SETTINGS_KEY, TriggerSettings
+from registry.services.register import load_reference_data
+from tests.databases import fresh_sqlite_database
+from tests.factories import (
+    bearer,
+    make_college_token,
+    make_institution,
+    make_period,
+    return_payload,
+)
+
+NOT_COLLECTED = {"activity": {"contact_hours": "not_collected"}}
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    """A committed database with three colleges (one per test that submits) and their tokens."""
+    with fresh_sqlite_database(tmp_path_factory.mktemp("trigger")) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            load_reference_data(session)
+            make_period(session, "2025")
+            colleges = [make_institution(session, code=f"KP-TRIG-{n}") for n in range(3)]
+            tokens = [make_college_token(session, college) for college in colleges]
+            payloads = [return_payload(college, **NOT_COLLECTED) for college in colleges]
+            session.commit()
+        engine.dispose()
+        yield url, list(zip(tokens, payloads, strict=True))
+
+
+def submit_with(url: str, college, **config) -> tuple[int, int, str]:
+    """POST the college's return to an app in the given pipeline mode; wait for the pipeline."""
+    token, payload = college
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", **config})
+    client = app.test_client()
+    response = client.post("/api/v1/returns", json=payload, headers=bearer(token))
+    assert pipeline_trigger.wait_for_pipelines(60)
+    status = client.get(f"/api/v1/returns/{response.json['id']}", headers=bearer(token)).json[
+        "status"]
+    app.extensions["registry.engine"].dispose()
+    return response.status_code, response.json["id"], status
+
+
+def test_airflow_mode_with_airflow_unreachable_keeps_the_return_submitted(committed, caplog):
+    url, colleges = committed
+    with caplog.at_level(logging.WARNING, logger="registry.pipeline"):
+        code, _, status = submit_with(url, colleges[0], PIPELINE_MODE="airflow",
+                                      AIRFLOW_API_URL="http://127.0.0.1:9", AIRFLOW_TIMEOUT=2)
+    assert (code, status) == (201, "submitted")
+    assert "could not start registry_quality for period 2025" in caplog.text
+
+
+def test_airflow_mode_posts_a_run_with_null_logical_date_and_the_period(committed):
+    url, colleges = committed
+    with fake_airflow() as (base_url, received):
+        code, _, status = submit_with(url, colleges[1], PIPELINE_MODE="airflow",
+                                      AIRFLOW_API_URL=base_url, AIRFLOW_USERNAME="admin",
+                                      AIRFLOW_PASSWORD="secret")
+    assert (code, status) == (201, "submitted")
+    token_request, run_request = received
+    assert token_request == ("/auth/token", None, {"username": "admin", "password": "secret"})
+    assert run_request == ("/api/v2/dags/registry_quality/dagRuns", "Bearer fake-token",
+                           {"logical_date": None, "conf": {"period": "2025"}})
+
+
+def test_inprocess_mode_checks_the_return_right_after_the_response(committed):
+    url, colleges = committed
+    code, _, status = submit_with(url, colleges[2], PIPELINE_MODE="inprocess")
+    assert (code, status) == (201, "needs_attention")
+
+
+def test_only_the_outermost_commit_dispatches_and_a_rollback_forgets(monkeypatch):
+    dispatched = []
+    monkeypatch.setattr(pipeline_trigger, "dispatch",
+                        lambda settings, periods: dispatched.append(periods))
+    engine = create_engine("sqlite://")
+    with Session(engine, info={SETTINGS_KEY: TriggerSettings("inprocess", "sqlite://")}) as s:
+        s.execute(text("SELECT 1"))
+        pipeline_trigger.notify_submitted(s, "2024")
+        s.rollback()
+        s.execute(text("SELECT 1"))
+        pipeline_trigger.notify_submitted(s, "2025")
+        with s.begin_nested():
+            pass
+        assert dispatched == []
+        s.commit()
+    assert dispatched == [["2025"]]
+
+
+def test_a_session_without_settings_dispatches_nothing(monkeypatch):
+    dispatched = []
+    monkeypatch.setattr(pipeline_trigger, "dispatch", lambda *args: dispatched.append(args))
+    with Session(create_engine("sqlite://")) as session:
+        pipeline_trigger.notify_submitted(session, "2025")
+        session.commit()
+    assert dispatched == []
+
+
+def test_a_test_app_runs_no_pipeline_unless_it_asks():
+    assert create_app({"TESTING": True, "SECRET_KEY": "t"}).config["PIPELINE_MODE"] == "off"
+    with pytest.raises(ConfigurationError, match="PIPELINE_MODE"):
+        create_app({"TESTING": True, "SECRET_KEY": "t", "PIPELINE_MODE": "cron"})
+
+
+class _FakeAirflow(BaseHTTPRequestHandler):
+    received: list
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.received.append((self.path, self.headers.get("Authorization"), body))
+        answer = {"access_token": "fake-token"} if self.path == "/auth/token" else {}
+        data = json.dumps(answer).encode()
+        self.send_response(201 if self.path == "/auth/token" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        """Keep the test output quiet."""
+
+
+class fake_airflow:
+    """A local HTTP server answering Airflow's token and dagRuns endpoints."""
+
+    def __enter__(self):
+        handler = type("Handler", (_FakeAirflow,), {"received": []})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_port}", handler.received
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,215 @@
+"""Releases: what counts, provisional then final, immutability, reproducible exports."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.models import BenchmarkCell, Release
+from registry.models.benchmarks import ReleaseImmutable
+from registry.services import releases as service
+from registry.services.actors import Actor
+from registry.services.errors import Conflict
+from tests.factories import bearer, make_institution
+from tests.registry.benchmark_data import (
+    add_return,
+    api_token,
+    closed_period,
+    college_token,
+    payload_with,
+    seven_colleges,
+)
+
+SETTINGS = service.ReleaseSettings()
+SYSTEM = Actor.system("test")
+
+
+@pytest.fixture
+def period(session):
+    return closed_period(session)
+
+
+@pytest.fixture
+def colleges(session, period):
+    return seven_colleges(session, period)
+
+
+def build(session, period, run_id="run-1", settings=SETTINGS, **kwargs) -> Release:
+    return service.build_release(session, SYSTEM, period, settings, run_id=run_id, **kwargs)
+
+
+def national(session, release, indicator="coverage") -> BenchmarkCell:
+    return session.scalar(select(BenchmarkCell).where(
+        BenchmarkCell.release_id == release.id, BenchmarkCell.indicator == indicator,
+        BenchmarkCell.stratum == "national"))
+
+
+def test_only_accepted_versions_count_and_every_exclusion_has_a_reason(session, period,
+                                                                       colleges):
+    extra = make_institution(session, code="KP-BEN-X")
+    rejected = add_return(session, extra, period, payload_with(extra, period, "postgraduate"),
+                          status="rejected")
+    pending = add_return(session, colleges[0], period,
+                         payload_with(colleges[0], period, "faculty", enrolled=10, eligible=10),
+                         status="submitted", history=("validated",))
+    release = build(session, period)
+    excluded = {row["return_id"]: row["reason"] for row in release.provenance["excluded"]}
+    assert excluded == {rejected.id: "rejected"}
+    # the faculty return counts through its validated version 1; version 2 is pending
+    assert release.provenance["accepted_but_newer_version_pending"] == [pending.id]
+    assert len(release.provenance["return_version_ids"]) == 8
+    # seven colleges at 30..42 of 50 plus the faculty 10/10: (252 + 10) / (350 + 10)
+    assert national(session, release).numerator == 262
+
+
+def test_a_higher_acceptance_level_leaves_validated_returns_out(session, period, colleges):
+    approved = service.ReleaseSettings(acceptance_level="approved")
+    release = build(session, period, settings=approved)
+    reasons = {row["reason"] for row in release.provenance["excluded"]}
+    assert reasons == {"not_yet_approved"}
+    assert release.provenance["return_version_ids"] == []
+
+
+def test_the_first_release_is_provisional_and_the_final_one_flags_revisions(
+        session, period, colleges):
+    first = build(session, period, "run-1")
+    assert (first.kind, first.number) == ("provisional", 1)
+    late = make_institution(session, code="KP-BEN-LATE")
+    add_return(session, late, period, payload_with(late, period, "undergraduate", enrolled=50))
+    again = build(session, period, "run-2", now=first.built_at + timedelta(days=5))
+    assert again.kind == "provisional"
+    with pytest.raises(Conflict):
+        build(session, period, "run-3", kind="final", now=first.built_at + timedelta(days=5))
+    final = build(session, period, "run-4", now=first.built_at + timedelta(days=31))
+    assert (final.kind, final.revises_id) == ("final", again.id)
+    assert national(session, final).revised is False  # same inputs as provisional 2
+    with pytest.raises(Conflict):
+        build(session, period, "run-5", now=first.built_at + timedelta(days=40))
+
+
+def test_a_final_release_marks_figures_that_changed_since_the_provisional(session, period,
+                                                                         colleges):
+    first = build(session, period, "run-1")
+    late = make_institution(session, code="KP-BEN-LATE")
+    add_return(session, late, period, payload_with(late, period, "undergraduate", enrolled=50))
+    final = build(session, period, "run-2", now=first.built_at + timedelta(days=31))
+    assert national(session, final).revised is True
+    assert national(session, final, "compliance_index").revised is True  # 8 colleges now
+    assert "revised" in final.export_csv.splitlines()[0]
+
+
+def test_a_rerun_with_the_same_run_id_returns_the_same_release(session, period, colleges):
+    assert build(session, period, "run-1").id == build(session, period, "run-1").id
+
+
+def test_stored_releases_cannot_be_changed(session, period, colleges):
+    release = build(session, period)
+    release.kind = "final"
+    with pytest.raises(ReleaseImmutable):
+        session.flush()
+
+
+def test_two_builds_on_the_same_inputs_give_byte_identical_exports(session, period, colleges):
+    one = build(session, period, "run-1")
+    two = build(session, period, "run-2")
+    assert one.number != two.number
+    assert (one.export_csv, one.export_json, one.export_sdmx_csv) == (
+        two.export_csv, two.export_json, two.export_sdmx_csv)
+    assert one.checksum_sha256 == two.checksum_sha256 == hashlib.sha256(
+        one.export_csv.encode()).hexdigest()
+
+
+def test_a_failed_build_leaves_the_earlier_release_untouched(session, period, colleges,
+                                                            monkeypatch):
+    first = build(session, period, "run-1")
+    before = (first.export_csv, session.scalar(
+        select(func.count()).select_from(BenchmarkCell)))
+    session.commit()
+
+    def interrupted(*args, **kwargs):
+        raise RuntimeError("worker lost half-way through the insert")
+
+    monkeypatch.setattr(service, "_add_rows", interrupted)
+    with pytest.raises(RuntimeError):
+        build(session, period, "run-2")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Release)) == 1
+    kept = session.get(Release, first.id)
+    assert (kept.export_csv, session.scalar(
+        select(func.count()).select_from(BenchmarkCell))) == before
+
+
+def test_csv_export_is_safe_to_open_in_a_spreadsheet(session, colleges):
+    hostile = closed_period(session, "-1+1")
+    for college in colleges:
+        add_return(session, college, hostile, payload_with(college, hostile, "undergraduate"))
+    release = build(session, hostile)
+    rows = list(csv.reader(io.StringIO(release.export_csv)))
+    assert rows[1][0] == "'-1+1"
+    assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row)
+
+
+def test_regulator_builds_and_publishes_through_the_api(client, session, period, colleges):
+    regulator = bearer(api_token(session, "regulator"))
+    response = client.post("/api/v1/releases", json={"period": period.code}, headers=regulator)
+    assert response.status_code == 201, response.json
+    release_id = response.json["id"]
+    assert response.json["kind"] == "provisional" and not response.json["published"]
+    assert client.get(f"/api/v1/releases/{release_id}").status_code == 404  # not public yet
+    assert client.get("/api/v1/releases").json["total"] == 0
+    published = client.post(f"/api/v1/releases/{release_id}/publication", headers=regulator)
+    assert published.status_code == 201 and published.json["published"]
+    public = client.get(f"/api/v1/releases/{release_id}").json
+    assert public["excluded"] is None and public["return_versions_used"]
+
+
+def test_a_college_cannot_build_a_release(client, session, period, colleges):
+    token = bearer(college_token(session, colleges[0]))
+    response = client.post("/api/v1/releases", json={"period": period.code}, headers=token)
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+
+
+def test_exports_download_with_their_checksum(client, session, period, colleges):
+    release = build(session, period)
+    service.publish_release(session, SYSTEM, release)
+    response = client.get(f"/api/v1/releases/{release.id}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert hashlib.sha256(response.data).hexdigest() == release.checksum_sha256
+    document = client.get(f"/api/v1/releases/{release.id}/export.json").json
+    assert "Hyndman" in document["method"]["distribution"]
+    assert document["period"] == period.code
+
+
+def test_benchmarks_endpoint_serves_published_cells_only(client, session, period, colleges):
+    release = build(session, period)
+    query = f"/api/v1/benchmarks?period={period.code}&indicator=coverage&stratum=national"
+    assert client.get(query).json == []
+    service.publish_release(session, SYSTEM, release)
+    (cell,) = client.get(query).json
+    assert (cell["release"], cell["institutions"], cell["numerator"]) == (release.number, 7, 252)
+    assert cell["pooled_rate"] == pytest.approx(0.72)  # 252 / 350
+
+
+def test_sdmx_csv_reads_back_with_sdmx1_given_the_structure(client, session, period, colleges):
+    import sdmx
+    from sdmx.reader.csv import Reader
+
+    release = build(session, period)
+    service.publish_release(session, SYSTEM, release)
+    structure = sdmx.read_sdmx(io.BytesIO(
+        client.get(f"/api/v1/releases/{release.id}/structure.xml").data))
+    dataflow = structure.dataflow["DF_MENTORING_BENCHMARKS"]
+    data = client.get(f"/api/v1/releases/{release.id}/export.sdmx.csv").data
+    message = Reader().convert(io.BytesIO(data), structure=dataflow)
+    observations = {tuple(o.key.values[d].value for d in ("INDICATOR", "STRATUM", "STATISTIC")):
+                    o for o in message.data[0].obs}
+    median = observations[("COVERAGE", "NATIONAL", "MEDIAN")]
+    assert float(median.value) == pytest.approx(0.72)  # 30..42 of 50: median 36/50
+    assert median.attrib["CONF_STATUS"].value == "F"
+    assert len(observations) == len(release.export_sdmx_csv.splitlines()) - 1

@@ -1,0 +1,126 @@
+"""Submitting returns over the API: versions, dry run, idempotency, reading back."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select
+
+from registry.models import AuditEvent, ReturnVersion
+from tests.factories import bearer, return_payload
+
+
+def submit(client, token, payload, **headers):
+    return client.post("/api/v1/returns", json=payload, headers={**bearer(token), **headers})
+
+
+def test_submission_creates_version_1_with_status_submitted(client, college, period, token):
+    response = submit(client, token, return_payload(college))
+    assert response.status_code == 201, response.json
+    assert (response.json["version"], response.json["status"]) == (1, "submitted")
+
+
+def test_resubmission_appends_version_2_and_keeps_version_1(client, college, period, token):
+    first = return_payload(college)
+    corrected = copy.deepcopy(first)
+    corrected["capacity"]["active_mentors"] = first["capacity"]["active_mentors"] + 1
+    submit(client, token, first)
+    response = submit(client, token, corrected)
+    return_id = response.json["id"]
+    assert response.json["version"] == 2
+    versions = client.get(f"/api/v1/returns/{return_id}/versions", headers=bearer(token)).json
+    assert [v["version"] for v in versions] == [1, 2]
+    v1 = client.get(f"/api/v1/returns/{return_id}/versions/1", headers=bearer(token)).json
+    v2 = client.get(f"/api/v1/returns/{return_id}/versions/2", headers=bearer(token)).json
+    assert v1["payload"] == first
+    assert v2["payload"] == corrected
+
+
+def test_version_records_who_sent_it_and_when(client, college, period, token):
+    response = submit(client, token, return_payload(college))
+    version = client.get(response.json["url"], headers=bearer(token)).json
+    assert version["submitted_by"].startswith("token:mr_")
+    assert version["source"] == "api"
+    assert version["received_at"]
+
+
+def test_submission_is_audited_with_the_address(client, session, college, period, token):
+    submit(client, token, return_payload(college))
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "return.submit"))
+    assert event.address == "127.0.0.1"
+    assert event.actor.startswith("token:")
+    assert event.after.startswith("version 1")
+
+
+def test_idempotency_key_replays_the_version_it_created(client, session, college, period, token):
+    payload = return_payload(college)
+    first = submit(client, token, payload, **{"Idempotency-Key": "abc-1"})
+    again = submit(client, token, payload, **{"Idempotency-Key": "abc-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["replayed"] is True
+    assert again.json["version"] == first.json["version"] == 1
+    assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 1
+
+
+def test_idempotency_key_reused_for_another_payload_is_a_conflict(client, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "abc-2"})
+    payload["capacity"]["active_mentors"] += 1
+    response = submit(client, token, payload, **{"Idempotency-Key": "abc-2"})
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "conflict"
+
+
+def test_dry_run_validates_and_stores_nothing(client, session, college, period, token):
+    response = client.post("/api/v1/returns/validate", json=return_payload(college),
+                           headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json["valid"] is True
+    assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
+
+
+def test_dry_run_reports_the_same_errors_as_a_submission(client, college, period, token):
+    bad = return_payload(college)
+    bad["evaluation"]["mentee_survey"]["responded"] = 10_000
+    dry = client.post("/api/v1/returns/validate", json=bad, headers=bearer(token))
+    real = submit(client, token, bad)
+    assert dry.status_code == real.status_code == 422
+    assert dry.json == real.json
+
+
+def test_first_return_registers_its_programme(client, college, period, token):
+    submit(client, token, return_payload(college, programme_code="UG-FAC"))
+    programme = client.get(f"/api/v1/programmes/{college.code}/UG-FAC").json
+    assert programme["level"] == "postgraduate"
+    assert programme["components_period"] == "2025"
+
+
+def test_return_changing_the_registered_level_is_refused(client, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload)
+    payload["programme"]["level"] = "faculty"
+    response = submit(client, token, payload)
+    assert response.status_code == 422
+    assert "programme.level" in response.json["error"]["fields"]
+
+
+def test_list_shows_own_returns_with_status(client, college, period, token):
+    submit(client, token, return_payload(college))
+    body = client.get("/api/v1/returns?period=2025", headers=bearer(token)).json
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert (item["institution"], item["programme"], item["period"]) == (
+        college.code, "PG-PEER", "2025")
+    assert (item["latest_version"], item["status"]) == (1, "submitted")
+
+
+def test_reading_returns_needs_a_token(client):
+    response = client.get("/api/v1/returns")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_unknown_token_is_refused(client):
+    response = client.get("/api/v1/returns", headers=bearer("mr_not-a-real-token"))
+    assert response.status_code == 401

@@ -1,0 +1,105 @@
+"""Pages of indicators and benchmarks: public explorer, college comparison, releases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from registry.models import Release, User
+from registry.services import releases as service
+from registry.services.actors import Actor
+from tests.registry.benchmark_data import closed_period, seven_colleges
+
+SYSTEM = Actor.system("test")
+
+
+def logged_in(client, session, role: str, **overrides):
+    """Log a new user of the role in through the session cookie (no password hashing)."""
+    user = User(email=f"page-{role}-{session.query(User).count()}@test.example",
+                name=f"Page {role}", password_hash="!unusable", role=role, **overrides)
+    session.add(user)
+    session.flush()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(user.id)
+        cookie["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def published(session):
+    period = closed_period(session)
+    colleges = seven_colleges(session, period)
+    release = service.build_release(session, SYSTEM, period, service.ReleaseSettings(),
+                                    run_id="pages")
+    service.publish_release(session, SYSTEM, release)
+    return release, colleges
+
+
+def test_the_explorer_shows_a_chart_and_its_table(client, published):
+    release, _ = published
+    page = client.get("/benchmarks?indicator=coverage&breakdown=national")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<svg role="img"' in html and "<caption>Coverage" in html
+    assert "72.0 %" in html  # the national median: 36 of 50
+    assert f"/api/v1/releases/{release.id}/export.sdmx.csv" in html
+    assert 'style="' not in html  # the CSP forbids inline styles
+
+
+def test_the_explorer_says_when_nothing_is_published(client):
+    html = client.get("/benchmarks").get_data(as_text=True)
+    assert "No release has been published yet." in html
+
+
+def test_the_navigation_links_the_indicators(client):
+    assert 'href="/indicators">Indicators</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_a_college_sees_its_comparison_with_its_marker(client, session, published):
+    _, colleges = published
+    logged_in(client, session, "college", institution_id=colleges[0].id,
+              university_id=colleges[0].university_id)
+    page = client.get("/college/comparison?indicator=coverage")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert colleges[0].name in html
+    assert "<circle" in html and "60.0 %" in html  # its own coverage, 30 of 50
+    assert "Trend: Coverage" in html
+
+
+def test_the_comparison_page_needs_a_login(client):
+    assert client.get("/college/comparison").status_code == 302
+
+
+def test_a_university_cannot_open_another_universitys_college(client, session, published):
+    _, colleges = published
+    logged_in(client, session, "university", university_id=colleges[0].university_id + 1)
+    assert client.get(f"/college/comparison?institution={colleges[0].code}").status_code == 403
+
+
+def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published):
+    release, _ = published
+    logged_in(client, session, "regulator")
+    assert client.get("/regulator/releases").status_code == 200
+    built = client.post("/regulator/releases", data={"action": "build",
+                                                     "period": release.period.code})
+    assert built.status_code == 302
+    newest = session.scalar(select(Release).order_by(Release.number.desc()).limit(1))
+    assert newest.number == release.number + 1 and newest.publication is None
+    client.post("/regulator/releases", data={"action": "publish", "release": newest.id})
+    session.refresh(newest)
+    assert newest.publication is not None
+
+
+def test_the_release_form_refuses_a_post_without_its_csrf_token(app, client, session,
+                                                                published):
+    logged_in(client, session, "regulator")
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/regulator/releases", data={"action": "build", "period": "2024"})
+    assert response.status_code == 400
+
+
+def test_colleges_cannot_open_the_releases_page(client, session, published):
+    _, colleges = published
+    logged_in(client, session, "college", institution_id=colleges[0].id)
+    assert client.get("/regulator/releases").status_code == 403

@@ -1,0 +1,177 @@
+"""Bad local files: every problem named by file, row and column, all of them at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.toolkit import sources, streams
+from registry.toolkit.cli import main
+from registry.toolkit.compiler import compile_records
+from registry.toolkit.problems import RecordsError
+from tests.toolkit.conftest import edit_cell, read_rows, write_rows
+
+
+def problems(folder) -> list[str]:
+    with pytest.raises(RecordsError) as raised:
+        compile_records(folder)
+    return raised.value.log.lines()
+
+
+def test_meeting_errors_are_all_collected_with_row_and_column(pilot_dir):
+    meetings = pilot_dir / "meetings.csv"
+    edit_cell(meetings, 2, "date", "15/02/2020")
+    edit_cell(meetings, 7, "mode", "zoom")
+    edit_cell(meetings, 9, "pair_id", "P99")
+    edit_cell(meetings, 11, "minutes", "forty")
+    edit_cell(meetings, 12, "held", "maybe")
+    assert problems(pilot_dir) == [
+        "meetings.csv, row 2, column 'date': '15/02/2020' is not a date: write YYYY-MM-DD, "
+        "e.g. 2025-03-15",
+        "meetings.csv, row 7, column 'mode': unknown mode 'zoom' (allowed: in_person, online, "
+        "group)",
+        "meetings.csv, row 9, column 'pair_id': unknown pair id 'P99' (not in the pairs file)",
+        "meetings.csv, row 11, column 'minutes': 'forty' is not a whole number of 0 or more",
+        "meetings.csv, row 12, column 'held': 'maybe' is not yes or no",
+    ]
+
+
+def test_survey_errors(pilot_dir):
+    survey = pilot_dir / "survey_responses.csv"
+    edit_cell(survey, 60, "satisfaction", "7")          # a mentee row
+    edit_cell(survey, 3, "satisfaction", "4")           # a needs-survey row
+    edit_cell(survey, 50, "need_research", "yes")       # a needs row whose person did not respond
+    edit_cell(survey, 70, "survey", "exit")
+    edit_cell(survey, 80, "respondent_id", "R01")       # R01 again in the mentee survey
+    assert problems(pilot_dir) == [
+        "survey_responses.csv, row 3, column 'satisfaction': answered on a needs-survey row; "
+        "this column belongs to the mentee and mentor survey",
+        "survey_responses.csv, row 50, column 'need_research': an answer is given but "
+        "responded is 'no'",
+        "survey_responses.csv, row 60, column 'satisfaction': '7' is not a rating from 1 to 5",
+        "survey_responses.csv, row 70, column 'survey': unknown survey 'exit' (allowed: needs, "
+        "mentee, mentor)",
+        "survey_responses.csv, row 80, column 'respondent_id': 'R01' appears twice in the "
+        "mentee survey; give one row per invited person",
+    ]
+
+
+def test_small_file_errors(pilot_dir):
+    edit_cell(pilot_dir / "mentees.csv", 4, "enrolled_on", "2020-02-30")
+    edit_cell(pilot_dir / "mentees.csv", 52, "disengaged", "yes")
+    edit_cell(pilot_dir / "pairs.csv", 3, "mentor_id", "S77")
+    edit_cell(pilot_dir / "pairs.csv", 5, "ended_on", "2019-12-31")
+    edit_cell(pilot_dir / "pairs.csv", 5, "end_reason", "planned")
+    edit_cell(pilot_dir / "pairs.csv", 44, "end_reason", "")
+    edit_cell(pilot_dir / "pairs.csv", 46, "ended_on", "")
+    edit_cell(pilot_dir / "pairs.csv", 47, "rematch_resolved_on", "2020-07-01")
+    assert problems(pilot_dir) == [
+        "mentees.csv, row 4, column 'enrolled_on': '2020-02-30' is not a date: write "
+        "YYYY-MM-DD, e.g. 2025-03-15",
+        "mentees.csv, row 52, column 'disengaged': the mentee disengaged but was not enrolled "
+        "in the period",
+        "pairs.csv, row 3, column 'mentor_id': unknown mentor id 'S77' (not in mentors file)",
+        "pairs.csv, row 5, column 'ended_on': the pair ended before it was formed",
+        "pairs.csv, row 44, column 'end_reason': is empty; give planned or unplanned when "
+        "ended_on is given",
+        "pairs.csv, row 46, column 'end_reason': an end reason is given but ended_on is blank",
+        "pairs.csv, row 47, column 'rematch_resolved_on': a re-match is resolved but was never "
+        "requested (rematch_requested_on is blank)",
+    ]
+
+
+def test_missing_required_columns_are_named(pilot_dir):
+    rows = read_rows(pilot_dir / "meetings.csv")
+    write_rows(pilot_dir / "meetings.csv", [row[:2] + row[3:] for row in rows])
+    rows = read_rows(pilot_dir / "mentors.csv")
+    write_rows(pilot_dir / "mentors.csv", [row[:2] + row[3:] for row in rows])
+    assert problems(pilot_dir) == [
+        "mentors.csv, row 1, column 'trained': required column is missing from the header row",
+        "meetings.csv, row 1, column 'mode': required column is missing from the header row",
+    ]
+
+
+def test_unknown_need_area_and_duplicate_column(pilot_dir):
+    header, *rows = read_rows(pilot_dir / "survey_responses.csv")
+    write_rows(pilot_dir / "survey_responses.csv",
+               [[*header, "need_anatomy", "survey"], *([*row, "", row[1]] for row in rows)])
+    assert problems(pilot_dir) == [
+        "survey_responses.csv, row 1, column 'need_anatomy': unknown need area 'anatomy'; the "
+        "areas are listed in README.md",
+        "survey_responses.csv, row 1, column 'survey': the column appears twice in the header "
+        "row",
+    ]
+
+
+def test_errors_are_found_across_batches_and_folds(pilot_dir, monkeypatch):
+    monkeypatch.setattr(sources, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(streams, "FOLD_AT", 3)
+    monkeypatch.setattr(streams, "chunked", lambda rows: sources.chunked(rows, 7))
+    clean = compile_records(pilot_dir).payload
+    edit_cell(pilot_dir / "meetings.csv", 250, "date", "2020-13-01")
+    assert problems(pilot_dir) == [
+        "meetings.csv, row 250, column 'date': '2020-13-01' is not a date: write YYYY-MM-DD, "
+        "e.g. 2025-03-15"]
+    edit_cell(pilot_dir / "meetings.csv", 250, "date", "2020-03-01")
+    assert compile_records(pilot_dir).payload == clean
+
+
+def test_blank_rows_and_short_rows_are_fine(pilot_dir):
+    rows = read_rows(pilot_dir / "meetings.csv")
+    rows.insert(10, [])
+    rows.insert(20, ["", "", "", "", "", ""])
+    rows[30] = rows[30][:-1]     # the last cell (held) left off: blank means held
+    write_rows(pilot_dir / "meetings.csv", rows)
+    assert compile_records(pilot_dir).payload["activity"]["meetings_held"]["in_person"] >= 196
+
+
+def test_both_csv_and_xlsx_for_one_file(pilot_dir):
+    (pilot_dir / "mentors.xlsx").write_bytes(b"")
+    assert problems(pilot_dir) == [
+        "mentors file: both mentors.csv and mentors.xlsx are present; keep one"]
+
+
+def test_a_file_that_is_not_utf8(pilot_dir):
+    (pilot_dir / "meetings.csv").write_bytes("pair_id,date,mode\nP01,2020-02-01,\xe9t\xe9\n"
+                                             .encode("latin-1"))
+    assert problems(pilot_dir) == [
+        "meetings.csv: is not UTF-8 text; save it from Excel as 'CSV UTF-8 (comma delimited)'"]
+
+
+def test_the_cli_prints_problems_and_fails(cli_runner, pilot_dir):
+    edit_cell(pilot_dir / "meetings.csv", 7, "mode", "zoom")
+    result = cli_runner.invoke(main, ["compile", str(pilot_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "1 problem(s) in the local files; nothing was compiled:",
+        "  meetings.csv, row 7, column 'mode': unknown mode 'zoom' (allowed: in_person, "
+        "online, group)",
+    ]
+
+
+def test_facts_problems(pilot_dir):
+    facts = pilot_dir / "programme.toml"
+    text = facts.read_text(encoding="utf-8")
+    text = text.replace('written_policy = false', 'written_policy = "sometimes"')
+    text = text.replace("\n[capacity]\n", "\n[capacity]\neligble_mentees = 52\n")
+    text = text.replace('name = "Senior-to-junior resident mentoring programme"',
+                        'name = "Call 0300-1234567"')
+    text = text.replace("ends_on = 2020-12-31\n", "")
+    facts.write_text(text, encoding="utf-8")
+    assert problems(pilot_dir) == [
+        "programme.toml, key 'programme.name': holds a Pakistani phone number; programme "
+        "facts must not identify people",
+        "programme.toml, key 'governance.written_policy': 'sometimes' is not yes/no "
+        "(true/false)",
+        "programme.toml, key 'capacity.eligble_mentees': unknown key; did you mean "
+        "'capacity.eligible_mentees'?",
+        "programme.toml, key 'period.ends_on': missing: this programme fact is required",
+    ]
+
+
+def test_a_semicolon_separated_file(pilot_dir):
+    rows = read_rows(pilot_dir / "mentors.csv")
+    (pilot_dir / "mentors.csv").write_text("\n".join(";".join(row) for row in rows),
+                                           encoding="utf-8")
+    assert problems(pilot_dir) == [
+        "mentors.csv, row 1: the header row is separated by semicolons; save the file as CSV "
+        "with commas (Excel: 'CSV UTF-8 (comma delimited)')"]
