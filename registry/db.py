@@ -90,13 +90,22 @@ def get_session() -> Session:
 
 
 def _commit_session(response):
-    """Commit once, at the request boundary: successful responses keep their writes."""
+    """Commit once, at the request boundary: successful responses keep their writes.
+
+    A failed commit (the database went away mid-request) is rolled back and re-raised;
+    Flask then answers through the app's error handlers, which see the original error.
+    """
     session = g.get("db_session")
-    if session is not None:
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
+    if session is None:
+        return response
+    if response.status_code >= 400:
+        session.rollback()
+        return response
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return response
 
 

@@ -46,6 +46,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, DBAPIError):
+            return _database_error(original)
         if not wants_json():
             return exc
         fields = _smorest_fields(exc)

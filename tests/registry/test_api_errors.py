@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from registry.models import ReturnVersion
 from tests.factories import bearer, return_payload
@@ -110,3 +113,35 @@ def test_wrong_method_is_405_with_allow_header(client):
     response = client.delete("/api/v1/institutions")
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["Allow"]
+
+
+class _CommitLosesTheServer(Session):
+    """A session whose COMMIT meets a server that has just gone away (a restart)."""
+
+    def commit(self) -> None:
+        raise OperationalError("COMMIT", {}, psycopg.OperationalError(
+            "server closed the connection unexpectedly"))
+
+
+def _sessions_that_lose_the_server_at_commit(app, connection) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as production does, not re-raise
+    app.extensions["registry.sessionmaker"] = sessionmaker(
+        bind=connection, class_=_CommitLosesTheServer,
+        join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+def test_server_lost_at_commit_is_503_and_nothing_stored(app, client, connection, session,
+                                                        college, period, token):
+    _sessions_that_lose_the_server_at_commit(app, connection)
+    response = client.post("/api/v1/returns", json=return_payload(college),
+                           headers=bearer(token))
+    assert_error(response, 503, "database_unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert nothing_stored(session)
+
+
+def test_server_lost_at_commit_on_a_page_is_a_plain_503(app, client, connection):
+    _sessions_that_lose_the_server_at_commit(app, connection)
+    response = client.get("/programmes")
+    assert response.status_code == 503
+    assert "database is unavailable" in response.get_data(as_text=True)
