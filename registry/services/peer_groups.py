@@ -6,12 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.models import Institution, PeerGroup, PeerGroupMember, Role
-from registry.services.access import require_role
+from registry.services.access import require_role, scope_to_actor
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import NotFound, ValidationFailed
 
 MIN_MEMBERS = 5
+MAX_NAME = 120
 
 
 def create_peer_group(
@@ -20,6 +21,7 @@ def create_peer_group(
 ) -> PeerGroup:
     """Define a peer group of at least `min_members` colleges (university or regulator)."""
     require_role(actor, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
+    name = _valid_name(name)
     codes = sorted(set(member_codes))
     found = list(session.scalars(select(Institution).where(Institution.code.in_(codes))))
     unknown = sorted(set(codes) - {i.code for i in found})
@@ -29,7 +31,7 @@ def create_peer_group(
     if len(found) < min_members:
         raise ValidationFailed(f"A peer group needs at least {min_members} members.",
                                {"members": [f"{len(found)} given; at least {min_members}"]})
-    group = PeerGroup(name=name.strip(), created_by=actor.label,
+    group = PeerGroup(name=name, created_by=actor.label,
                       owner_university_id=actor.university_id
                       if actor.role == Role.UNIVERSITY else None)
     group.members = [PeerGroupMember(institution_id=i.id) for i in found]
@@ -38,6 +40,34 @@ def create_peer_group(
     record_event(session, actor, "peer_group.create", "peer_group", group.id,
                  after=f"{group.name} ({len(found)} members)", detail={"members": codes})
     return group
+
+
+def _valid_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Give the peer group a name.", {"name": ["a name is required"]})
+    if len(name) > MAX_NAME:
+        raise ValidationFailed("The name is too long.",
+                               {"name": [f"at most {MAX_NAME} characters"]})
+    return name
+
+
+def delete_peer_group(session: Session, actor: Actor, group_id: int) -> str:
+    """Delete a group its owner university (or the regulator) no longer uses; returns its name.
+
+    Comparisons are computed on request, so nothing stored refers to the group; the audit
+    trail keeps its name and members.
+    """
+    require_role(actor, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
+    group = get_peer_group(session, actor, group_id)
+    members = sorted(m.institution.code for m in group.members)
+    for member in group.members:
+        session.delete(member)
+    session.delete(group)
+    session.flush()
+    record_event(session, actor, "peer_group.delete", "peer_group", group_id,
+                 before=f"{group.name} ({len(members)} members)", detail={"members": members})
+    return group.name
 
 
 def visible_groups_query(actor: Actor):
@@ -62,3 +92,15 @@ def get_peer_group(session: Session, actor: Actor, group_id: int) -> PeerGroup:
     if group is None:
         raise NotFound(f"No peer group {group_id}.")
     return group
+
+
+def candidate_members(session: Session) -> list[Institution]:
+    """Every college on the register, by province then code: any may be a member."""
+    return list(session.scalars(select(Institution).order_by(Institution.province_code,
+                                                             Institution.code)))
+
+
+def comparable_colleges(session: Session, actor: Actor) -> list[Institution]:
+    """The colleges whose comparison the actor may open with a group (its own scope)."""
+    return list(session.scalars(scope_to_actor(select(Institution), actor)
+                                .order_by(Institution.code)))

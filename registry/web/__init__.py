@@ -11,6 +11,7 @@ from registry.web import (
     health,
     oversight,
     pages,
+    peer_groups,
     public,
     quality,
     review,
@@ -30,6 +31,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(quality.bp)
     app.register_blueprint(benchmarks.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(peer_groups.bp)
     auth.login_manager.init_app(app)
     app.after_request(set_security_headers)
 

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.db import get_session
+from registry.db import get_session, utcnow
 from registry.indicators.catalogue import BY_CODE, CATALOGUE, HEADLINE
 from registry.indicators.strata import stratum_label
 from registry.models import Institution, Period, Role
 from registry.services import benchmarks as benchmark_service
 from registry.services import comparison as comparison_service
+from registry.services import feedback_report as report_service
+from registry.services import peer_groups as peer_group_service
 from registry.services import releases as release_service
 from registry.services.errors import DomainError
 from registry.services.periods import get_period, list_periods
@@ -91,24 +103,59 @@ def comparison():
     periods = [p for p in list_periods(session) if p.id in published]
     period = _chosen(periods, request.args.get("period"))
     indicator = request.args.get("indicator", HEADLINE[0])
+    group_id = request.args.get("peer_group", type=int)
     if indicator not in BY_CODE:
         abort(404)
     try:
-        data = comparison_service.comparison(session, actor, institution, period) \
+        data = comparison_service.comparison(session, actor, institution, period, group_id) \
             if period else None
         trend = comparison_service.trend(session, actor, institution, indicator)
     except DomainError as exc:
         abort(exc.status)
     return render_template("benchmarks/comparison.html", institution=institution, data=data,
                            periods=periods, period=period, trend=trend,
-                           indicator=BY_CODE[indicator], indicators=CATALOGUE)
+                           indicator=BY_CODE[indicator], indicators=CATALOGUE,
+                           peer_groups=peer_group_service.list_peer_groups(session, actor),
+                           peer_group=group_id)
+
+
+@bp.get("/college/feedback-report.pdf")
+@role_required(*VIEWER_ROLES)
+def feedback_report():
+    """The college's Data Feedback Report for a period, downloaded as a PDF."""
+    session = get_session()
+    institution = _institution(session)
+    try:
+        period = _report_period(session)
+        report = report_service.feedback_report(
+            session, web_actor(), institution, period,
+            request.args.get("peer_group", type=int), now=utcnow())
+    except DomainError as exc:
+        return render_template("benchmarks/no_report.html", institution=institution,
+                               message=exc.message), exc.status
+    pdf = report_service.render_pdf(render_template("benchmarks/feedback_report.html",
+                                                    report=report))
+    name = f"feedback-report-{institution.code}-{period.code}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _report_period(session) -> Period | None:
+    """The period asked for (NotFound when unknown), else the newest with a published release."""
+    code = request.args.get("period")
+    if code:
+        return get_period(session, code)
+    published = release_service.latest_published_by_period(session)
+    return _chosen([p for p in list_periods(session) if p.id in published], None)
 
 
 def _institution(session) -> Institution:
     """The college of a college user; others choose one with ?institution=CODE."""
-    if current_user.role == Role.COLLEGE:
-        return current_user.institution
     code = request.args.get("institution", "")
+    if current_user.role == Role.COLLEGE:
+        if code and code != current_user.institution.code:
+            abort(403)
+        return current_user.institution
     institution = session.scalar(select(Institution).where(Institution.code == code))
     if institution is None:
         abort(404)

@@ -42,3 +42,33 @@ def as_university(client, university_user):
 @pytest.fixture
 def as_regulator(client, regulator_user):
     return log_in(client, regulator_user)
+
+
+def log_in_as(client, session, role: str, **overrides):
+    """Log a new user of the role in through the session cookie (no password hashing)."""
+    from registry.models import User
+
+    user = User(email=f"page-{role}-{session.query(User).count()}@test.example",
+                name=f"Page {role}", password_hash="!unusable", role=role, **overrides)
+    session.add(user)
+    session.flush()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(user.id)
+        cookie["_fresh"] = True
+    return user
+
+
+@pytest.fixture
+def published_release(session):
+    """Seven KP public medical colleges with returns in period 2024 and its published release."""
+    from registry.services import releases
+    from registry.services.actors import Actor
+    from tests.registry.benchmark_data import closed_period, seven_colleges
+
+    system = Actor.system("test")
+    period = closed_period(session)
+    colleges = seven_colleges(session, period)
+    release = releases.build_release(session, system, period, releases.ReleaseSettings(),
+                                     run_id="pages")
+    releases.publish_release(session, system, release)
+    return release, colleges

@@ -1,0 +1,73 @@
+"""Pages where universities and the regulator define, view and delete custom peer groups."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from registry.db import get_session
+from registry.models import Role
+from registry.services import peer_groups as service
+from registry.services.errors import DomainError, NotFound
+from registry.services.reference_data import PROVINCES
+from registry.web.auth import role_required, web_actor
+
+bp = Blueprint("peer_groups", __name__, url_prefix="/peer-groups")
+OWNER_ROLES = (Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
+
+
+@bp.get("")
+@role_required(*OWNER_ROLES)
+def index():
+    """The peer groups the user may use: its university's, or all for the regulator."""
+    groups = service.list_peer_groups(get_session(), web_actor())
+    return render_template("peer_groups/index.html", groups=groups)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*OWNER_ROLES)
+def create():
+    """Define a group of at least five colleges; problems appear beside their fields."""
+    session = get_session()
+    errors: dict[str, list[str]] = {}
+    message = None
+    name, chosen = request.form.get("name", ""), request.form.getlist("members")
+    if request.method == "POST":
+        try:
+            group = service.create_peer_group(session, web_actor(), name, chosen)
+        except DomainError as exc:
+            errors, message = exc.fields, exc.message
+        else:
+            flash(f"Peer group “{group.name}” created with {len(group.members)} colleges.",
+                  "info")
+            return redirect(url_for("peer_groups.detail", group_id=group.id))
+    return render_template(
+        "peer_groups/new.html", colleges=service.candidate_members(session), name=name,
+        chosen=set(chosen), errors=errors, message=message, provinces=PROVINCES,
+        min_members=service.MIN_MEMBERS, max_name=service.MAX_NAME,
+    ), 422 if errors or message else 200
+
+
+@bp.get("/<int:group_id>")
+@role_required(*OWNER_ROLES)
+def detail(group_id: int):
+    """One group: its members, and a way to compare a college with it."""
+    session = get_session()
+    actor = web_actor()
+    try:
+        group = service.get_peer_group(session, actor, group_id)
+    except NotFound:
+        return render_template("not_found.html", what=f"peer group {group_id}"), 404
+    return render_template("peer_groups/detail.html", group=group, provinces=PROVINCES,
+                           colleges=service.comparable_colleges(session, actor))
+
+
+@bp.post("/<int:group_id>/delete")
+@role_required(*OWNER_ROLES)
+def delete(group_id: int):
+    """Delete a group no longer wanted (the audit trail keeps it)."""
+    try:
+        name = service.delete_peer_group(get_session(), web_actor(), group_id)
+    except NotFound:
+        return render_template("not_found.html", what=f"peer group {group_id}"), 404
+    flash(f"Peer group “{name}” deleted.", "info")
+    return redirect(url_for("peer_groups.index"))

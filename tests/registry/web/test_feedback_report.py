@@ -1,0 +1,148 @@
+"""The Data Feedback Report: a college's PDF of its headline indicators for a period."""
+
+from __future__ import annotations
+
+import pytest
+from flask import render_template
+
+from registry.services.actors import Actor
+from registry.services.feedback_report import feedback_report
+from registry.services.peer_groups import create_peer_group
+from tests.factories import make_institution, make_period
+from tests.registry.web.conftest import log_in_as
+
+
+@pytest.fixture
+def college(published_release):
+    return published_release[1][0]
+
+
+def report_html(app, session, college, period, group_id=None) -> str:
+    """The HTML the route turns into PDF, for the college seen by its own user."""
+    actor = Actor(label="user:test", role="college", institution_id=college.id,
+                  university_id=college.university_id)
+    with app.test_request_context():
+        report = feedback_report(session, actor, college, period, group_id)
+        return render_template("benchmarks/feedback_report.html", report=report)
+
+
+def test_a_college_downloads_its_feedback_report_as_a_pdf(client, session, college):
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    response = client.get("/college/feedback-report.pdf?period=2024")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert 'filename="feedback-report-KP-BEN-0-2024.pdf"' in response.headers[
+        "Content-Disposition"]
+
+
+def test_the_report_holds_the_colleges_own_value_and_the_national_distribution(
+        app, session, published_release, college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    assert "Bench College 0" in html
+    assert "60.0 %" in html  # its own coverage: 30 of 50
+    assert "72.0 %" in html  # the national median: 36 of 50
+    assert "66.0 %–78.0 %" in html  # the national P25–P75
+
+
+def test_the_report_never_shows_another_colleges_own_value(app, session, published_release,
+                                                           college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    # The other colleges' coverages are 64, 68, … 84 %; P10–P90 and quartiles are not these.
+    for own_value in ("64.0 %", "68.0 %", "76.0 %", "80.0 %", "84.0 %"):
+        assert own_value not in html
+
+
+def test_the_report_states_release_number_and_checksum(app, session, published_release,
+                                                       college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    assert f"Release {release.number}" in html
+    assert release.checksum_sha256 in html
+
+
+def test_the_report_draws_each_headline_chart_as_inline_svg_with_a_table(
+        app, session, published_release, college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 4
+    assert "<caption>Coverage, 2024</caption>" in html
+
+
+def test_the_report_lists_the_quality_status_of_the_colleges_returns(
+        app, session, published_release, college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    assert "<td>UG <small>undergraduate programme</small></td><td>validated</td>" in html
+    assert "<td>yes</td></tr>" in html  # counted in the release
+
+
+def test_the_report_defines_a_chosen_peer_group_by_its_members(app, session,
+                                                                published_release, college):
+    release, colleges = published_release
+    university = Actor(label="user:kmu", role="university",
+                       university_id=college.university_id)
+    group = create_peer_group(session, university, "KP benchmark five",
+                              [c.code for c in colleges[1:6]])
+    html = report_html(app, session, college, release.period, group.id)
+    assert "KP benchmark five" in html
+    assert "<td>KP-BEN-5</td><td>Bench College 5</td>" in html
+
+
+def test_a_college_cannot_download_another_colleges_report(client, session, college,
+                                                           published_release):
+    other = published_release[1][1]
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    response = client.get(f"/college/feedback-report.pdf?period=2024&institution={other.code}")
+    assert response.status_code == 403
+
+
+def test_a_university_cannot_download_the_report_of_another_universitys_college(
+        client, session, college):
+    log_in_as(client, session, "university", university_id=college.university_id + 1)
+    response = client.get(f"/college/feedback-report.pdf?period=2024&institution={college.code}")
+    assert response.status_code == 403
+
+
+def test_a_university_downloads_the_report_of_its_college(client, session, college):
+    log_in_as(client, session, "university", university_id=college.university_id)
+    response = client.get(f"/college/feedback-report.pdf?period=2024&institution={college.code}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+
+
+def test_a_period_without_a_release_gets_a_clear_message(client, session, college):
+    make_period(session, "2025")
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    response = client.get("/college/feedback-report.pdf?period=2025")
+    assert response.status_code == 404
+    assert "No benchmark release has been published for period 2025" in response.get_data(
+        as_text=True)
+
+
+def test_an_unknown_period_gets_a_clear_message(client, session, college):
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    response = client.get("/college/feedback-report.pdf?period=1999")
+    assert response.status_code == 404
+    assert "No reporting period &#39;1999&#39;." in response.get_data(as_text=True)
+
+
+def test_with_nothing_published_the_report_says_so(client, session):
+    lonely = make_institution(session, code="KP-LONE-1")
+    log_in_as(client, session, "college", institution_id=lonely.id,
+              university_id=lonely.university_id)
+    response = client.get("/college/feedback-report.pdf")
+    assert response.status_code == 404
+    assert "no feedback report to download" in response.get_data(as_text=True)
+
+
+def test_the_comparison_page_links_the_feedback_report(client, session, college):
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    html = client.get("/college/comparison?period=2024").get_data(as_text=True)
+    assert 'href="/college/feedback-report.pdf?period=2024"' in html
