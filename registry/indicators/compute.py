@@ -115,16 +115,19 @@ def _register_flag(indicator: Indicator, unit: ExpectedUnit) -> float:
 
 
 def aggregate(groups: np.ndarray, size: int, num, den, reason) -> Aggregates:
-    """Σnum/Σden per group over the units where the indicator is present."""
+    """Σnum/Σden per group over the units where the indicator is present.
+
+    One bincount over (group, indicator) pairs; within a pair the units are summed in unit
+    order, as a per-column bincount would.
+    """
     present = ~np.isnan(num)
-    shape = (size, num.shape[1])
-    sums_n, sums_d, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64)
-    for column in range(num.shape[1]):
-        mask = present[:, column]
-        g = groups[mask]
-        sums_n[:, column] = np.bincount(g, num[mask, column], minlength=size)
-        sums_d[:, column] = np.bincount(g, den[mask, column], minlength=size)
-        counts[:, column] = np.bincount(g, minlength=size)
+    columns = num.shape[1]
+    units, indicators = np.nonzero(present)
+    pairs = groups[units] * columns + indicators
+    total = size * columns
+    sums_n = np.bincount(pairs, num[units, indicators], minlength=total).reshape(size, columns)
+    sums_d = np.bincount(pairs, den[units, indicators], minlength=total).reshape(size, columns)
+    counts = np.bincount(pairs, minlength=total).reshape(size, columns).astype(np.int64)
     worst = _group_max(groups, size, reason)
     empty = counts == 0
     sums_n[empty], sums_d[empty] = np.nan, np.nan
@@ -180,7 +183,18 @@ def _scopes(institutions, overall: Aggregates, by_level: Aggregates) -> dict[str
     size = len(LEVELS)
     level_attrs = {name: np.repeat(values, size) for name, values in attrs.items()}
     level_attrs["level"] = np.tile(np.array(LEVELS, dtype=object), len(institutions))
-    return {"all": Scope(attrs, overall), "level": Scope(level_attrs, by_level)}
+    return {"all": _scope(attrs, overall), "level": _scope(level_attrs, by_level)}
+
+
+def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
+    """Only the rows with a value for some indicator: the others add nothing to any cell
+    (a third of institution × level rows are levels an institution does not run)."""
+    keep = ~np.isnan(agg.value).all(axis=1)
+    if keep.all():
+        return Scope(attrs, agg)
+    return Scope({name: values[keep] for name, values in attrs.items()},
+                 Aggregates(agg.numerator[keep], agg.denominator[keep], agg.units[keep],
+                            agg.reason[keep]))
 
 
 def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator],
@@ -385,8 +399,7 @@ def _institution_table(institutions, overall: Aggregates, by_level: Aggregates,
             figures[name if name.startswith("contribution") else f"peer_{name}"][:, j] = \
                 peers[name]
         peer_count[:, j] = peers["count"]
-        figures["expected"][:, j], figures["expected_p"][:, j] = _adjusted(
-            indicator, j, overall, by_level)
+    figures["expected"], figures["expected_p"] = _adjusted(catalogue, overall, by_level)
     return InstitutionTable(list(institutions), [i.code for i in catalogue], figures,
                             overall.units, peer_count, overall.reason, by_level)
 
@@ -449,17 +462,25 @@ def _fill_peer(out, members, valid, value, numerator, denominator) -> None:
         total_d - denominator[order] > 0, without, np.nan)
 
 
-def _adjusted(indicator: Indicator, j: int, overall: Aggregates, by_level: Aggregates):
-    """Indirect standardisation: E = Σ_level national rate × own denominator at that level."""
-    size = len(LEVELS)
-    level_n = np.nansum(by_level.numerator[:, j].reshape(-1, size), axis=0)
-    level_d = np.nansum(by_level.denominator[:, j].reshape(-1, size), axis=0)
+def _adjusted(catalogue: Sequence[Indicator], overall: Aggregates, by_level: Aggregates):
+    """Indirect standardisation: E = Σ_level national rate × own denominator at that level.
+
+    All indicators at once: (institutions × levels × indicators) arrays.
+    """
+    size, (n, count) = len(LEVELS), overall.value.shape
+    numerators = by_level.numerator.reshape(n, size, count)
+    denominators = by_level.denominator.reshape(n, size, count)
+    level_n, level_d = np.nansum(numerators, axis=0), np.nansum(denominators, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rates = np.where(level_d > 0, level_n / level_d, 0.0)
-    own_d = np.nan_to_num(by_level.denominator[:, j].reshape(-1, size))
-    expected_count = own_d @ rates
+    own_d = np.nan_to_num(denominators)
+    # one matrix–vector product per indicator: the BLAS sums exactly as before
+    expected_count = np.stack([np.ascontiguousarray(own_d[:, :, j]) @ rates[:, j]
+                               for j in range(count)], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        expected_value = expected_count / overall.denominator[:, j]
-    if indicator.kind == "quantity_rate":
-        return expected_value, np.full(len(expected_value), np.nan)
-    return expected_value, stats.poisson_test(np.round(overall.numerator[:, j]), expected_count)
+        expected_value = expected_count / overall.denominator
+    tested = np.array([i.kind != "quantity_rate" for i in catalogue], dtype=bool)
+    p_values = np.full(expected_value.shape, np.nan)
+    p_values[:, tested] = stats.poisson_test(np.round(overall.numerator[:, tested]),
+                                             expected_count[:, tested])
+    return expected_value, p_values

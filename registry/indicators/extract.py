@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -149,52 +150,37 @@ def _terms(indicator: Indicator) -> tuple[str, ...]:
 def term_matrix(payloads: Sequence[Mapping], terms: Sequence[str]):
     """Each term's number per payload (NaN when missing) and its missing-reason code.
 
-    Every object on the way to a field is looked up once per payload (parents before
-    children), its fields are fetched together, and the values are converted column-wise.
+    Column-wise: every object on the way to a field is looked up once for all payloads
+    (parents before children, `dict.get` mapped in C), and each field is then read and
+    converted as one column.
     """
-    split = [_split_term(term) for term in terms]
-    plan, order = _read_plan([(k, path) for k, (path, test, _) in enumerate(split) if not test])
+    nodes: dict[tuple[str, ...], list] = {(): [p if p.__class__ is dict else _EMPTY
+                                               for p in payloads]}
     raw = np.empty((len(payloads), len(terms)), dtype=object)
-    if order and payloads:
-        block = np.empty((len(payloads), len(order)), dtype=object)
-        block[:] = [_leaves(payload, plan) for payload in payloads]
-        raw[:, order] = block
-    for k, (path, test, code) in enumerate(split):
-        if test:
-            steps = tuple(path.split("."))
-            raw[:, k] = [_read(payload, steps, test, code) for payload in payloads]
+    for k, term in enumerate(terms):
+        path, test, code = _split_term(term)
+        *parent, leaf = path.split(".")
+        found = list(map(dict.get, _objects(nodes, tuple(parent)), repeat(leaf)))
+        raw[:, k] = np.fromiter(_code_tests(found, test, code) if test else found,
+                                dtype=object, count=len(found))
     return _convert(raw)
 
 
-def _read_plan(paths: list[tuple[int, str]]):
-    """Objects to visit as (index of parent object, key, field names), and the column order."""
-    fields: dict[tuple[str, ...], list[tuple[int, str]]] = {}
-    for k, path in paths:
-        *parent, leaf = path.split(".")
-        for depth in range(len(parent) + 1):
-            fields.setdefault(tuple(parent[:depth]), [])
-        fields[tuple(parent)].append((k, leaf))
-    objects = sorted(fields, key=lambda steps: (len(steps), steps))
-    plan = [(objects.index(steps[:-1]) if steps else -1, steps[-1] if steps else "",
-             tuple(leaf for _, leaf in fields[steps])) for steps in objects]
-    order = [k for steps in objects for k, _ in fields[steps]]
-    return plan, order
+_EMPTY: dict = {}
 
 
-def _leaves(payload: Mapping, plan) -> list:
-    """The raw field values of one payload, in the plan's column order."""
-    nodes: list = []
-    row: list = []
-    for parent, key, names in plan:
-        if parent < 0:
-            node = payload
-        else:
-            above = nodes[parent]
-            node = above.get(key) if above.__class__ is dict else None
-        nodes.append(node)
-        if names:
-            row.extend(map(node.get, names) if node.__class__ is dict else [None] * len(names))
-    return row
+def _objects(nodes: dict[tuple[str, ...], list], steps: tuple[str, ...]) -> list:
+    """The object at `steps` in every payload ({} where absent or not an object), cached."""
+    if steps not in nodes:
+        above = _objects(nodes, steps[:-1])
+        nodes[steps] = [n if n.__class__ is dict else _EMPTY
+                        for n in map(dict.get, above, repeat(steps[-1]))]
+    return nodes[steps]
+
+
+def _code_tests(values: list, test: str, code: str) -> list:
+    """`_code_test` over a column of raw values."""
+    return [_code_test(value, test, code) for value in values]
 
 
 def _convert(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,19 +211,6 @@ def _reason_codes(column: np.ndarray | None, size: int) -> np.ndarray:
         for reason in MISSING_CODES:
             found[column == reason] = REASON_CODE[reason]
     return found
-
-
-def _read(payload: Mapping, steps: tuple[str, ...], test: str, code: str) -> float | str:
-    value: Any = payload
-    for step in steps:
-        value = value.get(step) if isinstance(value, dict) else None
-    if test:
-        return _code_test(value, test, code)
-    if isinstance(value, bool | int | float):
-        return float(value)
-    if isinstance(value, str) and value in MISSING_CODES:
-        return value
-    return NOT_REPORTED
 
 
 def _vector_value(indicator: Indicator, values, reasons, column, levels):
