@@ -91,6 +91,11 @@ def submission_deadline(session: Session, period: Period, institution: Instituti
     """The moment this institution's window closes, counting any extension."""
     extension = session.scalar(select(Extension).where(
         Extension.period_id == period.id, Extension.institution_id == institution.id))
+    return deadline_with(period, extension)
+
+
+def deadline_with(period: Period, extension: Extension | None) -> datetime:
+    """The period's closing moment, moved by the institution's extension if it has one."""
     return max(period.closes_at, extension.until) if extension else period.closes_at
 
 
@@ -98,7 +103,11 @@ def check_window_open(
     session: Session, period: Period, institution: Institution, now: datetime
 ) -> None:
     """Raise Conflict (409) when the period does not accept this institution's returns now."""
-    deadline = submission_deadline(session, period, institution)
+    require_window_open(period, submission_deadline(session, period, institution), now)
+
+
+def require_window_open(period: Period, deadline: datetime, now: datetime) -> None:
+    """Raise Conflict (409) unless `now` lies between the opening and the deadline."""
     if now < period.opens_at or now > deadline:
         extended = deadline != period.closes_at
         raise Conflict(

@@ -57,11 +57,29 @@ def register_programme(
     require_college_of(actor, institution)
     if find_programme(session, institution, code) is not None:
         raise Conflict(f"Programme {code} is already registered for {institution.code}.")
+    programme = add_programme(session, actor, institution, code=code, name=name, level=level,
+                              model=model, disciplines=disciplines, start_date=start_date)
+    session.flush()
+    return programme
+
+
+def add_programme(
+    session: Session,
+    actor: Actor,
+    institution: Institution,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    model: str,
+    disciplines: list[str],
+    start_date: date | None,
+) -> Programme:
+    """Add a programme the caller has checked is new, with its audit event; flushed later."""
     programme = Programme(institution_id=institution.id, code=code, name=name, level=level,
                           model=model, disciplines=disciplines, start_date=start_date,
                           components={})
     session.add(programme)
-    session.flush()
     record_event(session, actor, "programme.register", "programme",
                  f"{institution.code}/{code}", after=f"{name} ({level}, {model})")
     return programme

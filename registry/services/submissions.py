@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
 from registry.models import (
+    Extension,
     IdempotencyRecord,
     Institution,
     Period,
@@ -27,7 +28,7 @@ from registry.services.access import require_college_of
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, ValidationFailed
-from registry.services.periods import check_window_open
+from registry.services.periods import deadline_with, require_window_open
 from schemas import ReturnValidationError, validate_return
 
 
@@ -54,8 +55,60 @@ def payload_digest(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class ReturnReferences:
+    """Resolve the codes in return headers to rows, each lookup once per request.
+
+    One submission costs one statement (institution, period, its extension and the
+    programme together); a file of one college's returns costs two for the whole file.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._places: dict[tuple[str, str], tuple[Institution, Period, Extension | None]] = {}
+        self._programmes: dict[int, dict[str, Programme]] = {}
+
+    def resolve(
+        self, header: dict
+    ) -> tuple[Institution, Period, Extension | None, Programme | None] | None:
+        """The header's rows, or None when its institution or its period is unknown."""
+        key = (header["institution_code"], header["period_code"])
+        code = header["programme_code"]
+        if key in self._places:
+            institution, period, extension = self._places[key]
+            return institution, period, extension, self.programme(institution, code)
+        row = self.session.execute(
+            select(Institution, Period, Extension, Programme)
+            .select_from(Institution)
+            .join(Period, Period.code == key[1])
+            .outerjoin(Extension, (Extension.period_id == Period.id)
+                       & (Extension.institution_id == Institution.id))
+            .outerjoin(Programme, (Programme.institution_id == Institution.id)
+                       & (Programme.code == code))
+            .where(Institution.code == key[0])
+        ).first()
+        if row is None:
+            return None
+        self._places[key] = (row[0], row[1], row[2])
+        return row[0], row[1], row[2], row[3]
+
+    def programme(self, institution: Institution, code: str) -> Programme | None:
+        """The institution's programme with this code; all of them are loaded at once."""
+        known = self._programmes.get(institution.id)
+        if known is None:
+            known = self._programmes[institution.id] = {
+                p.code: p for p in self.session.scalars(
+                    select(Programme).where(Programme.institution_id == institution.id))}
+        return known.get(code)
+
+    def added(self, institution: Institution, programme: Programme) -> None:
+        """Note a programme registered during this request."""
+        self.programme(institution, programme.code)
+        self._programmes[institution.id][programme.code] = programme
+
+
 def check_return(
-    session: Session, actor: Actor, payload: object, now: datetime | None = None
+    session: Session, actor: Actor, payload: object, now: datetime | None = None,
+    *, references: ReturnReferences | None = None,
 ) -> CheckedReturn:
     """Make every check a submission makes, storing nothing (the dry run uses this)."""
     try:
@@ -64,11 +117,13 @@ def check_return(
         raise ValidationFailed("The return does not meet the data standard; "
                                "see error.fields.", exc.errors) from exc
     header = payload["header"]
-    institution = _institution(session, header["institution_code"])
+    found = (references or ReturnReferences(session)).resolve(header)
+    if found is None:  # say which code is unknown, in the order the checks are made
+        require_college_of(actor, _institution(session, header["institution_code"]))
+        _period(session, header["period_code"])
+    institution, period, extension, programme = found
     require_college_of(actor, institution)
-    period = _period(session, header["period_code"])
-    check_window_open(session, period, institution, now or utcnow())
-    programme = programme_service.find_programme(session, institution, header["programme_code"])
+    require_window_open(period, deadline_with(period, extension), now or utcnow())
     if programme is not None:
         programme_service.check_programme_matches(programme, payload["programme"])
     return CheckedReturn(payload, institution, period, programme)
@@ -107,81 +162,169 @@ def submit_return(
         if replay is not None:
             return SubmissionResult(replay.return_, replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
-    return_ = _lock_return(session, checked.institution, programme, checked.period)
-    version = _append_version(session, actor, return_, checked.payload, digest, source,
-                              received_at=now or utcnow())
+    session.flush()  # a new programme needs its id before the return can refer to it
+    return_ = _next_version_of(session, checked.institution, programme, checked.period)
+    version = _new_version(actor, return_, checked.payload, digest, source,
+                           received_at=now or utcnow())
+    session.add(version)
+    session.flush()
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, version)
-    _refresh_programme_components(programme, checked)
-    record_event(
-        session, actor, "return.submit", "return", return_.id,
-        before=f"version {version.version - 1}" if version.version > 1 else None,
-        after=f"version {version.version} ({digest[:12]})",
-        detail={"institution": checked.institution.code, "programme": programme.code,
-                "period": checked.period.code, "source": source},
-    )
-    pipeline_trigger.notify_submitted(session, checked.period.code)
+    _finish_submission(session, actor, checked, programme, return_, version, source)
     return SubmissionResult(return_, version)
 
 
 def store_returns(
-    session: Session, actor: Actor, payloads: list[dict], *, source: str
+    session: Session, actor: Actor, payloads: list[dict], *, source: str,
+    now: datetime | None = None,
 ) -> list[SubmissionResult]:
-    """Submit several returns in the caller's one transaction (bulk upload)."""
-    errors: dict[str, list[str]] = {}
+    """Submit several returns in the caller's one transaction (bulk upload): all or none."""
+    references = ReturnReferences(session)
+    checked, errors = [], {}
     for index, payload in enumerate(payloads, start=1):
         try:
-            check_return(session, actor, payload)
+            checked.append(check_return(session, actor, payload, now, references=references))
         except (ValidationFailed, Conflict) as exc:
             for path, messages in (exc.fields or {"_schema": [exc.message]}).items():
                 errors[f"return {index}: {path}"] = messages
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s) in the file; nothing was stored.",
                                errors)
-    return [submit_return(session, actor, payload, source=source) for payload in payloads]
+    programmes = [c.programme or _register_from_return(session, actor, c, references)
+                  for c in checked]
+    session.flush()  # new programmes in one statement, so the returns can refer to them
+    locked = _lock_returns(session, [_return_key(c, p) for c, p in zip(checked, programmes)])
+    received_at = now or utcnow()
+    results = []
+    for item, programme in zip(checked, programmes):
+        return_ = locked[_return_key(item, programme)]
+        return_.latest_version += 1
+        return_.status = ReturnStatus.SUBMITTED
+        version = _new_version(actor, return_, item.payload, payload_digest(item.payload),
+                               source, received_at=received_at)
+        session.add(version)
+        results.append(SubmissionResult(return_, version))
+    session.flush()  # every version in one multi-row INSERT
+    for item, programme, result in zip(checked, programmes, results):
+        _finish_submission(session, actor, item, programme, result.return_, result.version,
+                           source)
+    return results
 
 
-def _register_from_return(session: Session, actor: Actor, checked: CheckedReturn) -> Programme:
+def _finish_submission(
+    session: Session, actor: Actor, checked: CheckedReturn, programme: Programme,
+    return_: Return, version: ReturnVersion, source: str,
+) -> None:
+    """Refresh the directory's components, audit the submission and hand it on."""
+    _refresh_programme_components(programme, checked)
+    record_event(
+        session, actor, "return.submit", "return", return_.id,
+        before=f"version {version.version - 1}" if version.version > 1 else None,
+        after=f"version {version.version} ({version.payload_sha256[:12]})",
+        detail={"institution": checked.institution.code, "programme": programme.code,
+                "period": checked.period.code, "source": source},
+    )
+    pipeline_trigger.notify_submitted(session, checked.period.code)
+
+
+def _register_from_return(
+    session: Session, actor: Actor, checked: CheckedReturn,
+    references: ReturnReferences | None = None,
+) -> Programme:
     """A return for an unregistered code registers the programme from its programme section."""
+    code = checked.payload["header"]["programme_code"]
     section = checked.payload["programme"]
+    if references is not None:  # an earlier return of the same file may have registered it
+        known = references.programme(checked.institution, code)
+        if known is not None:
+            programme_service.check_programme_matches(known, section)
+            return known
     start = section.get("start_date")
-    return programme_service.register_programme(
+    programme = programme_service.add_programme(
         session, actor, checked.institution,
-        code=checked.payload["header"]["programme_code"], name=section["name"],
+        code=code, name=section["name"],
         level=section["level"], model=section["model"], disciplines=section["disciplines"],
         start_date=date.fromisoformat(start) if start else None,
     )
+    if references is not None:
+        references.added(checked.institution, programme)
+    return programme
 
 
-def _lock_return(
+ReturnKey = tuple[int, int, int]
+
+
+def _return_key(checked: CheckedReturn, programme: Programme) -> ReturnKey:
+    return checked.institution.id, programme.id, checked.period.id
+
+
+def _next_version_of(
     session: Session, institution: Institution, programme: Programme, period: Period
 ) -> Return:
-    """Get or create the return row and lock it, so concurrent versions queue up."""
-    query = (
-        select(Return)
+    """Count the return's next version, creating the return on its first submission.
+
+    The UPDATE takes the row's lock until commit, so concurrent versions of one return
+    queue up, and each counts on from the version its predecessor committed.
+    """
+    bump = (
+        update(Return)
         .where(Return.institution_id == institution.id, Return.programme_id == programme.id,
                Return.period_id == period.id)
-        .with_for_update()
+        .values(latest_version=Return.latest_version + 1, status=ReturnStatus.SUBMITTED)
+        .returning(Return)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return_ = session.scalar(query)
-    if return_ is not None:
-        return return_
+    return_ = session.scalars(bump).one_or_none()
+    if return_ is None:
+        _create_return(session, (institution.id, programme.id, period.id))
+        return_ = session.scalars(bump).one()
+    return return_
+
+
+def _create_return(session: Session, key: ReturnKey) -> None:
+    """Insert the return row unless a concurrent request has just done so."""
     try:
         with session.begin_nested():
-            session.add(Return(institution_id=institution.id, programme_id=programme.id,
-                               period_id=period.id, latest_version=0))
+            session.add(Return(institution_id=key[0], programme_id=key[1], period_id=key[2],
+                               latest_version=0))
     except IntegrityError:
-        pass  # another request created it first; lock theirs below
-    return session.scalar(query.execution_options(populate_existing=True))
+        pass  # another request created it first; the caller locks theirs
 
 
-def _append_version(
-    session: Session, actor: Actor, return_: Return, payload: dict, digest: str, source: str,
+def _lock_returns(session: Session, keys: list[ReturnKey]) -> dict[ReturnKey, Return]:
+    """Get or create every return row and lock them all (in id order, so files never deadlock)."""
+    wanted = set(keys)
+    query = (
+        select(Return)
+        .where(tuple_(Return.institution_id, Return.programme_id, Return.period_id).in_(wanted))
+        .order_by(Return.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {_key_of(r): r for r in session.scalars(query)}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        try:
+            with session.begin_nested():
+                session.add_all(Return(institution_id=k[0], programme_id=k[1], period_id=k[2],
+                                       latest_version=0) for k in missing)
+        except IntegrityError:  # a concurrent request created some of them; go one by one
+            for key in missing:
+                _create_return(session, key)
+        found = {_key_of(r): r for r in session.scalars(query)}
+    return found
+
+
+def _key_of(return_: Return) -> ReturnKey:
+    return return_.institution_id, return_.programme_id, return_.period_id
+
+
+def _new_version(
+    actor: Actor, return_: Return, payload: dict, digest: str, source: str,
     *, received_at: datetime,
 ) -> ReturnVersion:
-    return_.latest_version += 1
-    return_.status = ReturnStatus.SUBMITTED
-    version = ReturnVersion(
+    """The return's latest version, numbered by the count the caller has just raised."""
+    return ReturnVersion(
         return_id=return_.id,
         version=return_.latest_version,
         payload=payload,
@@ -194,9 +337,6 @@ def _append_version(
         submitted_by_token_id=actor.token_id,
         status=ReturnStatus.SUBMITTED,
     )
-    session.add(version)
-    session.flush()
-    return version
 
 
 def _claim_idempotency_key(

@@ -54,13 +54,18 @@ def create_token(session: Session, actor: Actor, user: User, name: str) -> Issue
 
 def actor_for_token(session: Session, secret: str, address: str | None) -> Actor | None:
     """Resolve a bearer secret to its actor, noting when it was last used."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    found = session.execute(
+        select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(secret))
+    ).first()  # one round trip for the token and its user: every API request pays it
+    if found is None:
+        return None
+    token, user = found
+    if token.revoked_at is not None or not user.is_active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
-    user = token.user
     return Actor(
         label=f"token:{token.prefix}… of {user.email}",
         role=user.role,
