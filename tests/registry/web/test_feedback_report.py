@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask import render_template
+from sqlalchemy import select
 
+from registry.models import QualityIssue, Return
 from registry.services.actors import Actor
 from registry.services.feedback_report import feedback_report
 from registry.services.peer_groups import create_peer_group
@@ -146,3 +148,16 @@ def test_the_comparison_page_links_the_feedback_report(client, session, college)
               university_id=college.university_id)
     html = client.get("/college/comparison?period=2024").get_data(as_text=True)
     assert 'href="/college/feedback-report.pdf?period=2024"' in html
+
+
+def test_the_report_counts_an_open_warning_on_the_latest_version(app, session,
+                                                                 published_release, college):
+    release, _ = published_release
+    return_ = session.scalar(select(Return).where(Return.institution_id == college.id))
+    version = return_.versions[-1]
+    session.add(QualityIssue(return_version_id=version.id, return_id=return_.id, rule_id="W001",
+                             kind="ratio", severity="warning", field="capacity.active_mentors",
+                             value="3", expected="≥ 5", message="Few mentors."))
+    session.flush()
+    html = report_html(app, session, college, release.period)
+    assert "<td>validated</td><td>1</td><td>0</td><td>1</td>" in html
