@@ -134,5 +134,8 @@ def provenance(session: Session, release: Release) -> dict:
 def render_pdf(html: str) -> bytes:
     """Turn the report's self-contained HTML (inline CSS and SVG) into PDF bytes."""
     import weasyprint  # ~1 s to import: only when a report is asked for
+    from weasyprint.urls import URLFetcher
 
-    return weasyprint.HTML(string=html, base_url=None).write_pdf()
+    # The report is self-contained: fetch nothing, so no text in it can reach a file or host.
+    offline = URLFetcher(allowed_protocols=("data",))
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=offline).write_pdf()

@@ -37,16 +37,3 @@ def test_regulator_builds_and_publishes_a_release(live_registry, page):
         published = session.scalars(select(ReleasePublication)).all()
         period = session.get(Release, published[0].release_id).period.code
     assert period == "2024-25"
-
-
-def test_national_dashboard_and_college_comparison_screenshots(live_registry, page):
-    base = live_registry["url"]
-    log_in(page, base, "analyst@pmdc.demo")
-    page.goto(f"{base}/regulator")
-    assert page.get_by_role("heading", name="National dashboard").is_visible()
-    screenshot(page, "national-dashboard")
-    page.context.clear_cookies()
-    log_in(page, base, "officer@kp-med-pub-001.demo")
-    page.goto(f"{base}/college/comparison")
-    assert "comparison" in page.locator("h1").inner_text().lower()
-    screenshot(page, "college-comparison")
