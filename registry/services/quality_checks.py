@@ -33,10 +33,12 @@ from registry.services.audit import record_event
 from registry.services.errors import NotFound
 from registry.services.quality import QUALITY_STATUSES, version_status
 
-# COMPLETE gives every unexpected index; the pandas query string and the partial value
-# counts it would also build go unused (skipping them saves ~15 % of the validation).
+# COMPLETE gives every unexpected index, which is all we read: the findings are rendered
+# from the frame's rows. The unexpected values, the pandas query string and the partial
+# value counts would go unused, and GX serialises whatever it returns into its results
+# store (leaving them out saves ~25 % of the validation).
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
-                 "partial_unexpected_count": 0}
+                 "partial_unexpected_count": 0, "exclude_unexpected_values": True}
 UPDATE_CHUNK = 5000  # ids per UPDATE … WHERE id IN (…), well under SQLite's variable limit
 
 
@@ -153,7 +155,12 @@ def validate_frame(frame, rules: Sequence[Rule] | None = None) -> list[Finding]:
 
 
 def run_suite(frame):
-    """Run every rule over the frame in an ephemeral GX context (no global context)."""
+    """Run every rule over the frame in an ephemeral GX context (no global context).
+
+    GX validates the columns the rules read (the index, version ids, comes along): its
+    pandas engine copies the whole batch frame for each metric that filters rows, and the
+    quality frame carries three times as many columns as the rules read.
+    """
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -165,7 +172,13 @@ def run_suite(frame):
     batch = (context.data_sources.add_pandas("registry").add_dataframe_asset("returns")
              .add_batch_definition_whole_dataframe("period"))
     definition = gx.ValidationDefinition(name="registry_quality", data=batch, suite=suite)
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+    return definition.run(batch_parameters={"dataframe": frame[list(rule_columns())]},
+                          result_format=RESULT_FORMAT)
+
+
+def rule_columns() -> tuple[str, ...]:
+    """The quality-frame columns the expectations read, in first-use order."""
+    return tuple(dict.fromkeys(column for rule in load_rules() for column in rule.columns))
 
 
 def findings_for(rule: Rule, version_id: int, row: dict[str, Any]) -> list[Finding]:
