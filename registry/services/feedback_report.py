@@ -138,4 +138,6 @@ def render_pdf(html: str) -> bytes:
 
     # The report is self-contained: fetch nothing, so no text in it can reach a file or host.
     offline = URLFetcher(allowed_protocols=("data",))
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=offline).write_pdf()
+    # PDF/UA: a tagged PDF (headings, tables, figures, language) that screen readers can follow.
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=offline).write_pdf(
+        pdf_variant="pdf/ua-1")

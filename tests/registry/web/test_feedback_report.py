@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import zlib
+
 import pytest
 from flask import render_template
 from sqlalchemy import select
@@ -161,3 +164,21 @@ def test_the_report_counts_an_open_warning_on_the_latest_version(app, session,
     session.flush()
     html = report_html(app, session, college, release.period)
     assert "<td>validated</td><td>1</td><td>0</td><td>1</td>" in html
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's bytes with every Flate stream inflated (object streams hold the catalogue)."""
+    inflated = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            inflated.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"".join(inflated)
+
+
+def test_the_pdf_is_tagged_for_screen_readers(client, session, college):
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    objects = pdf_objects(client.get("/college/feedback-report.pdf?period=2024").data)
+    assert b"/StructTreeRoot" in objects and b"/Table" in objects
