@@ -29,10 +29,26 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     db.init_app(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """Bound `<int:…>` path parameters to the database's 32-bit keys.
+
+    A larger number would reach the database and fail there (SQLite cannot bind it); now
+    it matches no route (404), and the OpenAPI document states the maximum.
+    """
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseKeyConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(map, fixed_digits, min, max, signed)
+
+    app.url_map.converters["int"] = DatabaseKeyConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from registry.api.bodies import reject_nul_text
 from registry.api.errors import register_error_handlers
 from registry.extensions import api
 
@@ -32,6 +33,7 @@ def register_api(app: Flask) -> None:
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     register_error_handlers(app)
+    app.before_request(reject_nul_text)
     pipeline_trigger.init_app(app)  # submissions through the API and the web form alike
 
 

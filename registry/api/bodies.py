@@ -45,6 +45,50 @@ def read_json_body() -> object:
     return body
 
 
+def reject_nul_text() -> None:
+    """Refuse text holding NUL (PostgreSQL cannot store or compare it) with a clear 400.
+
+    Runs before every API view, over the path, the query, form fields and a JSON body, so
+    both databases answer alike instead of PostgreSQL failing mid-query.
+    """
+    if not request.path.startswith("/api/"):
+        return
+    where = _nul_location()
+    if where is not None:
+        raise BadRequestBody("Text may not contain NUL characters.",
+                             {where: ["contains a NUL character"]})
+
+
+def _nul_location() -> str | None:
+    if "\x00" in request.path:
+        return "path"
+    for location, values in (("query", request.args), ("form", request.form)):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return f"{location}.{key.replace(chr(0), '')}"
+    if request.mimetype == "application/json" and _json_has_nul():
+        return "json"
+    return None
+
+
+def _json_has_nul() -> bool:
+    """Whether any key or string of the JSON body holds NUL (walked without recursion)."""
+    try:
+        pending = [json.loads(request.get_data(cache=True).decode("utf-8-sig"))]
+    except (ValueError, RecursionError):
+        return False  # read_json_body or webargs reports malformed JSON
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
 def _depth(value: object, level: int = 1) -> int:
     if level > MAX_JSON_DEPTH:
         return level
