@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.db import utcnow
 from registry.models import (
@@ -28,7 +29,7 @@ from registry.services.access import require_college_of
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, ValidationFailed
-from registry.services.periods import deadline_with, require_window_open
+from registry.services.periods import require_window_open
 from schemas import ReturnValidationError, validate_return
 
 
@@ -37,9 +38,9 @@ class CheckedReturn:
     """A return that passed every check a submission makes."""
 
     payload: dict
-    institution: Institution
-    period: Period
-    programme: Programme | None
+    institution: InstitutionRef | Institution
+    period: PeriodRef | Period
+    programme: ProgrammeRef | Programme | None
 
 
 @dataclass(frozen=True)
@@ -55,52 +56,95 @@ def payload_digest(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class InstitutionRef:
+    id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class PeriodRef:
+    id: int
+    code: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass
+class ProgrammeRef:
+    """What a submission needs of a registered programme (the rest is never read)."""
+
+    id: int
+    code: str
+    level: str
+    components: dict
+    components_period: str | None
+
+
+_institutions, _periods = Institution.__table__.c, Period.__table__.c
+_extensions, _programmes = Extension.__table__.c, Programme.__table__.c
+_PROGRAMME_COLUMNS = (_programmes.id, _programmes.code, _programmes.level, _programmes.components,
+                      _programmes.components_period)
+# Built once: every submission runs it, and building the statement costs more than running it.
+HEADER_QUERY = (
+    select(_institutions.id, _institutions.code, _periods.id, _periods.code, _periods.opens_at,
+           _periods.closes_at, _extensions.until, *_PROGRAMME_COLUMNS)
+    .select_from(Institution.__table__)
+    .join(Period.__table__, _periods.code == bindparam("period"))
+    .outerjoin(Extension.__table__, (_extensions.period_id == _periods.id)
+               & (_extensions.institution_id == _institutions.id))
+    .outerjoin(Programme.__table__, (_programmes.institution_id == _institutions.id)
+               & (_programmes.code == bindparam("programme")))
+    .where(_institutions.code == bindparam("institution"))
+)
+PROGRAMMES_QUERY = select(*_PROGRAMME_COLUMNS).where(
+    _programmes.institution_id == bindparam("institution_id"))
+
+Place = tuple[InstitutionRef, PeriodRef, datetime]
+
+
 class ReturnReferences:
     """Resolve the codes in return headers to rows, each lookup once per request.
 
     One submission costs one statement (institution, period, its extension and the
     programme together); a file of one college's returns costs two for the whole file.
+    Plain columns, not ORM entities: loading four entities cost more than the statement.
     """
 
     def __init__(self, session: Session):
         self.session = session
-        self._places: dict[tuple[str, str], tuple[Institution, Period, Extension | None]] = {}
-        self._programmes: dict[int, dict[str, Programme]] = {}
+        self._places: dict[tuple[str, str], Place] = {}
+        self._programmes: dict[int, dict[str, ProgrammeRef | Programme]] = {}
 
     def resolve(
         self, header: dict
-    ) -> tuple[Institution, Period, Extension | None, Programme | None] | None:
-        """The header's rows, or None when its institution or its period is unknown."""
+    ) -> tuple[InstitutionRef, PeriodRef, datetime, ProgrammeRef | Programme | None] | None:
+        """Institution, period, this institution's deadline and the programme, or None when
+        the institution or the period is unknown."""
         key = (header["institution_code"], header["period_code"])
         code = header["programme_code"]
         if key in self._places:
-            institution, period, extension = self._places[key]
-            return institution, period, extension, self.programme(institution, code)
-        row = self.session.execute(
-            select(Institution, Period, Extension, Programme)
-            .select_from(Institution)
-            .join(Period, Period.code == key[1])
-            .outerjoin(Extension, (Extension.period_id == Period.id)
-                       & (Extension.institution_id == Institution.id))
-            .outerjoin(Programme, (Programme.institution_id == Institution.id)
-                       & (Programme.code == code))
-            .where(Institution.code == key[0])
-        ).first()
+            institution, period, deadline = self._places[key]
+            return institution, period, deadline, self.programme(institution, code)
+        row = self.session.execute(HEADER_QUERY, {
+            "institution": key[0], "period": key[1], "programme": code}).first()
         if row is None:
             return None
-        self._places[key] = (row[0], row[1], row[2])
-        return row[0], row[1], row[2], row[3]
+        institution = InstitutionRef(row[0], row[1])
+        period = PeriodRef(row[2], row[3], row[4], row[5])
+        deadline = max(period.closes_at, row[6]) if row[6] else period.closes_at
+        self._places[key] = (institution, period, deadline)
+        return institution, period, deadline, ProgrammeRef(*row[7:]) if row[7] else None
 
-    def programme(self, institution: Institution, code: str) -> Programme | None:
+    def programme(self, institution: InstitutionRef, code: str) -> ProgrammeRef | Programme | None:
         """The institution's programme with this code; all of them are loaded at once."""
         known = self._programmes.get(institution.id)
         if known is None:
-            known = self._programmes[institution.id] = {
-                p.code: p for p in self.session.scalars(
-                    select(Programme).where(Programme.institution_id == institution.id))}
+            rows = self.session.execute(PROGRAMMES_QUERY, {"institution_id": institution.id})
+            known = self._programmes[institution.id] = {r.code: ProgrammeRef(*r) for r in rows}
         return known.get(code)
 
-    def added(self, institution: Institution, programme: Programme) -> None:
+    def added(self, institution: InstitutionRef, programme: Programme) -> None:
         """Note a programme registered during this request."""
         self.programme(institution, programme.code)
         self._programmes[institution.id][programme.code] = programme
@@ -121,9 +165,9 @@ def check_return(
     if found is None:  # say which code is unknown, in the order the checks are made
         require_college_of(actor, _institution(session, header["institution_code"]))
         _period(session, header["period_code"])
-    institution, period, extension, programme = found
+    institution, period, deadline, programme = found
     require_college_of(actor, institution)
-    require_window_open(period, deadline_with(period, extension), now or utcnow())
+    require_window_open(period, deadline, now or utcnow())
     if programme is not None:
         programme_service.check_programme_matches(programme, payload["programme"])
     return CheckedReturn(payload, institution, period, programme)
@@ -163,11 +207,9 @@ def submit_return(
             return SubmissionResult(replay.return_, replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
     session.flush()  # a new programme needs its id before the return can refer to it
-    return_ = _next_version_of(session, checked.institution, programme, checked.period)
-    version = _new_version(actor, return_, checked.payload, digest, source,
-                           received_at=now or utcnow())
-    session.add(version)
-    session.flush()
+    return_ = _next_version_of(session, (checked.institution.id, programme.id, checked.period.id))
+    version = _insert_version(session, _version_values(actor, return_, checked.payload, digest,
+                                                       source, received_at=now or utcnow()))
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, version)
     _finish_submission(session, actor, checked, programme, return_, version, source)
@@ -193,19 +235,21 @@ def store_returns(
     programmes = [c.programme or _register_from_return(session, actor, c, references)
                   for c in checked]
     session.flush()  # new programmes in one statement, so the returns can refer to them
-    locked = _lock_returns(session, [_return_key(c, p) for c, p in zip(checked, programmes)])
+    keys = [_return_key(c, p) for c, p in zip(checked, programmes, strict=True)]
+    locked = _lock_returns(session, keys)
     received_at = now or utcnow()
     results = []
-    for item, programme in zip(checked, programmes):
-        return_ = locked[_return_key(item, programme)]
+    for item, key in zip(checked, keys, strict=True):
+        return_ = locked[key]
         return_.latest_version += 1
         return_.status = ReturnStatus.SUBMITTED
-        version = _new_version(actor, return_, item.payload, payload_digest(item.payload),
-                               source, received_at=received_at)
+        version = ReturnVersion(**_version_values(
+            actor, return_, item.payload, payload_digest(item.payload), source,
+            received_at=received_at))
         session.add(version)
         results.append(SubmissionResult(return_, version))
     session.flush()  # every version in one multi-row INSERT
-    for item, programme, result in zip(checked, programmes, results):
+    for item, programme, result in zip(checked, programmes, results, strict=True):
         _finish_submission(session, actor, item, programme, result.return_, result.version,
                            source)
     return results
@@ -216,7 +260,7 @@ def _finish_submission(
     return_: Return, version: ReturnVersion, source: str,
 ) -> None:
     """Refresh the directory's components, audit the submission and hand it on."""
-    _refresh_programme_components(programme, checked)
+    _refresh_programme_components(session, programme, checked)
     record_event(
         session, actor, "return.submit", "return", return_.id,
         before=f"version {version.version - 1}" if version.version > 1 else None,
@@ -258,27 +302,50 @@ def _return_key(checked: CheckedReturn, programme: Programme) -> ReturnKey:
     return checked.institution.id, programme.id, checked.period.id
 
 
-def _next_version_of(
-    session: Session, institution: Institution, programme: Programme, period: Period
-) -> Return:
+_returns = Return.__table__.c
+# Built once, like HEADER_QUERY; the UPDATE both counts the version and locks the row.
+NEXT_VERSION = (
+    update(Return.__table__)
+    .where(_returns.institution_id == bindparam("institution"),
+           _returns.programme_id == bindparam("programme"),
+           _returns.period_id == bindparam("period"))
+    .values(latest_version=_returns.latest_version + 1, status=ReturnStatus.SUBMITTED.value)
+    .returning(*_returns)
+)
+INSERT_VERSION = insert(ReturnVersion.__table__).returning(ReturnVersion.__table__.c.id)
+
+
+def _next_version_of(session: Session, key: ReturnKey) -> Return:
     """Count the return's next version, creating the return on its first submission.
 
     The UPDATE takes the row's lock until commit, so concurrent versions of one return
     queue up, and each counts on from the version its predecessor committed.
     """
-    bump = (
-        update(Return)
-        .where(Return.institution_id == institution.id, Return.programme_id == programme.id,
-               Return.period_id == period.id)
-        .values(latest_version=Return.latest_version + 1, status=ReturnStatus.SUBMITTED)
-        .returning(Return)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return_ = session.scalars(bump).one_or_none()
-    if return_ is None:
-        _create_return(session, (institution.id, programme.id, period.id))
-        return_ = session.scalars(bump).one()
-    return return_
+    values = {"institution": key[0], "programme": key[1], "period": key[2]}
+    row = session.execute(NEXT_VERSION, values).first()
+    if row is None:
+        _create_return(session, key)
+        row = session.execute(NEXT_VERSION, values).one()
+    return _as_loaded(session, Return, row._asdict())
+
+
+def _insert_version(session: Session, values: dict) -> ReturnVersion:
+    """INSERT the new version directly (the unit of work's flush costs more than the row)."""
+    values["id"] = session.execute(INSERT_VERSION, values).scalar_one()
+    return _as_loaded(session, ReturnVersion, values)
+
+
+def _as_loaded(session: Session, model: type, values: dict):
+    """The session's object for a row just written and read back, without reading it again."""
+    existing = session.identity_map.get(session.identity_key(model, values["id"]))
+    if existing is not None:
+        for name, value in values.items():
+            set_committed_value(existing, name, value)
+        return existing
+    instance = model(**values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def _create_return(session: Session, key: ReturnKey) -> None:
@@ -319,24 +386,24 @@ def _key_of(return_: Return) -> ReturnKey:
     return return_.institution_id, return_.programme_id, return_.period_id
 
 
-def _new_version(
+def _version_values(
     actor: Actor, return_: Return, payload: dict, digest: str, source: str,
     *, received_at: datetime,
-) -> ReturnVersion:
+) -> dict:
     """The return's latest version, numbered by the count the caller has just raised."""
-    return ReturnVersion(
-        return_id=return_.id,
-        version=return_.latest_version,
-        payload=payload,
-        payload_sha256=digest,
-        schema_version=payload["header"]["schema_version"],
-        source=source,
-        received_at=received_at,
-        submitted_by=actor.label,
-        submitted_by_user_id=actor.user_id,
-        submitted_by_token_id=actor.token_id,
-        status=ReturnStatus.SUBMITTED,
-    )
+    return {
+        "return_id": return_.id,
+        "version": return_.latest_version,
+        "payload": payload,
+        "payload_sha256": digest,
+        "schema_version": payload["header"]["schema_version"],
+        "source": source,
+        "received_at": received_at,
+        "submitted_by": actor.label,
+        "submitted_by_user_id": actor.user_id,
+        "submitted_by_token_id": actor.token_id,
+        "status": ReturnStatus.SUBMITTED,
+    }
 
 
 def _claim_idempotency_key(
@@ -366,10 +433,17 @@ def _bind_idempotency_key(
     record.return_version_id = version.id
 
 
-def _refresh_programme_components(programme: Programme, checked: CheckedReturn) -> None:
+def _refresh_programme_components(
+    session: Session, programme: ProgrammeRef | Programme, checked: CheckedReturn
+) -> None:
     """The directory shows the components reported for the programme's latest period."""
     period_code = checked.period.code
-    if programme.components_period is None or period_code >= programme.components_period:
-        programme.components = programme_service.components_from_governance(
-            checked.payload["governance"])
-        programme.components_period = period_code
+    if programme.components_period is not None and period_code < programme.components_period:
+        return
+    components = programme_service.components_from_governance(checked.payload["governance"])
+    if isinstance(programme, Programme):  # registered in this request; flushes with it
+        programme.components, programme.components_period = components, period_code
+    elif (components, period_code) != (programme.components, programme.components_period):
+        session.execute(update(Programme).where(Programme.id == programme.id).values(
+            components=components, components_period=period_code))
+        programme.components, programme.components_period = components, period_code

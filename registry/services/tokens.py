@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -52,27 +52,33 @@ def create_token(session: Session, actor: Actor, user: User, name: str) -> Issue
     return IssuedToken(token=token, secret=secret)
 
 
+_tokens, _users = ApiToken.__table__.c, User.__table__.c
+# Built once: every API request runs it. Plain columns, one round trip for token and user.
+TOKEN_QUERY = (
+    select(_tokens.id, _tokens.prefix, _tokens.institution_id, _tokens.last_used_at,
+           _tokens.revoked_at, _users.id.label("user_id"), _users.email, _users.role,
+           _users.university_id, _users.is_active)
+    .join_from(ApiToken.__table__, User.__table__, _tokens.user_id == _users.id)
+    .where(_tokens.token_hash == bindparam("digest"))
+)
+
+
 def actor_for_token(session: Session, secret: str, address: str | None) -> Actor | None:
     """Resolve a bearer secret to its actor, noting when it was last used."""
-    found = session.execute(
-        select(ApiToken, User).join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(secret))
-    ).first()  # one round trip for the token and its user: every API request pays it
-    if found is None:
-        return None
-    token, user = found
-    if token.revoked_at is not None or not user.is_active:
+    token = session.execute(TOKEN_QUERY, {"digest": token_digest(secret)}).first()
+    if token is None or token.revoked_at is not None or not token.is_active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(
+            last_used_at=now))
     return Actor(
-        label=f"token:{token.prefix}… of {user.email}",
-        role=user.role,
-        user_id=user.id,
+        label=f"token:{token.prefix}… of {token.email}",
+        role=token.role,
+        user_id=token.user_id,
         token_id=token.id,
         institution_id=token.institution_id,
-        university_id=user.university_id,
+        university_id=token.university_id,
         address=address,
     )
 
