@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from expectations import load_rules
 from registry.models import (
     InstitutionResult,
+    Message,
     QualityIssue,
     Release,
     ReleasePublication,
@@ -165,6 +166,17 @@ def make_peer_group(world: World):
     actor = Actor("university:test", "university", university_id=world.own.university_id)
     return create_peer_group(world.session, actor, "Access peers",
                              [world.own.code, world.other.code], min_members=2)
+
+
+def make_college_message(world: World) -> str:
+    """A reminder addressed to the own college, as the reminder run stores it; its subject."""
+    subject = f"Reminder: {world.own.code} return due for {world.period.code}"
+    world.session.add(Message(
+        event_key=f"due:{world.period.code}:{world.own.code}:test", kind="due",
+        recipients="officer@access.test", institution_id=world.own.id, subject=subject,
+        body="Your return is due."))
+    world.session.flush()
+    return subject
 
 
 def make_extra_colleges(world: World, count: int) -> list[str]:

@@ -33,6 +33,7 @@ from tests.registry.access_world import (
     World,
     extension_until,
     log_in,
+    make_college_message,
     make_college_token,
     make_extra_colleges,
     make_issue,
@@ -195,6 +196,10 @@ def college_token(world: World) -> Call:
     return Call({"token_id": token_id}, form={"revoke": str(token_id)}, marker="to revoke")
 
 
+def college_message(world: World) -> Call:
+    return Call(marker=make_college_message(world))
+
+
 def credentials(world: World) -> Call:
     user = make_user(world.session, "college", institution_id=world.own.id,
                      university_id=world.own.university_id)
@@ -226,7 +231,6 @@ API_NATIONAL = (NO_TOKEN, NO_TOKEN, NO_TOKEN, DENIED, DENIED, DENIED, DENIED)  #
 API_OWN_COLLEGE = (NO_TOKEN, NO_TOKEN, NO_TOKEN, 201, DENIED, DENIED, DENIED, DENIED, DENIED)
 NATIONAL_ONLY = (HIDDEN,) * 7 + (200, 200)
 PAGE_NATIONAL = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, DENIED, DENIED)  # + reg, adm
-PAGE_ANY_USER = (LOGIN, 200, 200, LOGIN, LOGIN, 200, 200, 200, 200)
 PAGE_OWNERS = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, 200, 200, 200, 200)
 
 V1 = "/api/v1"
@@ -322,7 +326,9 @@ RULES = [
     rule("POST", "/logout", nothing, LOGIN, *(SEE_OTHER,) * 2, LOGIN, LOGIN,
          *(SEE_OTHER,) * 4),
     rule("GET", "/home", nothing, LOGIN, *(SEE_OTHER,) * 2, LOGIN, LOGIN, *(SEE_OTHER,) * 4),
-    rule("GET", "/messages", nothing, *PAGE_ANY_USER),
+    # a reminder to the owning college reaches its users only
+    rule("GET", "/messages", college_message,
+         LOGIN, LISTED, UNLISTED, LOGIN, LOGIN, UNLISTED, UNLISTED, UNLISTED, UNLISTED),
     # pages: a college's own
     rule("GET", "/college", return_page,
          LOGIN, LISTED, UNLISTED, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),

@@ -5,8 +5,9 @@ regulator (bearer token), with path parameters either generated or pointing at r
 objects (a return with an open issue, a published release, a peer group, a token…), so
 both the 404 paths and the documented 200 bodies are exercised. Every response must be
 no server error, match its documented status, schema and content type. The number of
-examples is bounded (EXAMPLES per operation and principal) and derandomised, so a run
-is short and repeatable (FUZZ_EXAMPLES=200 for a deeper local run); totals are printed.
+examples is bounded (EXAMPLES per operation, principal and mode: valid requests, then
+invalid ones) and derandomised, so a run is short and repeatable (FUZZ_EXAMPLES=200 and
+FUZZ_NEGATIVE_EXAMPLES=100 for a deeper local run); totals are printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -35,7 +38,11 @@ from tests.registry.access_world import (
     make_world,
 )
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))  # raise it locally for a deeper run
+# examples per operation and principal: valid requests, then invalid ones (negative mode)
+EXAMPLES = {
+    GenerationMode.POSITIVE: int(os.environ.get("FUZZ_EXAMPLES", "10")),
+    GenerationMode.NEGATIVE: int(os.environ.get("FUZZ_NEGATIVE_EXAMPLES", "5")),
+}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance]
 PRINCIPALS = ("token", "regulator")
@@ -46,6 +53,7 @@ class Totals:
     operations: set = field(default_factory=set)
     examples: int = 0
     failures: list = field(default_factory=list)
+    nothing_to_negate: int = 0  # operations without a parameter or body to make invalid
 
 
 def known_objects(session) -> dict:
@@ -78,13 +86,27 @@ def known_parameters(path: str, known: dict) -> dict:
 
 
 def fuzz_operation(operation, headers: dict, known: dict, totals: Totals) -> None:
-    """Run EXAMPLES generated cases of one operation; record a failure instead of raising."""
-    generated = operation.as_strategy(headers=headers)
+    """Fuzz one operation in each generation mode; record failures instead of raising."""
+    totals.operations.add(operation.label)
     fixed = known_parameters(operation.path, known)
-    strategy = st.one_of(operation.as_strategy(headers=headers, path_parameters=fixed),
-                         generated) if fixed else generated
+    for mode, examples in EXAMPLES.items():
+        strategies = [operation.as_strategy(mode, headers=headers)]
+        if fixed:
+            strategies.append(operation.as_strategy(mode, headers=headers,
+                                                    path_parameters=fixed))
+        try:
+            run_examples(st.one_of(strategies), examples, totals)
+        except Unsatisfiable:
+            if mode is not GenerationMode.NEGATIVE:
+                raise
+            totals.nothing_to_negate += 1
+        except Exception as exc:  # every failure is collected and reported below
+            totals.failures.append(f"{operation.label} ({mode.value}): "
+                                   f"{type(exc).__name__}: {exc}"[:3000])
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+
+def run_examples(strategy, examples: int, totals: Totals) -> None:
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck),
               phases=[Phase.explicit, Phase.generate, Phase.shrink])
     @given(case=strategy)
@@ -92,11 +114,7 @@ def fuzz_operation(operation, headers: dict, known: dict, totals: Totals) -> Non
         totals.examples += 1
         case.call_and_validate(checks=CHECKS)
 
-    totals.operations.add(operation.label)
-    try:
-        run()
-    except Exception as exc:  # every failure is collected and reported below
-        totals.failures.append(f"{operation.label}: {type(exc).__name__}: {exc}"[:3000])
+    run()
 
 
 def test_every_operation_survives_fuzzing(app, session, capsys):
@@ -110,7 +128,8 @@ def test_every_operation_survives_fuzzing(app, session, capsys):
             fuzz_operation(result.ok(), headers, known, totals)
     with capsys.disabled():
         print(f"\nfuzz: {len(totals.operations)} operations, {totals.examples} examples, "
-              f"{len(totals.failures)} failures")
+              f"{len(totals.failures)} failures ({totals.nothing_to_negate} operation × "
+              "principal runs had nothing to make invalid)")
     assert len(totals.operations) == len(list(schema.get_all_operations()))
     assert not totals.failures, "\n\n".join(totals.failures)
 
