@@ -89,6 +89,17 @@ class ReleaseContent:
     cells: list[dict]
     institutions: InstitutionTable
     return_version_ids: list[int] = field(default_factory=list)
+    # one pattern per group of linked indicators, kept for the check across releases
+    suppression_groups: list[SuppressionGroup] = field(default_factory=list)
+
+
+@dataclass
+class SuppressionGroup:
+    """Indicators sharing one suppression pattern: its cell sizes and statuses by stratum."""
+
+    indicators: tuple[str, ...]
+    sizes: dict[str, int]
+    status: dict[str, str]
 
 
 def unit_matrices(inputs: ReleaseInputs, catalogue: Sequence[Indicator]):
@@ -115,19 +126,16 @@ def _register_flag(indicator: Indicator, unit: ExpectedUnit) -> float:
 
 
 def aggregate(groups: np.ndarray, size: int, num, den, reason) -> Aggregates:
-    """Σnum/Σden per group over the units where the indicator is present.
-
-    One bincount over (group, indicator) pairs; within a pair the units are summed in unit
-    order, as a per-column bincount would.
-    """
+    """Σnum/Σden per group over the units where the indicator is present."""
     present = ~np.isnan(num)
-    columns = num.shape[1]
-    units, indicators = np.nonzero(present)
-    pairs = groups[units] * columns + indicators
-    total = size * columns
-    sums_n = np.bincount(pairs, num[units, indicators], minlength=total).reshape(size, columns)
-    sums_d = np.bincount(pairs, den[units, indicators], minlength=total).reshape(size, columns)
-    counts = np.bincount(pairs, minlength=total).reshape(size, columns).astype(np.int64)
+    shape = (size, num.shape[1])
+    sums_n, sums_d, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64)
+    for column in range(num.shape[1]):
+        mask = present[:, column]
+        g = groups[mask]
+        sums_n[:, column] = np.bincount(g, num[mask, column], minlength=size)
+        sums_d[:, column] = np.bincount(g, den[mask, column], minlength=size)
+        counts[:, column] = np.bincount(g, minlength=size)
     worst = _group_max(groups, size, reason)
     empty = counts == 0
     sums_n[empty], sums_d[empty] = np.nan, np.nan
@@ -162,10 +170,11 @@ def compute_release(
     overall = aggregate(units_inst, n, num, den, reason)
     by_level = aggregate(units_inst * len(LEVELS) + units_level, n * len(LEVELS), num, den,
                          reason)
-    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings)
+    groups: list[SuppressionGroup] = []
+    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings, groups)
     table = _institution_table(institutions, overall, by_level, catalogue)
     version_ids = sorted(u.version_id for u in inputs.returns)
-    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids)
+    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids, groups)
 
 
 @dataclass
@@ -197,8 +206,8 @@ def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
                             agg.reason[keep]))
 
 
-def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator],
-           settings: Settings) -> list[dict]:
+def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: Settings,
+           groups: list[SuppressionGroup]) -> list[dict]:
     """Every indicator × stratum cell with its statistics, then suppression."""
     cells: dict[tuple[int, str], dict] = {}
     for dims in DIMENSION_SETS:
@@ -207,7 +216,7 @@ def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator],
             code = stratum_code(zip(dims, key, strict=True))
             for j, cell in _group_cells(scope.agg, rows, catalogue, code):
                 cells[(j, code)] = cell
-    _apply_suppression(cells, catalogue, settings)
+    groups.extend(_apply_suppression(cells, catalogue, settings))
     _withhold_small_rates(cells.values(), catalogue, settings)
     return [cells[key] for key in sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))]
 
@@ -273,10 +282,12 @@ def _num(x) -> float | None:
     return None if x != x else x
 
 
-def _apply_suppression(cells: dict, catalogue: Sequence[Indicator], settings: Settings) -> None:
+def _apply_suppression(cells: dict, catalogue: Sequence[Indicator],
+                       settings: Settings) -> list[SuppressionGroup]:
     """One pattern per group of indicators that could be read across: sharing a denominator
     or identical institution and return counts in every cell (union of their primaries)."""
     links = relations()
+    groups = []
     for members in _linked_indicators(cells, catalogue):
         primary: set[str] = set()
         sizes: dict[str, int] = {}
@@ -288,7 +299,10 @@ def _apply_suppression(cells: dict, catalogue: Sequence[Indicator], settings: Se
         status = suppress(sizes, links, settings.min_institutions, primary)
         for (j, code), cell in cells.items():
             if j in members and status.get(code, PUBLISHED) != PUBLISHED:
-                _blank(cell, status[code])
+                blank_cell(cell, status[code])
+        groups.append(SuppressionGroup(tuple(catalogue[j].code for j in sorted(members)),
+                                       sizes, status))
+    return groups
 
 
 def _linked_indicators(cells: dict, catalogue: Sequence[Indicator]) -> list[set[int]]:
@@ -317,7 +331,7 @@ def _linked_indicators(cells: dict, catalogue: Sequence[Indicator]) -> list[set[
     return list(groups.values())
 
 
-def _blank(cell: dict, status: str) -> None:
+def blank_cell(cell: dict, status: str) -> None:
     for name in ("institutions", "returns", "numerator", "denominator", "pooled_rate", "ci_low",
                  "ci_high", "mean", *STATISTICS):
         cell[name] = None

@@ -186,8 +186,9 @@ def _code_tests(values: list, test: str, code: str) -> list:
 def _convert(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Numbers (booleans as 1/0) and reason codes from a matrix of raw field values.
 
-    A column without reason codes converts in one step (None becomes NaN); the others go
-    through pandas. Anything that is not a number or a reason code reads as not reported.
+    A column without texts converts in one step (None becomes NaN); in the others each text
+    (a reason code, mostly) is read on its own first. Anything that is not a number or a
+    reason code reads as not reported.
     """
     values = np.empty(raw.shape)
     reasons = np.zeros(raw.shape, dtype=np.int8)
@@ -197,12 +198,30 @@ def _convert(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             values[:, k] = column.astype(float)
             texts = None
         except (TypeError, ValueError):
-            values[:, k] = pd.to_numeric(pd.Series(column, dtype=object), errors="coerce")
+            values[:, k] = _numbers_among_texts(column)
             texts = column
         missing = np.isnan(values[:, k])
         if missing.any():
             reasons[:, k] = np.where(missing, _reason_codes(texts, len(column)), 0)
     return values, reasons
+
+
+def _numbers_among_texts(column: np.ndarray) -> np.ndarray:
+    """A column holding texts as numbers: a text that reads as a number counts, others NaN."""
+    numbers = column.copy()
+    for row in np.flatnonzero([value.__class__ is str for value in column]):
+        numbers[row] = _text_number(column[row])
+    try:
+        return numbers.astype(float)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(column, dtype=object), errors="coerce").to_numpy(float)
+
+
+def _text_number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
 
 
 def _reason_codes(column: np.ndarray | None, size: int) -> np.ndarray:

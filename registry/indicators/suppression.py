@@ -38,10 +38,16 @@ def suppress(
     for cell in primary or ():
         if cell in status:
             status[cell] = PRIMARY
+    complete(status, sizes, relations)
+    return status
+
+
+def complete(status: dict[str, str], sizes: Mapping[str, int],
+             relations: Sequence[Relation]) -> None:
+    """Suppress more (in place) until no suppressed cell follows from the published ones."""
     live = [r for r in relations if any(m in sizes for m in r.members)]
     while _complete_relations(status, sizes, live) or _close_linear_gaps(status, sizes, live):
         pass
-    return status
 
 
 def _complete_relations(status: dict, sizes: Mapping[str, int], relations) -> bool:

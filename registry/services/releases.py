@@ -17,6 +17,7 @@ from registry.db import utcnow
 from registry.indicators import exports
 from registry.indicators.catalogue import CATALOGUE_VERSION
 from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
+from registry.indicators.revisions import ReleaseView, protect_against_differencing, release_view
 from registry.indicators.stats import QUANTILE_METHOD
 from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
@@ -87,6 +88,14 @@ def method_notes(settings: ReleaseSettings) -> dict:
                        "additive relation (a stratum = the sum of its split by one more "
                        "dimension), checked by linear algebra; indicators sharing a "
                        "denominator share one pattern.",
+        "releases_of_a_period": "A period's first release is provisional; the final one "
+                                "follows the revision window and flags every cell whose "
+                                "published figures differ from the latest provisional release "
+                                "(revised). Across a period's releases, a cell whose figures "
+                                "did not change counts as one unknown: a cell suppressed "
+                                "earlier stays suppressed while unchanged, and the new release "
+                                "suppresses more until no suppressed cell of any release of the "
+                                "period can be recovered from all of them together.",
         "small_rates": f"Rates whose denominator counts people are not published when it is "
                        f"under {settings.min_people}, nor their numerator and denominator.",
         "adjusted_benchmark": "Indirect standardisation by programme level: expected = "
@@ -114,10 +123,30 @@ def build_release(
     kind, provisional = _next_kind(session, period, settings, kind, now)
     inputs, selection = release_inputs(session, period, settings.acceptance_level)
     content = compute_release(inputs, settings.compute)
+    across = protect_against_differencing(content, earlier_views(session, period),
+                                          inputs.institutions)
     if kind == "final":
         mark_revisions(content.cells, _cells_of(session, provisional))
     return store_release(session, actor, period, settings, content, Build(
-        kind, run_id, now, provisional, selection.excluded, selection.pending_newer))
+        kind, run_id, now, provisional, selection.excluded, selection.pending_newer,
+        len(across)))
+
+
+def earlier_views(session: Session, period: Period) -> list[ReleaseView]:
+    """Every release already built for the period, as the differencing check reads it."""
+    views = []
+    for release_id in session.scalars(select(Release.id).where(Release.period_id == period.id)
+                                      .order_by(Release.number)):
+        cells = session.execute(select(BenchmarkCell.indicator, BenchmarkCell.stratum,
+                                       BenchmarkCell.suppression)
+                                .where(BenchmarkCell.release_id == release_id)).mappings()
+        results = session.execute(select(
+            InstitutionResult.institution_id, InstitutionResult.indicator,
+            InstitutionResult.value, InstitutionResult.numerator, InstitutionResult.denominator,
+            InstitutionResult.returns, InstitutionResult.by_level)
+            .where(InstitutionResult.release_id == release_id)).mappings()
+        views.append(release_view(list(cells), list(results)))
+    return views
 
 
 def _next_kind(session, period, settings, kind, now) -> tuple[str, Release | None]:
@@ -176,6 +205,7 @@ class Build:
     revises: Release | None = None
     excluded: list = field(default_factory=list)
     pending_newer: list = field(default_factory=list)
+    suppressed_across_releases: int = 0
 
 
 def store_release(session: Session, actor: Actor, period: Period, settings: ReleaseSettings,
@@ -198,7 +228,8 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         export_sdmx_csv=rendered["sdmx"], method_notes=_notes_text(notes),
         provenance={"return_version_ids": content.return_version_ids,
                     "excluded": build.excluded,
-                    "accepted_but_newer_version_pending": build.pending_newer},
+                    "accepted_but_newer_version_pending": build.pending_newer,
+                    "suppressed_against_earlier_releases": build.suppressed_across_releases},
     )
     session.add(release)
     session.flush()

@@ -7,6 +7,7 @@ import hashlib
 import io
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -213,3 +214,89 @@ def test_sdmx_csv_reads_back_with_sdmx1_given_the_structure(client, session, per
     assert float(median.value) == pytest.approx(0.72)  # 30..42 of 50: median 36/50
     assert median.attrib["CONF_STATUS"].value == "F"
     assert len(observations) == len(release.export_sdmx_csv.splitlines()) - 1
+
+
+def _college(session, period, province: str, n: int, enrolled: int):
+    college = make_institution(session, code=f"{province}-DIFF-{n}", province_code=province)
+    add_return(session, college, period, payload_with(college, period, "undergraduate",
+                                                      enrolled=enrolled))
+    return college
+
+
+def _coverage_numerators(release: Release) -> dict[str, float | None]:
+    rows = csv.DictReader(io.StringIO(release.export_csv))
+    return {row["stratum"]: float(row["numerator"]) if row["numerator"] else None
+            for row in rows if row["indicator"] == "coverage"}
+
+
+def _recovered(releases: list[dict[str, float | None]], unchanged: set[str]) -> dict:
+    """What a worst-case reader recovers from the releases' coverage numerators: every
+    release's additive relations, plus equality of the cells it knows did not change."""
+    from registry.indicators.strata import all_strata, relations
+
+    def unknown(r, code):
+        return (0, code) if code in unchanged else (r, code)
+
+    def value(r, code):  # absent cells are zeros; an unchanged cell shown anywhere is known
+        shown = [cells.get(code, 0.0) for cells in releases] if code in unchanged else []
+        return next((v for v in shown if v is not None), releases[r].get(code, 0.0))
+
+    hidden = sorted({unknown(r, code) for r, cells in enumerate(releases)
+                     for code in cells if value(r, code) is None})
+    column = {key: k for k, key in enumerate(hidden)}
+    rows, rhs = [], []
+    for r in range(len(releases)):
+        for relation in relations():
+            row, constant = np.zeros(len(hidden)), 0.0
+            for sign, members in ((1.0, (relation.parent,)), (-1.0, relation.children)):
+                for code in members:
+                    if value(r, code) is None:
+                        row[column[unknown(r, code)]] += sign
+                    else:
+                        constant -= sign * value(r, code)
+            if row.any():
+                rows.append(row)
+                rhs.append(constant)
+    assert set(all_strata()) >= {code for cells in releases for code in cells}
+    if not rows:
+        return {}
+    matrix = np.array(rows)
+    solution = np.linalg.lstsq(matrix, np.array(rhs), rcond=None)[0]
+    _, singular, vt = np.linalg.svd(matrix)
+    null = vt[int((singular > 1e-9).sum()):]
+    return {key: round(float(solution[k]), 6) for key, k in column.items()
+            if null.size == 0 or np.all(np.abs(null[:, k]) < 1e-9)}
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_a_cell_suppressed_in_the_provisional_cannot_be_recovered_by_differencing(
+        session, period, monkeypatch, protected):
+    if not protected:  # the same attack against releases built without the rule succeeds
+        monkeypatch.setattr(service, "protect_against_differencing", lambda *args: {})
+    for k in range(6):
+        _college(session, period, "KP", k, enrolled=30 + k)
+    for k in range(3):  # Balochistan: three colleges, below the minimum of five
+        _college(session, period, "BA", k, enrolled=20 + k)
+    for k in range(5):
+        _college(session, period, "SD", k, enrolled=40 + k)
+    provisional = build(session, period, "run-1")
+    before = _coverage_numerators(provisional)
+    assert before["province=BA"] is None and before["province=SD"] is None  # primary + complement
+    for k in range(3, 5):  # two late returns bring Balochistan to five colleges
+        _college(session, period, "BA", k, enrolled=20 + k)
+    final = build(session, period, "run-2", now=provisional.built_at + timedelta(days=31))
+    after = _coverage_numerators(final)
+    # the reader knows Sindh's and Khyber Pakhtunkhwa's colleges did not change
+    unchanged = {code for code in before.keys() | after.keys()
+                 if "province=SD" in code or "province=KP" in code}
+    found = _recovered([before, after], unchanged)
+    if protected:
+        assert (0, "province=BA") not in found
+        assert (0, "type=medical;province=BA") not in found
+        assert after["province=SD"] is None  # carried forward: unchanged and suppressed before
+        assert final.provenance["suppressed_against_earlier_releases"] > 0
+        assert national(session, final).revised is True
+        assert after["national"] is not None and after["province=KP"] is not None
+    else:
+        assert after["province=SD"] is not None
+        assert found[(0, "province=BA")] == 20 + 21 + 22  # the three colleges' sum, recovered

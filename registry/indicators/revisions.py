@@ -1,0 +1,257 @@
+"""Disclosure control across the releases of one period: no recovery by differencing.
+
+Each release's suppression pattern protects it on its own. Someone holding two releases
+of a period (provisional, then final) can subtract: a cell whose figures did not change
+has the same value in both, so a cell suppressed in one release and published in the
+other is read off the other, and a complementary cell published in the later release can
+reopen a relation the earlier release kept closed.
+
+The rule, applied when a release is built after earlier releases of its period:
+1. A cell is unchanged between two releases when every institution (for a level stratum,
+   every institution × level) it covers has the same numerator, denominator and return
+   count in both, or counts in neither. An unchanged cell is one unknown, whichever
+   release shows it; we assume the worst: the public knows which cells are unchanged.
+2. Carry forward: an unchanged cell suppressed in an earlier release stays suppressed.
+3. The published cells of every release and every release's additive relations are
+   solved together as one linear system. While it determines any suppressed cell of any
+   release, the new release suppresses one more published cell (the smallest sharing a
+   relation with it), then completes its own pattern as usual.
+A cell whose figures changed is published when it passes suppression on its own and the
+system above pins nothing down. Earlier releases are never changed; suppressed cells the
+earlier releases already gave away between themselves are not counted against the new
+one. Indicators that share a pattern within a release share the additions too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from registry.indicators.compute import InstitutionInfo, ReleaseContent, blank_cell
+from registry.indicators.strata import Relation, all_strata, parse_stratum, relations
+from registry.indicators.suppression import PUBLISHED, SECONDARY, complete
+
+Figures = tuple  # (numerator, denominator, returns) of one institution (× level)
+Member = tuple[int, str]  # (institution id, level or "" for all levels)
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """What the check needs of one release: cell statuses and what each institution counts."""
+
+    status: Mapping[tuple[str, str], str]  # (indicator, stratum) → suppression, present cells
+    figures: Mapping[str, Mapping[Member, Figures]]  # indicator → member → figures
+
+
+def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) -> ReleaseView:
+    """A release's view from its cells and its institution results (stored or computed)."""
+    status = {(c["indicator"], c["stratum"]): c["suppression"] for c in cells}
+    figures: dict[str, dict[Member, Figures]] = defaultdict(dict)
+    for row in institution_rows:
+        counted = figures[row["indicator"]]
+        if row["value"] is not None:
+            counted[(row["institution_id"], "")] = (row["numerator"], row["denominator"],
+                                                    row["returns"])
+        for level, part in (row.get("by_level") or {}).items():
+            if part.get("value") is not None:
+                counted[(row["institution_id"], level)] = (part["numerator"],
+                                                           part["denominator"], part["returns"])
+    return ReleaseView(status, dict(figures))
+
+
+def protect_against_differencing(
+    content: ReleaseContent, earlier: Sequence[ReleaseView],
+    institutions: Sequence[InstitutionInfo],
+) -> dict[tuple[str, str], str]:
+    """Suppress more in the new release's cells (in place); (indicator, stratum) → status added."""
+    if not earlier:
+        return {}
+    new = release_view(content.cells, content.institutions.rows())
+    check = _Check([*earlier, new], institutions)
+    cells = {(c["indicator"], c["stratum"]): c for c in content.cells}
+    added: dict[tuple[str, str], str] = {}
+    for group in content.suppression_groups:
+        before = dict(group.status)
+        _protect_group(check, group.indicators, group.sizes, group.status)
+        for stratum, status in group.status.items():
+            if before.get(stratum, PUBLISHED) == PUBLISHED and status != PUBLISHED:
+                for indicator in group.indicators:
+                    if (indicator, stratum) in cells:
+                        blank_cell(cells[(indicator, stratum)], status)
+                        added[(indicator, stratum)] = status
+    return added
+
+
+def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str, int],
+                   status: dict[str, str]) -> None:
+    """Grow the group's pattern until no indicator of it is disclosed across releases."""
+    while True:
+        extra: set[str] = set()
+        for indicator in indicators:
+            extra |= check.needs(indicator, status, sizes)
+        if not extra:
+            return
+        for stratum in extra:
+            status[stratum] = SECONDARY
+        complete(status, sizes, check.relations)
+
+
+class _Check:
+    """The linear system of several releases of one period, indicator by indicator."""
+
+    def __init__(self, views: Sequence[ReleaseView], institutions: Sequence[InstitutionInfo]):
+        self.views = views
+        self.relations: list[Relation] = relations()
+        self.strata = all_strata()
+        self.covers = {code: _cover(parse_stratum(code), institutions) for code in self.strata}
+
+    def needs(self, indicator: str, status: Mapping[str, str],
+              sizes: Mapping[str, int]) -> set[str]:
+        """Strata the new release must suppress next for this indicator (empty: safe)."""
+        system = _System(self, indicator, status)
+        carried = system.carried_forward()
+        if carried:
+            return carried
+        disclosed = system.disclosed()
+        return system.next_to_hide(disclosed, sizes) if disclosed else set()
+
+    def changed(self, indicator: str, a: int, b: int) -> set[str]:
+        """Strata whose cell differs between releases a and b for the indicator."""
+        one = self.views[a].figures.get(indicator, {})
+        two = self.views[b].figures.get(indicator, {})
+        moved = {member for member in one.keys() | two.keys()
+                 if one.get(member) != two.get(member)}
+        return {code for code, cover in self.covers.items() if not moved.isdisjoint(cover)}
+
+
+def _cover(pairs: Mapping[str, str], institutions: Sequence[InstitutionInfo]) -> set[Member]:
+    """The members (institution, level) a stratum sums over."""
+    chosen = [i.id for i in institutions
+              if all(getattr(i, dim) == value for dim, value in pairs.items() if dim != "level")]
+    return {(i, pairs.get("level", "")) for i in chosen}
+
+
+class _System:
+    """Cells of all releases as nodes; unchanged cells merged into one unknown."""
+
+    def __init__(self, check: _Check, indicator: str, status: Mapping[str, str]):
+        self.check, self.indicator = check, indicator
+        self.last = len(check.views) - 1
+        self.parent: dict[tuple[int, str], tuple[int, str]] = {}
+        for a in range(self.last + 1):
+            for b in range(a + 1, self.last + 1):
+                changed = check.changed(indicator, a, b)
+                for code in check.strata:
+                    if code not in changed:
+                        self._union((a, code), (b, code))
+        self.status = {(r, code): self._status(r, code, status) for r in range(self.last + 1)
+                       for code in check.strata}
+
+    def _status(self, release: int, code: str, new: Mapping[str, str]) -> str | None:
+        """A node's suppression status; None for a cell absent from the release (a zero)."""
+        if release == self.last:
+            return new.get(code) if (self.indicator, code) in self.check.views[
+                release].status else None
+        return self.check.views[release].status.get((self.indicator, code))
+
+    def _find(self, node):
+        while self.parent.get(node, node) != node:
+            node = self.parent[node]
+        return node
+
+    def _union(self, a, b) -> None:
+        self.parent.setdefault(a, a)
+        self.parent.setdefault(b, b)
+        self.parent[self._find(b)] = self._find(a)
+
+    def _classes(self, releases: range) -> dict[tuple[int, str], list[tuple[int, str]]]:
+        found: dict = defaultdict(list)
+        for node in self.status:
+            if node[0] in releases:
+                found[self._find(node)].append(node)
+        return found
+
+    def _known(self, nodes) -> bool:
+        return any(self.status[node] in (None, PUBLISHED) for node in nodes)
+
+    def carried_forward(self) -> set[str]:
+        """New cells published while the same unknown is suppressed in an earlier release."""
+        carried = set()
+        for nodes in self._classes(range(self.last + 1)).values():
+            earlier = [n for n in nodes if n[0] < self.last]
+            new = [n for n in nodes if n[0] == self.last and self.status[n] == PUBLISHED]
+            if new and earlier and not self._known(earlier):
+                carried.update(code for _, code in new)
+        return carried
+
+    def disclosed(self) -> list[list[tuple[int, str]]]:
+        """Suppressed unknowns the releases together determine (and the earlier ones alone
+        did not already give away)."""
+        before = {node for nodes in self._solve(range(self.last)) for node in nodes}
+        return [nodes for nodes in self._solve(range(self.last + 1))
+                if not all(node in before for node in nodes)]
+
+    def _solve(self, releases: range) -> list[list[tuple[int, str]]]:
+        classes = self._classes(releases)
+        hidden = sorted(root for root, nodes in classes.items() if not self._known(nodes))
+        if not hidden:
+            return []
+        column = {root: k for k, root in enumerate(hidden)}
+        rows = []
+        for release in releases:
+            for relation in self.check.relations:
+                row = np.zeros(len(hidden))
+                for sign, members in ((1.0, (relation.parent,)), (-1.0, relation.children)):
+                    for code in members:
+                        root = self._find((release, code))
+                        if root in column:
+                            row[column[root]] += sign
+                if row.any():
+                    rows.append(row)
+        if not rows:
+            return []
+        determined = _determined(np.array(rows))
+        return [classes[root] for root, k in column.items() if determined[k]]
+
+    def next_to_hide(self, disclosed, sizes: Mapping[str, int]) -> set[str]:
+        """The smallest published new cell sharing a relation with a disclosed unknown (else
+        with any suppressed new cell, else any); hiding a cell an earlier release shows is
+        idle, so those are never chosen."""
+        useful = set()
+        for nodes in self._classes(range(self.last + 1)).values():
+            if not self._known([node for node in nodes if node[0] < self.last]):
+                useful.update(code for release, code in nodes if release == self.last
+                              and self.status[(release, code)] == PUBLISHED
+                              and sizes.get(code, 0) > 0)
+        hidden_new = [code for (release, code), status in self.status.items()
+                      if release == self.last and status not in (None, PUBLISHED)]
+        first = ([code for nodes in disclosed for release, code in nodes
+                  if release == self.last] or self._linked_codes(disclosed))
+        for targets in (set(first), set(hidden_new)):
+            near = {member for relation in self.check.relations
+                    if not targets.isdisjoint(relation.members)
+                    for member in relation.members if member in useful}
+            if near:
+                return {min(near, key=lambda code: (sizes[code], code))}
+        return {min(useful, key=lambda code: (sizes[code], code))} if useful else set()
+
+    def _linked_codes(self, disclosed) -> list[str]:
+        """Suppressed new strata in a relation with the disclosed unknowns' strata."""
+        codes = {code for nodes in disclosed for _, code in nodes}
+        related = {member for relation in self.check.relations
+                   if not codes.isdisjoint(relation.members) for member in relation.members}
+        return sorted(code for code in related
+                      if self.status[(self.last, code)] not in (None, PUBLISHED))
+
+
+def _determined(matrix: np.ndarray) -> np.ndarray:
+    """Which unknowns the equations fix: unit vectors orthogonal to the null space."""
+    _, singular, vt = np.linalg.svd(matrix)
+    rank = int((singular > 1e-9 * max(matrix.shape)).sum())
+    null = vt[rank:]
+    if null.size == 0:
+        return np.ones(matrix.shape[1], dtype=bool)
+    return np.all(np.abs(null) < 1e-9, axis=0)
