@@ -15,6 +15,7 @@ from registry.web import (
     public,
     quality,
     review,
+    side_by_side,
     standard,
 )
 
@@ -32,6 +33,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(benchmarks.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(peer_groups.bp)
+    app.register_blueprint(side_by_side.bp)
     auth.login_manager.init_app(app)
     app.after_request(set_security_headers)
 
