@@ -200,6 +200,18 @@ def college_message(world: World) -> Call:
     return Call(marker=make_college_message(world))
 
 
+def side_by_side(world: World) -> Call:
+    """The own college's university and the period of a published release."""
+    make_release(world, published=True)
+    return Call(query={"university": world.own.university.code, "period": world.period.code},
+                marker=world.own.code)
+
+
+def side_by_side_csv(world: World) -> Call:
+    call = side_by_side(world)
+    return Call(query={**call.query, "format": "csv"}, marker=call.marker)
+
+
 def credentials(world: World) -> Call:
     user = make_user(world.session, "college", institution_id=world.own.id,
                      university_id=world.own.university_id)
@@ -372,6 +384,11 @@ RULES = [
          LOGIN, DENIED, DENIED, LOGIN, LOGIN, 200, HIDDEN, 200, 200),
     rule("POST", "/peer-groups/<int:group_id>/delete", peer_group,
          LOGIN, DENIED, DENIED, LOGIN, LOGIN, SEE_OTHER, HIDDEN, SEE_OTHER, SEE_OTHER),
+    # a university's colleges side by side: its own reviewer and the nation, page and CSV
+    rule("GET", "/university/side-by-side", side_by_side,
+         LOGIN, DENIED, DENIED, LOGIN, LOGIN, LISTED, DENIED, LISTED, LISTED, variant="page"),
+    rule("GET", "/university/side-by-side", side_by_side_csv,
+         LOGIN, DENIED, DENIED, LOGIN, LOGIN, LISTED, DENIED, LISTED, LISTED, variant="csv"),
     rule("GET", "/regulator", nothing, *PAGE_NATIONAL, 200, 200),
     rule("GET", "/regulator/compliance", a_return, *PAGE_NATIONAL, LISTED, LISTED),
     rule("GET", "/regulator/audit", nothing, *PAGE_NATIONAL, 200, 200),
