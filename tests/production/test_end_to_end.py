@@ -13,19 +13,29 @@ the LocalExecutor does not (the task code and the REST trigger are the same).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine
-from registry.models import ReturnVersion
+from registry.models import (
+    AuditEvent,
+    BenchmarkCell,
+    InstitutionResult,
+    Release,
+    ReleasePublication,
+    ReturnVersion,
+)
 from registry.services.demo_returns import demo_payload
 from registry.services.register import load_reference_data
 from tests.conftest import require_postgres
@@ -288,3 +298,183 @@ def print_timeline(start: float) -> None:
     print("\nEnd-to-end timeline (seconds from the first submission):")
     for moment, event in TIMELINE:
         print(f"  {moment - start:7.1f}  {event}")
+
+
+def test_a_worker_killed_during_a_release_keeps_the_previous_one_and_the_retry_publishes(stack):
+    """SIGKILL the task mid-release; the previous release stays, Airflow's retry publishes."""
+    start = time.monotonic()
+    try:
+        previous = ensure_published_release(stack)
+    except TimeoutError:
+        print(stack["running"].logs())
+        raise
+    mark(f"release {previous['number']} published and current ({previous['checksum_sha256'][:12]})")
+    engine = make_engine(stack["registry_url"])
+    try:
+        before = release_rows(engine)
+        run_id, killed = kill_release_mid_transaction(stack, engine)
+        # PostgreSQL rolls the dropped connection's transaction back; nothing of it remains.
+        wait_until(lambda: not backends(engine, killed), 60, 0.2, "the killed task's backend gone")
+        assert release_rows(engine) == before
+        assert current_release(stack) == previous
+        assert_release_intact(stack, previous)
+        mark("previous release untouched and still current over HTTP; no trace of the build")
+    finally:
+        engine.dispose()
+
+    failed = wait_until(lambda: task_instance(stack, run_id, state="up_for_retry"), 120, 0.5,
+                        "the killed try marked up_for_retry")
+    mark(f"Airflow marked try {failed['try_number']} up_for_retry")
+    wait_until(lambda: run_state(stack, "registry_benchmarks", run_id) == "success", 300, 2,
+               "the retried run succeeded")
+    retried = task_instance(stack, run_id)
+    mark(f"retry (try {retried['try_number']}) succeeded")
+
+    new = current_release(stack)
+    assert retried["try_number"] == failed["try_number"] + 1
+    assert new["number"] == previous["number"] + 1 and new["published"]
+    assert new["pipeline_run_id"] == f"{run_id}:{PERIOD}"
+    assert_release_intact(stack, new)
+    assert_release_intact(stack, previous)
+    engine = make_engine(stack["registry_url"])
+    try:
+        after = release_rows(engine)
+    finally:
+        engine.dispose()
+    assert after["releases"] == before["releases"] + 1
+    assert after["publications"] == before["publications"] + 1
+    assert after["builds_audited"] == before["builds_audited"] + 1
+    mark(f"release {new['number']} published by the retry ({new['checksum_sha256'][:12]}); "
+         f"release {previous['number']} unchanged")
+    print_timeline(start)
+
+
+def kill_release_mid_transaction(stack: dict, engine) -> tuple[str, list[int]]:
+    """Trigger a release, SIGKILL its task once it has written and waits to publish.
+
+    The test holds an exclusive lock on release_publications, so the task stops at its
+    first touch of that table: after inserting the release, its cells and results, before
+    publishing and committing; the worst moment to lose a worker. Returns the run id and
+    the killed process's client ports.
+    """
+    before = release_rows(engine)
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE release_publications IN ACCESS EXCLUSIVE MODE"))
+        run_id = trigger(stack, "registry_benchmarks", {"period": PERIOD, "publish": True})
+        mark("registry_benchmarks triggered over Airflow's REST API")
+        ti = wait_until(lambda: task_instance(stack, run_id, state="running"), 180, 0.5,
+                        "build_release running")
+        task = wait_until(lambda: task_process(stack, ti["id"]), 60, 0.1,
+                          "the task's process under the scheduler")
+        mark(f"task running (try {ti['try_number']}, pid {task.pid})")
+        backend = wait_until(lambda: waiting_on_lock(engine, task), 180, 0.2,
+                             "the task's release transaction waiting to publish")
+        written = tables_written(blocker, backend["pid"])
+        assert {"releases", "benchmark_cells", "institution_results"} <= written, written
+        assert release_rows(blocker) == before  # its uncommitted rows are invisible
+        task.kill()
+        task.wait(10)
+        mark(f"task SIGKILLed {backend['age']:.1f} s into its transaction, having written "
+             f"{', '.join(sorted(written))} and waiting on: {backend['query'][:40]}…")
+        blocker.rollback()
+    return run_id, [backend["port"]]
+
+
+def ensure_published_release(stack: dict) -> dict:
+    """Returns validated and a release published, whichever earlier tests left undone."""
+    if not statuses(stack):
+        for code in stack["tokens"]:
+            status, body = submit(stack, code)
+            assert status == 201, body
+    wait_until(lambda: "submitted" not in statuses(stack).values(), 300, 2,
+               "every return checked by registry_quality")
+    wait_until(lambda: no_active_runs(stack, "registry_benchmarks"), 300, 2,
+               "earlier benchmark runs finished")
+    if current_release(stack) is None:
+        run_id = trigger(stack, "registry_benchmarks", {"period": PERIOD, "publish": True})
+        wait_until(lambda: run_state(stack, "registry_benchmarks", run_id) == "success", 240,
+                   2, "the first release published")
+    return current_release(stack)
+
+
+def current_release(stack: dict) -> dict | None:
+    """The newest published release, as the public sees it over HTTP."""
+    status, body = http("GET", f"{stack['registry']}/api/v1/releases")
+    assert status == 200, body
+    return body["items"][0] if body["items"] else None
+
+
+def assert_release_intact(stack: dict, release: dict) -> None:
+    """Its export still hashes to its checksum, and its detail still says so."""
+    url = f"{stack['registry']}/api/v1/releases/{release['id']}/export.csv"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == release["checksum_sha256"]
+    status, detail = http("GET", f"{stack['registry']}/api/v1/releases/{release['id']}")
+    assert status == 200 and detail["checksum_sha256"] == release["checksum_sha256"]
+
+
+def release_rows(bind) -> dict[str, int]:
+    """Counts of every table a release build writes (through an engine or a connection)."""
+    with Session(bind) as session:
+        counts = {name: session.scalar(select(func.count()).select_from(model))
+                  for name, model in (("releases", Release),
+                                      ("publications", ReleasePublication),
+                                      ("cells", BenchmarkCell),
+                                      ("institution_results", InstitutionResult))}
+        counts["builds_audited"] = session.scalar(
+            select(func.count()).select_from(AuditEvent)
+            .where(AuditEvent.action == "release.build"))
+    return counts
+
+
+def task_instance(stack: dict, run_id: str, state: str | None = None) -> dict | None:
+    """build_release's task instance in the run (None until it is in `state`, if given)."""
+    status, body = http("GET", f"{stack['airflow']}/api/v2/dags/registry_benchmarks/dagRuns/"
+                               f"{run_id}/taskInstances/build_release",
+                        token=airflow_token(stack["airflow"]))
+    if status != 200 or (state is not None and body.get("state") != state):
+        return None
+    return body
+
+
+def task_process(stack: dict, ti_id: str) -> psutil.Process | None:
+    """The LocalExecutor's task process for a task instance (titled 'airflow worker -- id')."""
+    scheduler = psutil.Process(stack["running"].services["airflow-scheduler"].process.pid)
+    for child in scheduler.children(recursive=True):
+        try:
+            if " ".join(child.cmdline()).strip().endswith(f"-- {ti_id}"):
+                return child
+        except psutil.Error:
+            continue
+    return None
+
+
+def waiting_on_lock(engine, process: psutil.Process) -> dict | None:
+    """The process's registry backend if it waits on a lock: its pid, port, age and query."""
+    try:
+        ports = [c.laddr.port for c in process.net_connections("tcp") if c.raddr]
+    except psutil.NoSuchProcess:
+        raise AssertionError("the release task ended before it could be interrupted") from None
+    return next((row for row in backends(engine, ports) if row["wait"] == "Lock"), None)
+
+
+def backends(engine, ports) -> list[dict]:
+    """Registry database backends serving these client ports."""
+    if not ports:
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT pid, client_port AS port, wait_event_type AS wait, query, "
+            "coalesce(extract(epoch FROM now() - xact_start), 0)::float AS age "
+            "FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND client_port = ANY(:ports)"),
+            {"ports": list(ports)}).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def tables_written(connection, pid: int) -> set[str]:
+    """The tables a backend's open transaction has written to (it holds RowExclusiveLock)."""
+    return set(connection.scalars(text(
+        "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE l.pid = :pid AND l.granted AND l.mode = 'RowExclusiveLock' "
+        "AND c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"), {"pid": pid}))
