@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from schemas.codes import NeedArea, SatisfactionPoint
-from schemas.paths import common_parent, get_path, is_number
+from schemas.paths import common_parent, is_number
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,20 @@ class PartWholeRule:
             left = f"The sum of {self.parts[0]} to {self.parts[-1]}"
         return f"{left} must not exceed {self.whole} (checked when all are numbers)."
 
+    @cached_property
+    def _steps(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(path.split(".")) for path in self.paths)
+
     def check(self, data: Mapping[str, Any]) -> str | None:
         """Return the error message when the rule is broken, else None."""
-        values = [get_path(data, path) for path in self.paths]
-        if not all(is_number(value) for value in values):
-            return None
+        values = []
+        for steps in self._steps:  # every submission runs every rule: split paths once
+            value = data
+            for step in steps:
+                value = value.get(step) if isinstance(value, Mapping) else None
+            if not is_number(value):
+                return None
+            values.append(value)
         *parts, whole = values
         total = sum(parts)
         if total <= whole:

@@ -73,8 +73,11 @@ def _nul_location() -> str | None:
 
 def _json_has_nul() -> bool:
     """Whether any key or string of the JSON body holds NUL (walked without recursion)."""
+    raw = request.get_data(cache=True)
+    if b"\\u0000" not in raw:
+        return False  # JSON can only carry NUL escaped, and strict parsing refuses a raw one
     try:
-        pending = [json.loads(request.get_data(cache=True).decode("utf-8-sig"))]
+        pending = [json.loads(raw.decode("utf-8-sig"))]
     except (ValueError, RecursionError):
         return False  # read_json_body or webargs reports malformed JSON
     while pending:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from registry.db import utcnow
 from registry.models import AuditEvent
 from registry.services.actors import Actor
 
@@ -22,20 +24,46 @@ def record_event(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; it commits with the write it describes."""
-    event = AuditEvent(
-        actor=actor.label,
-        actor_user_id=actor.user_id,
-        actor_token_id=actor.token_id,
-        address=actor.address,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=before,
-        after=after,
-        detail=detail or {},
-    )
+    event = AuditEvent(**event_values(actor, action, object_type, object_id, before=before,
+                                      after=after, detail=detail))
     session.add(event)
     return event
+
+
+def insert_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write an audit event with one INSERT now (hot paths); it commits with the write too."""
+    session.execute(insert(AuditEvent.__table__), event_values(
+        actor, action, object_type, object_id, before=before, after=after, detail=detail))
+
+
+def event_values(
+    actor: Actor, action: str, object_type: str, object_id: object, *,
+    before: str | None, after: str | None, detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The audit row for an action by the actor on one object."""
+    return {
+        "at": utcnow(),
+        "actor": actor.label,
+        "actor_user_id": actor.user_id,
+        "actor_token_id": actor.token_id,
+        "address": actor.address,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": before,
+        "after": after,
+        "detail": detail or {},
+    }
 
 
 def audit_query(

@@ -27,7 +27,7 @@ from registry.services import pipeline_trigger
 from registry.services import programmes as programme_service
 from registry.services.access import require_college_of
 from registry.services.actors import Actor
-from registry.services.audit import record_event
+from registry.services.audit import insert_event, record_event
 from registry.services.errors import Conflict, ValidationFailed
 from registry.services.periods import require_window_open
 from schemas import ReturnValidationError, validate_return
@@ -251,17 +251,21 @@ def store_returns(
     session.flush()  # every version in one multi-row INSERT
     for item, programme, result in zip(checked, programmes, results, strict=True):
         _finish_submission(session, actor, item, programme, result.return_, result.version,
-                           source)
+                           source, in_file=True)
     return results
 
 
 def _finish_submission(
     session: Session, actor: Actor, checked: CheckedReturn, programme: Programme,
-    return_: Return, version: ReturnVersion, source: str,
+    return_: Return, version: ReturnVersion, source: str, *, in_file: bool = False,
 ) -> None:
-    """Refresh the directory's components, audit the submission and hand it on."""
+    """Refresh the directory's components, audit the submission and hand it on.
+
+    One submission writes its audit row at once; a file's rows go through the unit of
+    work, which sends them as one multi-row INSERT.
+    """
     _refresh_programme_components(session, programme, checked)
-    record_event(
+    (record_event if in_file else insert_event)(
         session, actor, "return.submit", "return", return_.id,
         before=f"version {version.version - 1}" if version.version > 1 else None,
         after=f"version {version.version} ({version.payload_sha256[:12]})",
