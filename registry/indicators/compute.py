@@ -113,16 +113,18 @@ def unit_matrices(inputs: ReleaseInputs, catalogue: Sequence[Indicator]):
     rn, rd, rr = value_matrix([u.payload for u in inputs.returns],
                               [catalogue[i] for i in sourced])
     num[:n_returns, sourced], den[:n_returns, sourced], reason[:n_returns, sourced] = rn, rd, rr
+    flags = {name: np.fromiter((getattr(u, name) for u in inputs.expected), dtype=float,
+                               count=n_expected) for name in ("on_time", "accepted")}
     for column in register:
-        flags = [_register_flag(catalogue[column], u) for u in inputs.expected]
-        num[n_returns:, column] = flags
+        num[n_returns:, column] = flags[_register_flag(catalogue[column])]
         den[n_returns:, column] = 1.0
         reason[n_returns:, column] = 0
     return num, den, reason
 
 
-def _register_flag(indicator: Indicator, unit: ExpectedUnit) -> float:
-    return float(unit.on_time if indicator.code == "returns_timeliness" else unit.accepted)
+def _register_flag(indicator: Indicator) -> str:
+    """The ExpectedUnit field a register indicator counts."""
+    return "on_time" if indicator.code == "returns_timeliness" else "accepted"
 
 
 def aggregate(groups: np.ndarray, size: int, num, den, reason) -> Aggregates:
@@ -406,7 +408,8 @@ def _institution_table(institutions, overall: Aggregates, by_level: Aggregates,
         value = overall.value[:, j]
         figures["ci_low"][:, j], figures["ci_high"][:, j] = stats.rate_interval(
             indicator.kind, overall.numerator[:, j], overall.denominator[:, j])
-        figures["percentile"][:, j] = stats.percentile_rank(value, value[~np.isnan(value)])
+        valid = ~np.isnan(value)  # an institution without a value has no rank
+        figures["percentile"][valid, j] = stats.percentile_rank(value[valid], value[valid])
         peers = _peer_figures(value, overall.numerator[:, j], overall.denominator[:, j],
                               peer_keys)
         for name in ("median", "pooled", "contribution_median", "contribution_pooled"):

@@ -131,7 +131,7 @@ def value_matrix(
     terms = sorted({term for i in indicators for term in _terms(i)})
     column = {term: k for k, term in enumerate(terms)}
     values, reasons = term_matrix(payloads, terms)
-    levels = np.array([(p.get("programme") or {}).get("level") for p in payloads], dtype=object)
+    levels = _LevelMasks([(p.get("programme") or {}).get("level") for p in payloads])
     shape = (len(payloads), len(indicators))
     numerators, denominators = np.full(shape, np.nan), np.full(shape, np.nan)
     codes = np.zeros(shape, dtype=np.int8)
@@ -179,8 +179,12 @@ def _objects(nodes: dict[tuple[str, ...], list], steps: tuple[str, ...]) -> list
 
 
 def _code_tests(values: list, test: str, code: str) -> list:
-    """`_code_test` over a column of raw values."""
-    return [_code_test(value, test, code) for value in values]
+    """`_code_test` over a column of raw values (a scalar is tested as a one-item list)."""
+    if test == "=":
+        return [NOT_REPORTED if v is None else float(code in v) if v.__class__ is list
+                else float(v == code) for v in values]
+    return [NOT_REPORTED if v is None else float(any(item != code for item in v))
+            if v.__class__ is list else float(v != code) for v in values]
 
 
 def _convert(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +236,20 @@ def _reason_codes(column: np.ndarray | None, size: int) -> np.ndarray:
     return found
 
 
+class _LevelMasks:
+    """Which payloads each set of programme levels applies to (no level: applies), cached."""
+
+    def __init__(self, levels: list):
+        self.levels = np.array(levels, dtype=object)
+        self.found: dict[tuple, np.ndarray] = {}
+
+    def applies(self, wanted: Sequence[str]) -> np.ndarray:
+        key = tuple(wanted)
+        if key not in self.found:
+            self.found[key] = np.isin(self.levels, key) | np.equal(self.levels, None)
+        return self.found[key]
+
+
 def _vector_value(indicator: Indicator, values, reasons, column, levels):
     """One indicator's numerator, denominator and reason for every payload."""
     num, num_why = _vector_total(indicator.numerator, values, reasons, column)
@@ -244,7 +262,7 @@ def _vector_value(indicator: Indicator, values, reasons, column, levels):
     why = np.where((why == 0) & (den == 0), REASON_CODE[ZERO_DENOMINATOR], why)
     if indicator.gate is not None:
         why = np.where(why == 0, _vector_gate(indicator.gate, values, column), why)
-    applies = np.isin(levels, indicator.programme_levels) | np.equal(levels, None)
+    applies = levels.applies(indicator.programme_levels)
     why = np.where(applies, why, REASON_CODE[NOT_APPLICABLE_LEVEL]).astype(np.int8)
     missing = why > 0
     return np.where(missing, np.nan, num), np.where(missing, np.nan, den), why

@@ -92,11 +92,17 @@ def poisson_test(observed, expected) -> np.ndarray:
     e = np.asarray(expected, dtype=float)
     # poisson.cdf(o, e) and poisson.sf(o - 1, e) through the special functions they wrap
     # (pdtr, pdtrc), with the distribution's own values outside the support.
+    # The upper tail is needed only where the lower one exceeds 1/2: elsewhere
+    # upper = 1 − lower + P(X = o) > lower, so the minimum is the lower tail.
     with np.errstate(invalid="ignore"):
         k = np.floor(o)
         lower = np.where(k >= 0, special.pdtr(np.maximum(k, 0.0), e), 0.0)
-        upper = np.where(k - 1 >= 0, special.pdtrc(np.maximum(k - 1, 0.0), e), 1.0)
-        p = np.minimum(1.0, 2.0 * np.minimum(lower, upper))
+        tail = np.array(lower, dtype=float, copy=True)
+        both = lower > 0.5
+        k_up, e_up = k[both] - 1, e[both]
+        upper = np.where(k_up >= 0, special.pdtrc(np.maximum(k_up, 0.0), e_up), 1.0)
+        tail[both] = np.minimum(lower[both], upper)
+        p = np.minimum(1.0, 2.0 * tail)
     return np.where((e > 0) & ~np.isnan(o), p, np.nan)
 
 
