@@ -419,10 +419,11 @@ def _read_sheet(
     sheet: Worksheet, name: str, layout: dict[int, str], problems: list[dict]
 ) -> Iterator[_Row]:
     width = max(layout) + 1
+    columns = [(index, path, _leaves()[path].field) for index, path in layout.items()]
     cells = sheet.iter_rows(min_row=FIRST_DATA_ROW, max_row=LAST_DATA_ROW + 1, max_col=width)
     for number, row in enumerate(cells, start=FIRST_DATA_ROW):
         parsed = _Row(name, number, (name,), {})
-        if not _fill_row(parsed, row, layout, problems):
+        if not _fill_row(parsed, row, columns, problems):
             continue
         if number > LAST_DATA_ROW:
             message = f"Too many rows: at most {MAX_RETURNS:,} returns (rows 3 to {LAST_DATA_ROW})."
@@ -431,11 +432,14 @@ def _read_sheet(
         yield parsed
 
 
-def _fill_row(parsed: _Row, cells: tuple, layout: dict[int, str], problems: list[dict]) -> bool:
-    """Fill a row's values from its cells; return False for a blank row."""
+def _fill_row(
+    parsed: _Row, cells: tuple, columns: list[tuple[int, str, Any]], problems: list[dict]
+) -> bool:
+    """Fill a row's values from its cells (columns: index, path, field); False if blank."""
     blank = True
-    for index, path in layout.items():
-        cell = cells[index] if index < len(cells) else None
+    count = len(cells)
+    for index, path, field_ in columns:
+        cell = cells[index] if index < count else None
         raw = getattr(cell, "value", None)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
@@ -445,7 +449,7 @@ def _fill_row(parsed: _Row, cells: tuple, layout: dict[int, str], problems: list
             problems.append(_problem(problem, sheet=parsed.sheet, row=parsed.number, column=path))
             parsed.bad.add(path)
         else:
-            parsed.values[path] = coerce_cell(_leaves()[path].field, raw)
+            parsed.values[path] = coerce_cell(field_, raw)
     return not blank
 
 

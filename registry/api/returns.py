@@ -153,7 +153,8 @@ class ReturnBulkUpload(MethodView):
         if upload is None:
             raise BadRequestBody("Send the file as multipart/form-data in the field 'file'.")
         payloads, source = read_bulk_file(upload.filename or "", upload.read())
-        results = submissions.store_returns(get_session(), actor, payloads, source=source)
+        results = submissions.store_returns(get_session(), actor, payloads, source=source,
+                                            validated=True)  # the file reader validated each
         return {"stored": [submission_body(r) for r in results]}
 
 

@@ -9,7 +9,10 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 
 def read_bulk_file(filename: str, data: bytes) -> tuple[list[dict], str]:
-    """Parse an uploaded file into payloads; any problem refuses the whole file."""
+    """Parse an uploaded file into validated payloads; any problem refuses the whole file.
+
+    Every payload is validate_return's output: storing it need not validate it again.
+    """
     if not data:
         raise ValidationFailed("The uploaded file is empty.", {"file": ["empty file"]})
     is_xlsx = filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC)

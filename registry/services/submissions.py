@@ -152,14 +152,19 @@ class ReturnReferences:
 
 def check_return(
     session: Session, actor: Actor, payload: object, now: datetime | None = None,
-    *, references: ReturnReferences | None = None,
+    *, references: ReturnReferences | None = None, validated: bool = False,
 ) -> CheckedReturn:
-    """Make every check a submission makes, storing nothing (the dry run uses this)."""
-    try:
-        validate_return(payload)
-    except ReturnValidationError as exc:
-        raise ValidationFailed("The return does not meet the data standard; "
-                               "see error.fields.", exc.errors) from exc
+    """Make every check a submission makes, storing nothing (the dry run uses this).
+
+    `validated` says the payload is validate_return's own output (a bulk file's reader
+    validated every return already), so the standard is not checked twice.
+    """
+    if not validated:
+        try:
+            validate_return(payload)
+        except ReturnValidationError as exc:
+            raise ValidationFailed("The return does not meet the data standard; "
+                                   "see error.fields.", exc.errors) from exc
     header = payload["header"]
     found = (references or ReturnReferences(session)).resolve(header)
     if found is None:  # say which code is unknown, in the order the checks are made
@@ -218,14 +223,18 @@ def submit_return(
 
 def store_returns(
     session: Session, actor: Actor, payloads: list[dict], *, source: str,
-    now: datetime | None = None,
+    now: datetime | None = None, validated: bool = False,
 ) -> list[SubmissionResult]:
-    """Submit several returns in the caller's one transaction (bulk upload): all or none."""
+    """Submit several returns in the caller's one transaction (bulk upload): all or none.
+
+    `validated`: every payload came out of validate_return (read_bulk_file's do).
+    """
     references = ReturnReferences(session)
     checked, errors = [], {}
     for index, payload in enumerate(payloads, start=1):
         try:
-            checked.append(check_return(session, actor, payload, now, references=references))
+            checked.append(check_return(session, actor, payload, now, references=references,
+                                        validated=validated))
         except (ValidationFailed, Conflict) as exc:
             for path, messages in (exc.fields or {"_schema": [exc.message]}).items():
                 errors[f"return {index}: {path}"] = messages
