@@ -64,8 +64,8 @@ def _nul_location() -> str | None:
         return "path"
     for location, values in (("query", request.args), ("form", request.form)):
         for key, value in values.items(multi=True):
-            if "\x00" in key or "\x00" in value:
-                return f"{location}.{key.replace(chr(0), '')}"
+            if "\x00" in f"{key}{value}":  # a malformed multipart part may lack its value
+                return f"{location}.{str(key).replace(chr(0), '')}"
     if request.mimetype == "application/json" and _json_has_nul():
         return "json"
     return None

@@ -168,3 +168,13 @@ def test_nul_in_a_json_body_is_a_bad_request(client, session):
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 400
     assert response.json["error"]["fields"] == {"json": ["contains a NUL character"]}
+
+
+def test_a_multipart_part_without_a_name_is_a_bad_request(client, session):
+    secret = make_principal(make_world(session), "token").secret
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nhi\r\n--b--\r\n'
+    response = client.post("/api/v1/returns/bulk", data=body,
+                           content_type="multipart/form-data; boundary=b",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
