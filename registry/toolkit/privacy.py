@@ -26,6 +26,8 @@ ANY_IDENTIFIER = re.compile("|".join(f"(?:{pattern})" for _, pattern in IDENTIFI
 _DIGITS = "0123456789" + "".join(map(chr, range(0x660, 0x66A))) + "".join(
     map(chr, range(0x6F0, 0x6FA)))
 AS_ZERO = str.maketrans(_DIGITS, "0" * len(_DIGITS))
+# The same look on ASCII text, through a byte table: many times faster on long texts.
+ASCII_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 
 
 def normalise_column(name: str) -> str:
@@ -42,7 +44,11 @@ def identifying_column(name: str) -> bool:
 
 def may_hold_identifier(text: str) -> bool:
     """Tell cheaply whether text could hold an identifier (an @ or seven digits in a row)."""
-    return "@" in text or "0000000" in text.translate(AS_ZERO)
+    if "@" in text:
+        return True
+    if text.isascii():
+        return b"0000000" in text.encode("ascii").translate(ASCII_AS_ZERO)
+    return "0000000" in text.translate(AS_ZERO)
 
 
 def identifier_kind(text: str) -> str | None:

@@ -51,10 +51,13 @@ def read_mentees(reader: RowReader, period: Period) -> Mentees:
     result = Mentees(has_disengaged=reader.columns.has("disengaged"))
     plan = reader.plan("mentee_id", "eligible", "enrolled", "enrolled_on", "disengaged",
                        "group_id")
+    seen = result.ids
     for number, row in reader.rows():
         mentee_id, eligible, enrolled, enrolled_on, disengaged, group = reader.read(
             number, row, plan)
-        _unique(reader, number, "mentee_id", mentee_id, result.ids)
+        if mentee_id in seen:
+            _repeated(reader, number, "mentee_id", mentee_id)
+        seen.add(mentee_id)
         if enrolled and enrolled_on is not None and enrolled_on > period.ends_on:
             result.enrolled_after_period += 1
             enrolled = False
@@ -64,25 +67,25 @@ def read_mentees(reader: RowReader, period: Period) -> Mentees:
             reader.problem(number, "disengaged", "the mentee disengaged but was not enrolled "
                            "in the period")
         _count_mentee(result, mentee_id, eligible, enrolled, disengaged, group)
+    seen.discard(None)
     return result
 
 
 def _count_mentee(result: Mentees, mentee_id, eligible, enrolled, disengaged, group) -> None:
     result.eligible += bool(eligible)
-    result.enrolled += bool(enrolled)
-    result.disengaged += bool(disengaged and enrolled)
-    if enrolled and mentee_id:
+    if not enrolled:
+        return
+    result.enrolled += 1
+    result.disengaged += bool(disengaged)
+    if mentee_id:
         result.enrolled_ids.add(mentee_id)
         if group:
             result.group_sizes[group] += 1
 
 
-def _unique(reader: RowReader, number: int, name: str, value: str | None, seen: set) -> None:
-    if value is None:
-        return
-    if value in seen:
+def _repeated(reader: RowReader, number: int, name: str, value: str | None) -> None:
+    if value is not None:
         reader.problem(number, name, f"{value!r} appears on an earlier row; ids must be unique")
-    seen.add(value)
 
 
 @dataclass
@@ -101,11 +104,14 @@ def read_mentors(reader: RowReader) -> Mentors:
     result = Mentors()
     plan = reader.plan("mentor_id", "active", "trained", "training_sessions", "training_hours",
                        "mentees_cap")
+    seen = result.ids
     for number, row in reader.rows():
         mentor_id, active, trained, _, hours, cap = reader.read(number, row, plan)
-        _unique(reader, number, "mentor_id", mentor_id, result.ids)
         if mentor_id is None:
             continue
+        if mentor_id in seen:
+            _repeated(reader, number, "mentor_id", mentor_id)
+        seen.add(mentor_id)
         result.active[mentor_id] = active
         if trained:
             result.trained.add(mentor_id)
@@ -152,22 +158,28 @@ def read_pairs(reader: RowReader, period: Period, known: Known) -> Pairs:
     result = Pairs(has_rematch=reader.columns.has("rematch_requested_on"),
                    has_planned=reader.columns.has("meetings_planned"))
     plan = reader.plan(*PAIR_CELLS)
+    seen = result.ids
     for number, row in reader.rows():
         pair_id, mentor, mentee, group, formed, ended, reason, requested, resolved, planned = (
             reader.read(number, row, plan))
-        _unique(reader, number, "pair_id", pair_id, result.ids)
+        if pair_id in seen:
+            _repeated(reader, number, "pair_id", pair_id)
+        seen.add(pair_id)
         _check_members(reader, number, row, known, mentor, mentee, group)
         if ended is not None or reason is not None:
             _check_ending(reader, number, row, formed, ended, reason)
         rematches = (_rematch(reader, number, period, requested, resolved)
-                     if requested or resolved else (0, 0))
+                     if requested or resolved else None)
         if pair_id is None or formed is None or not period.overlaps(formed, ended):
             continue
         _count_pair(result, period, formed, ended, reason)
-        result.rematch_requests += rematches[0]
-        result.rematch_resolved_30d += rematches[1]
-        result.meetings_planned += planned or 0
+        if rematches:
+            result.rematch_requests += rematches[0]
+            result.rematch_resolved_30d += rematches[1]
+        if planned:
+            result.meetings_planned += planned
         _link(result, mentor, mentee, group)
+    seen.discard(None)
     return result
 
 
@@ -214,6 +226,10 @@ def _rematch(reader: RowReader, number: int, period: Period, requested: date | N
 
 def _count_pair(result: Pairs, period: Period, formed: date, ended: date | None, reason) -> None:
     result.formed += 1
+    if ended is None:
+        result.active_start += formed <= period.starts_on
+        result.active_end += 1  # formed in or before the period, which it overlaps
+        return
     result.active_start += active_on(period.starts_on, formed, ended)
     result.active_end += active_on(period.ends_on, formed, ended)
     result.unplanned_endings += reason == "unplanned" and period.contains(ended)
@@ -222,9 +238,17 @@ def _count_pair(result: Pairs, period: Period, formed: date, ended: date | None,
 def _link(result: Pairs, mentor: str | None, mentee: str | None, group: str | None) -> None:
     if mentee:
         result.mentees.add(mentee)
+        if mentor:
+            _add(result.mentor_mentees, mentor, mentee)
     if group:
         result.groups.add(group)
-    if mentor and mentee:
-        result.mentor_mentees.setdefault(mentor, set()).add(mentee)
-    if mentor and group:
-        result.mentor_groups.setdefault(mentor, set()).add(group)
+        if mentor:
+            _add(result.mentor_groups, mentor, group)
+
+
+def _add(members: dict[str, set[str]], key: str, member: str) -> None:
+    found = members.get(key)
+    if found is None:
+        members[key] = {member}
+    else:
+        found.add(member)

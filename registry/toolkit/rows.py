@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, count, filterfalse, islice, repeat
 from operator import getitem, itemgetter
 from typing import Any
 
 from registry.toolkit.layout import Column, RecordFile
-from registry.toolkit.privacy import AS_ZERO, identifier_kind
+from registry.toolkit.privacy import AS_ZERO, any_identifier, identifier_kind
 from registry.toolkit.problems import ProblemLog
 from registry.toolkit.sources import Columns, Table
 from registry.toolkit.values import CellError
 
 DROP_HINT = "remove the column or run with --drop-identifying-columns"
+BATCH_ROWS = 256
 
 
 @dataclass
@@ -89,6 +91,10 @@ class RowReader:
         self.rows_read = 0
         self.cursor = Cursor(table.label, log)
         self._caches = {column.name: CellCache(self.cursor, column) for column in spec.columns}
+        self.pad_to = columns.width
+        self._id_columns = [(self._caches[column.name], itemgetter(columns.index[column.name]))
+                            for column in spec.columns
+                            if column.identifier and column.name in columns.index]
 
     @property
     def label(self) -> str:
@@ -96,21 +102,61 @@ class RowReader:
         return self.table.label
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield (row number, cells) for every non-blank row; the header is row 1.
+        """Return (row number, cells) for every non-blank row; the header is row 1.
 
-        Each row is padded one cell beyond the header, so absent columns read as blank.
+        Rows are padded to the header's width, and one cell beyond it when a planned
+        column is absent, so absent columns read as blank.
         """
-        padded = self.columns.width + 1
-        extras = self.columns.extras
-        for number, row in enumerate(self.table.rows, start=2):
+        starts = count(2, BATCH_ROWS)
+        return chain.from_iterable(map(self._batch_rows, starts, batches(self.table.rows,
+                                                                          BATCH_ROWS)))
+
+    def _batch_rows(self, first: int, batch: list[list[str]]) -> Iterable[tuple[int, list[str]]]:
+        """Prepare a batch (padding, ids); return its non-blank rows with their numbers."""
+        if min(map(len, batch)) < self.pad_to:
+            self.pad(batch)
+        self.prefill_ids(batch)
+        numbered = zip(count(first), batch)
+        kept = len(list(filter(any, batch)))
+        self.rows_read += kept
+        if kept == len(batch) and not self.columns.extras:
+            return numbered
+        return self._checked_rows(numbered)
+
+    def _checked_rows(self, numbered: Iterable[tuple[int, list[str]]]
+                      ) -> Iterator[tuple[int, list[str]]]:
+        for number, row in numbered:
             if not any(row):
                 continue
-            self.rows_read += 1
-            if extras:
+            if self.columns.extras:
                 self.scan_extras(number, row)
-            if len(row) < padded:
-                row.extend([""] * (padded - len(row)))
             yield number, row
+
+    def pad(self, batch: list[list[str]]) -> None:
+        """Extend short rows with blank cells."""
+        width = self.pad_to
+        if set(map(len, batch)) == {self.columns.width}:
+            filler = [""] * (width - self.columns.width)
+            for _ in map(list.extend, batch, repeat(filler)):
+                pass
+            return
+        for row in batch:
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+
+    def prefill_ids(self, batch: list[list[str]]) -> None:
+        """Cache a batch's new ids in one go when all are clean (no identifier, no blank).
+
+        Ids are mostly unique, so nearly every one would miss the cache and be checked
+        alone; checked together they cost a join and one search. Anything doubtful is
+        left to the row-by-row path, which logs it with its row.
+        """
+        for cache, cells in self._id_columns:
+            new = set(map(cells, batch))
+            new.discard("")
+            fresh = list(filterfalse(cache.__contains__, new))
+            if fresh and list(map(str.strip, fresh)) == fresh and not any_identifier(fresh):
+                cache.update(zip(fresh, fresh, strict=True))
 
     def scan_extras(self, number: int, row: list[str]) -> None:
         """Refuse (or drop) unexpected columns holding direct identifiers."""
@@ -126,12 +172,14 @@ class RowReader:
         """Prepare to read the named cells (at least two) of each row, in this order."""
         absent = self.columns.width
         positions = [self.columns.index.get(name, absent) for name in names]
+        if absent in positions:
+            self.pad_to = absent + 1
         return Plan(itemgetter(*positions), [self._caches[name] for name in names])
 
-    def read(self, number: int, row: list[str], plan: Plan) -> list[Any]:
+    def read(self, number: int, row: list[str], plan: Plan) -> Iterator[Any]:
         """Return the planned cells' values; None when blank or wrong (the problem is logged)."""
         self.cursor.number = number
-        return list(map(getitem, plan.caches, plan.cells(row)))
+        return map(getitem, plan.caches, plan.cells(row))
 
     def get(self, number: int, row: list[str], name: str) -> Any:
         """Return one cell's parsed value, or None when blank or wrong (the problem is logged)."""
@@ -163,3 +211,19 @@ class RowReader:
     def problem(self, number: int | None, column: str | None, message: str) -> None:
         """Log a problem in this file."""
         self.cursor.problem(number, column, message)
+
+
+def batches(rows: Iterable[list[str]], size: int) -> Iterator[list[list[str]]]:
+    """Yield lists of at most size rows; rows read before a reading error come out first."""
+    rows = iter(rows)
+    while True:
+        batch: list[list[str]] = []
+        try:
+            batch.extend(islice(rows, size))  # keeps what it got if reading fails
+        except Exception:
+            if batch:
+                yield batch
+            raise
+        if not batch:
+            return
+        yield batch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.toolkit import rows as rows_module
 from registry.toolkit import sources, streams
 from registry.toolkit.cli import main
 from registry.toolkit.compiler import compile_records
@@ -175,3 +176,22 @@ def test_a_semicolon_separated_file(pilot_dir):
     assert problems(pilot_dir) == [
         "mentors.csv, row 1: the header row is separated by semicolons; save the file as CSV "
         "with commas (Excel: 'CSV UTF-8 (comma delimited)')"]
+
+
+def test_columns_in_any_order_give_the_same_return(pilot_dir):
+    clean = compile_records(pilot_dir).payload
+    for name in ("meetings.csv", "survey_responses.csv", "pairs.csv", "mentees.csv"):
+        rows = read_rows(pilot_dir / name)
+        write_rows(pilot_dir / name, [list(reversed(row)) for row in rows])
+    assert compile_records(pilot_dir).payload == clean
+
+
+def test_a_repeated_id_is_found_in_any_batch(pilot_dir, monkeypatch):
+    monkeypatch.setattr(rows_module, "BATCH_ROWS", 5)
+    header, *rows = read_rows(pilot_dir / "mentees.csv")
+    rows[12][0] = rows[3][0]
+    rows[20][0] = f" {rows[20][0]} "  # padded: still the same id, checked alone
+    write_rows(pilot_dir / "mentees.csv", [header, *rows])
+    assert [line for line in problems(pilot_dir) if line.startswith("mentees")] == [
+        f"mentees.csv, row 14, column 'mentee_id': {rows[3][0]!r} appears on an earlier "
+        "row; ids must be unique"]
