@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -28,22 +27,6 @@ def record_event(
                                       after=after, detail=detail))
     session.add(event)
     return event
-
-
-def insert_event(
-    session: Session,
-    actor: Actor,
-    action: str,
-    object_type: str,
-    object_id: object,
-    *,
-    before: str | None = None,
-    after: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Write an audit event with one INSERT now (hot paths); it commits with the write too."""
-    session.execute(insert(AuditEvent.__table__), event_values(
-        actor, action, object_type, object_id, before=before, after=after, detail=detail))
 
 
 def event_values(
