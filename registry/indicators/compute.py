@@ -113,8 +113,8 @@ def unit_matrices(inputs: ReleaseInputs, catalogue: Sequence[Indicator]):
     rn, rd, rr = value_matrix([u.payload for u in inputs.returns],
                               [catalogue[i] for i in sourced])
     num[:n_returns, sourced], den[:n_returns, sourced], reason[:n_returns, sourced] = rn, rd, rr
-    flags = {name: np.fromiter((getattr(u, name) for u in inputs.expected), dtype=float,
-                               count=n_expected) for name in ("on_time", "accepted")}
+    flags = {"on_time": np.array([u.on_time for u in inputs.expected], dtype=float),
+             "accepted": np.array([u.accepted for u in inputs.expected], dtype=float)}
     for column in register:
         num[n_returns:, column] = flags[_register_flag(catalogue[column])]
         den[n_returns:, column] = 1.0
