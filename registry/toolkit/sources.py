@@ -30,12 +30,17 @@ class LocalFileError(Exception):
 
 @dataclass
 class Table:
-    """An open record file: its header and an iterator over its data rows."""
+    """An open record file: its header and an iterator over its data rows.
+
+    A CSV file also offers its text lines after the header (`lines`), for a reader that
+    can take plain lines faster than the csv module; rows and lines share one position.
+    """
 
     label: str
     header: list[str]
     rows: Iterator[list[str]]
     estimated_rows: int
+    lines: Iterator[str] | None = None
 
 
 @dataclass
@@ -78,7 +83,7 @@ def _open_csv(path: Path) -> Iterator[Table]:
         reader = csv.reader(handle)
         try:
             header = next(reader, [])
-            yield Table(path.name, header, reader, _estimate_csv_rows(path))
+            yield Table(path.name, header, reader, _estimate_csv_rows(path), lines=handle)
         except UnicodeDecodeError:
             raise LocalFileError("is not UTF-8 text; save it from Excel as 'CSV UTF-8 "
                                  "(comma delimited)'") from None

@@ -3,14 +3,21 @@
 Each batch is tallied by C-level counters keyed on a few coded fields, never on a
 person; only the distinct keys are then checked. When a key is wrong (a bad date, an
 unknown pair id...), a second pass reads the file row by row to say where.
+
+The meeting log, the biggest file, is usually plain CSV (no quotes) with the pair id
+first: such lines are split at their first comma into the pair id and the rest of the
+line, which is counted as it is; only the distinct rests are split into cells. For a
+line without quotes that is exactly what the csv module yields; from the first batch
+holding a quote (or anything else unusual) the rest of the file is read by csv.
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import chain, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -20,7 +27,15 @@ from registry.toolkit.privacy import any_identifier
 from registry.toolkit.problems import ProblemLog
 from registry.toolkit.records import Period
 from registry.toolkit.rows import RowReader
-from registry.toolkit.sources import Columns, bind_columns, chunked, open_table, progress_bar
+from registry.toolkit.sources import (
+    Columns,
+    LocalFileError,
+    Table,
+    bind_columns,
+    chunked,
+    open_table,
+    progress_bar,
+)
 from registry.toolkit.values import CellError
 
 MEETING_KEY = ("date", "mode", "minutes", "planned", "held")
@@ -98,6 +113,14 @@ class Tally:
         """Fold what is left and make the final checks."""
         self.fold()
 
+    def reads_lines(self, table: Table) -> bool:
+        """Tell whether this tally can take the file's plain lines (not by default)."""
+        return False
+
+    def take_lines(self, table: Table, bar) -> Iterator[list[str]]:
+        """Take plain lines while they last; return the rows left to read as CSV."""
+        raise NotImplementedError
+
     def count(self, fields: dict[str, Any], count: int) -> None:
         """Add count rows with these parsed fields to the figures."""
         raise NotImplementedError
@@ -168,8 +191,14 @@ def stream(path: Path, tally_type: type[Tally], log: ProblemLog, options: ReadOp
         if columns is None:
             return None
         tally = tally_type(columns, options, **context)
-        for batch in _batches(table, options):
+        bar = progress_bar(table, options.progress)
+        rows = tally.take_lines(table, bar) if tally.reads_lines(table) else table.rows
+        for batch in chunked(rows):
             tally.take(tally.fit(batch))
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
     tally.finish()
     if tally.flagged:
         with open_table(path) as table:
@@ -177,14 +206,20 @@ def stream(path: Path, tally_type: type[Tally], log: ProblemLog, options: ReadOp
     return tally
 
 
-def _batches(table, options: ReadOptions) -> Iterator[list[list[str]]]:
-    bar = progress_bar(table, options.progress)
-    for batch in chunked(table.rows):
-        yield batch
-        if bar is not None:
-            bar.update(len(batch))
-    if bar is not None:
-        bar.close()
+def plain_lines(lines: list[str]) -> bool:
+    """Tell whether csv would read each of these lines as the line split at its commas."""
+    text = "".join(lines)
+    return '"' not in text and "\0" not in text and max(map(len, lines)) < csv.field_size_limit()
+
+
+def _csv_from(table: Table, lines: list[str], read: int) -> Iterator[list[str]]:
+    """Read the lines given, then the rest of the file, as CSV (numbering lines on)."""
+    reader = csv.reader(chain(lines, table.lines))
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise LocalFileError(f"unreadable CSV near line {read + reader.line_num}: "
+                             f"{error}") from None
 
 
 class MeetingTally(Tally):
@@ -199,6 +234,7 @@ class MeetingTally(Tally):
         self.pairs = pairs
         self.period = period
         self.pair_key = itemgetter(columns.index["pair_id"])
+        self.rests: Counter[str] = Counter()
         self.held: Counter[str] = Counter()
         self.planned = self.missed = self.outside_period = 0
         self.minutes = self.held_without_minutes = 0
@@ -220,6 +256,47 @@ class MeetingTally(Tally):
         if not self.pairs.issuperset(runs):
             self.flagged = True
         super().take(batch)
+
+    def reads_lines(self, table: Table) -> bool:
+        """Plain lines work when the pair id comes first and every column is known."""
+        return (table.lines is not None and self.columns.index["pair_id"] == 0
+                and not self.columns.extras)
+
+    def take_lines(self, table: Table, bar) -> Iterator[list[str]]:
+        """Count plain lines by (pair id, rest of the line); hand anything else to csv."""
+        read = table.rows.line_num
+        for lines in chunked(table.lines):
+            if not plain_lines(lines):
+                return _csv_from(table, lines, read)
+            read += len(lines)
+            self.rows += len(lines)
+            parts = list(map(str.partition, lines, repeat(",")))
+            runs = map(itemgetter(0), groupby(map(itemgetter(0), parts)))
+            if not self.pairs.issuperset(runs):
+                self.flagged = True
+            self.rests.update(map(itemgetter(2), parts))
+            if len(self.rests) > FOLD_AT:
+                self.fold_rests()
+            if bar is not None:
+                bar.update(len(lines))
+        return iter(())
+
+    def fold_rests(self) -> None:
+        """Split each distinct rest of a line into cells, as csv would, and count its key."""
+        width = self.columns.width
+        for rest, count in self.rests.items():
+            row = ["", *rest.rstrip("\r\n").split(",")]
+            if len(row) > width and any(row[width:]):
+                self.flagged = True
+            elif len(row) < width:
+                row.extend([""] * (width - len(row)))
+            self.keys[SEPARATOR.join(self.key(row))] += count
+        self.rests.clear()
+
+    def fold(self) -> None:
+        """Turn the counted lines and keys into figures and empty the counters."""
+        self.fold_rests()
+        super().fold()
 
     def count(self, fields: dict[str, Any], count: int) -> None:
         """Add count meetings with these fields to the figures."""

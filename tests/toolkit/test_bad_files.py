@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from registry.toolkit import rows as rows_module
@@ -195,3 +197,26 @@ def test_a_repeated_id_is_found_in_any_batch(pilot_dir, monkeypatch):
     assert [line for line in problems(pilot_dir) if line.startswith("mentees")] == [
         f"mentees.csv, row 14, column 'mentee_id': {rows[3][0]!r} appears on an earlier "
         "row; ids must be unique"]
+
+
+def test_quoted_cells_and_windows_line_ends_give_the_same_return(pilot_dir):
+    clean = compile_records(pilot_dir).payload
+    header, *rows = read_rows(pilot_dir / "meetings.csv")
+    plain = "".join(",".join(row) + "\r\n" for row in [header, *rows[:270]])
+    quoted = "".join(",".join(f'"{cell}"' for cell in row) + "\r\n" for row in rows[270:])
+    (pilot_dir / "meetings.csv").write_text(plain + quoted, encoding="utf-8", newline="")
+    assert compile_records(pilot_dir).payload == clean
+
+
+def test_an_unreadable_line_after_plain_ones_is_named_as_csv_names_it(pilot_dir):
+    limit = csv.field_size_limit(1000)
+    try:
+        edit_cell(pilot_dir / "meetings.csv", 280, "mode", "x" * 2000)
+        with (pilot_dir / "meetings.csv").open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            with pytest.raises(csv.Error) as raised:
+                list(reader)
+        assert problems(pilot_dir) == [
+            f"meetings.csv: unreadable CSV near line {reader.line_num}: {raised.value}"]
+    finally:
+        csv.field_size_limit(limit)
