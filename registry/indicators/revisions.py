@@ -20,6 +20,12 @@ A cell whose figures changed is published when it passes suppression on its own 
 system above pins nothing down. Earlier releases are never changed; suppressed cells the
 earlier releases already gave away between themselves are not counted against the new
 one. Indicators that share a pattern within a release share the additions too.
+
+Not covered: the change itself. A cell published in both releases that changed because of
+a few colleges (two late returns, one correction) shows those colleges' contribution, or
+its change, as the difference; the `revised` flag says which cells moved. The check is
+linear and exact: it assumes nothing about bounds (counts are non-negative), which a
+reader could add.
 """
 
 from __future__ import annotations
