@@ -4,11 +4,11 @@ Each batch is tallied by C-level counters keyed on a few coded fields, never on 
 person; only the distinct keys are then checked. When a key is wrong (a bad date, an
 unknown pair id...), a second pass reads the file row by row to say where.
 
-The meeting log, the biggest file, is usually plain CSV (no quotes) with the pair id
-first: such lines are split at their first comma into the pair id and the rest of the
-line, which is counted as it is; only the distinct rests are split into cells. For a
-line without quotes that is exactly what the csv module yields; from the first batch
-holding a quote (or anything else unusual) the rest of the file is read by csv.
+Both files are usually plain CSV (no quotes) with the id first: such lines are split at
+their first comma into the id (pair or respondent) and the rest of the line, which is
+counted as it is; only the distinct rests are split into cells. For a line without
+quotes that is exactly what the csv module yields; from the first batch holding a
+quote (or a NUL, or an over-long line) the rest of the file is read by csv.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class Tally:
 
     spec: RecordFile
     key_fields: tuple[str, ...]
+    id_field: str
 
     def __init__(self, columns: Columns, options: ReadOptions):
         self.columns = columns
@@ -93,6 +94,7 @@ class Tally:
         self.flagged = False
         self.key_names, self.key = _getter(columns, self.key_fields)
         self.keys: Counter[str] = Counter()
+        self.rests: Counter[str] = Counter()
         self._parsed: dict[str, dict[str, Any]] = {name: {} for name in self.key_names}
 
     def take(self, batch: list[list[str]]) -> None:
@@ -102,7 +104,8 @@ class Tally:
             self.fold()
 
     def fold(self) -> None:
-        """Turn the counted keys into figures and empty the counter."""
+        """Turn the counted lines and keys into figures and empty the counters."""
+        self.fold_rests()
         for key, count in self.keys.items():
             fields = self.parse_key(key)
             if fields is not None:
@@ -114,12 +117,42 @@ class Tally:
         self.fold()
 
     def reads_lines(self, table: Table) -> bool:
-        """Tell whether this tally can take the file's plain lines (not by default)."""
-        return False
+        """Plain lines work when the id comes first and every column is known."""
+        return (table.lines is not None and self.columns.index[self.id_field] == 0
+                and not self.columns.extras)
 
     def take_lines(self, table: Table, bar) -> Iterator[list[str]]:
-        """Take plain lines while they last; return the rows left to read as CSV."""
+        """Count plain lines by (id, rest of the line); return what is left for csv."""
+        read = table.rows.line_num
+        for lines in chunked(table.lines):
+            if not plain_lines(lines):
+                return _csv_from(table, lines, read)
+            read += len(lines)
+            self.rows += len(lines)
+            parts = list(map(str.partition, lines, repeat(",")))
+            self.take_parts(parts)
+            self.rests.update(map(itemgetter(2), parts))
+            if len(self.rests) > FOLD_AT:
+                self.fold()
+            if bar is not None:
+                bar.update(len(lines))
+        return iter(())
+
+    def take_parts(self, parts: list[tuple[str, str, str]]) -> None:
+        """Check the ids of plain lines split at their first comma."""
         raise NotImplementedError
+
+    def fold_rests(self) -> None:
+        """Split each distinct rest of a line into cells, as csv would, and count its key."""
+        width = self.columns.width
+        for rest, count in self.rests.items():
+            row = ["", *rest.rstrip("\r\n").split(",")]
+            if len(row) > width and any(row[width:]):
+                self.flagged = True
+            elif len(row) < width:
+                row.extend([""] * (width - len(row)))
+            self.keys[SEPARATOR.join(self.key(row))] += count
+        self.rests.clear()
 
     def count(self, fields: dict[str, Any], count: int) -> None:
         """Add count rows with these parsed fields to the figures."""
@@ -227,6 +260,7 @@ class MeetingTally(Tally):
 
     spec = MEETINGS
     key_fields = MEETING_KEY
+    id_field = "pair_id"
 
     def __init__(self, columns: Columns, options: ReadOptions, *, pairs: set[str],
                  period: Period):
@@ -234,7 +268,6 @@ class MeetingTally(Tally):
         self.pairs = pairs
         self.period = period
         self.pair_key = itemgetter(columns.index["pair_id"])
-        self.rests: Counter[str] = Counter()
         self.held: Counter[str] = Counter()
         self.planned = self.missed = self.outside_period = 0
         self.minutes = self.held_without_minutes = 0
@@ -257,46 +290,11 @@ class MeetingTally(Tally):
             self.flagged = True
         super().take(batch)
 
-    def reads_lines(self, table: Table) -> bool:
-        """Plain lines work when the pair id comes first and every column is known."""
-        return (table.lines is not None and self.columns.index["pair_id"] == 0
-                and not self.columns.extras)
-
-    def take_lines(self, table: Table, bar) -> Iterator[list[str]]:
-        """Count plain lines by (pair id, rest of the line); hand anything else to csv."""
-        read = table.rows.line_num
-        for lines in chunked(table.lines):
-            if not plain_lines(lines):
-                return _csv_from(table, lines, read)
-            read += len(lines)
-            self.rows += len(lines)
-            parts = list(map(str.partition, lines, repeat(",")))
-            runs = map(itemgetter(0), groupby(map(itemgetter(0), parts)))
-            if not self.pairs.issuperset(runs):
-                self.flagged = True
-            self.rests.update(map(itemgetter(2), parts))
-            if len(self.rests) > FOLD_AT:
-                self.fold_rests()
-            if bar is not None:
-                bar.update(len(lines))
-        return iter(())
-
-    def fold_rests(self) -> None:
-        """Split each distinct rest of a line into cells, as csv would, and count its key."""
-        width = self.columns.width
-        for rest, count in self.rests.items():
-            row = ["", *rest.rstrip("\r\n").split(",")]
-            if len(row) > width and any(row[width:]):
-                self.flagged = True
-            elif len(row) < width:
-                row.extend([""] * (width - len(row)))
-            self.keys[SEPARATOR.join(self.key(row))] += count
-        self.rests.clear()
-
-    def fold(self) -> None:
-        """Turn the counted lines and keys into figures and empty the counters."""
-        self.fold_rests()
-        super().fold()
+    def take_parts(self, parts: list[tuple[str, str, str]]) -> None:
+        """Check the pair ids of plain lines split at their first comma."""
+        runs = map(itemgetter(0), groupby(map(itemgetter(0), parts)))
+        if not self.pairs.issuperset(runs):
+            self.flagged = True
 
     def count(self, fields: dict[str, Any], count: int) -> None:
         """Add count meetings with these fields to the figures."""
@@ -331,6 +329,7 @@ class SurveyTally(Tally):
 
     spec = SURVEY_RESPONSES
     key_fields = ("survey", "responded", *ANSWER_SURVEYS)
+    id_field = "respondent_id"
 
     def __init__(self, columns: Columns, options: ReadOptions):
         super().__init__(columns, options)
@@ -350,6 +349,21 @@ class SurveyTally(Tally):
         if len(self.seen) - before != len(batch) or any_identifier(map(self.id_cell, batch)):
             self.flagged = True
         super().take(batch)
+
+    def reads_lines(self, table: Table) -> bool:
+        """Plain lines work with the survey right after the respondent id."""
+        return super().reads_lines(table) and self.columns.index["survey"] == 1
+
+    def take_parts(self, parts: list[tuple[str, str, str]]) -> None:
+        """Flag repeated people and identifiers in the ids of plain lines."""
+        people = list(map(itemgetter(0), parts))
+        surveys = map(itemgetter(0), map(str.partition, map(itemgetter(2), parts),
+                                         repeat(",")))
+        before = len(self.seen)
+        # (survey, id) hashed as the csv path hashes it, should the file switch midway
+        self.seen.update(map(hash, zip(surveys, people, strict=True)))
+        if len(self.seen) - before != len(parts) or any_identifier(people):
+            self.flagged = True
 
     def finish(self) -> None:
         """Fold what is left and let go of the duplicate check."""

@@ -201,11 +201,27 @@ def test_a_repeated_id_is_found_in_any_batch(pilot_dir, monkeypatch):
 
 def test_quoted_cells_and_windows_line_ends_give_the_same_return(pilot_dir):
     clean = compile_records(pilot_dir).payload
-    header, *rows = read_rows(pilot_dir / "meetings.csv")
-    plain = "".join(",".join(row) + "\r\n" for row in [header, *rows[:270]])
-    quoted = "".join(",".join(f'"{cell}"' for cell in row) + "\r\n" for row in rows[270:])
-    (pilot_dir / "meetings.csv").write_text(plain + quoted, encoding="utf-8", newline="")
+    for name, plain_rows in (("meetings.csv", 270), ("survey_responses.csv", 60)):
+        quote_from(pilot_dir / name, plain_rows)
     assert compile_records(pilot_dir).payload == clean
+
+
+def test_a_person_repeated_across_plain_and_quoted_lines_is_found(pilot_dir):
+    header, *rows = read_rows(pilot_dir / "survey_responses.csv")
+    rows[100] = list(rows[5])
+    write_rows(pilot_dir / "survey_responses.csv", [header, *rows])
+    quote_from(pilot_dir / "survey_responses.csv", 60)
+    assert problems(pilot_dir) == [
+        f"survey_responses.csv, row 102, column 'respondent_id': {rows[5][0]!r} appears "
+        f"twice in the {rows[5][1]} survey; give one row per invited person"]
+
+
+def quote_from(path, plain_rows: int) -> None:
+    """Rewrite a file with Windows line ends, quoting every cell after plain_rows rows."""
+    header, *rows = read_rows(path)
+    plain = "".join(",".join(row) + "\r\n" for row in [header, *rows[:plain_rows]])
+    quoted = "".join(",".join(f'"{cell}"' for cell in row) + "\r\n" for row in rows[plain_rows:])
+    path.write_text(plain + quoted, encoding="utf-8", newline="")
 
 
 def test_an_unreadable_line_after_plain_ones_is_named_as_csv_names_it(pilot_dir):
