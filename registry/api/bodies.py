@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from registry.services.errors import DomainError
 
@@ -48,15 +49,17 @@ def read_json_body() -> object:
 def reject_nul_text() -> None:
     """Refuse text holding NUL (PostgreSQL cannot store or compare it) with a clear 400.
 
-    Runs before every API view, over the path, the query, form fields and a JSON body, so
-    both databases answer alike instead of PostgreSQL failing mid-query.
+    Runs before every view, over the path, the query, form fields and a JSON body, so
+    both databases answer alike instead of PostgreSQL failing mid-query. The API answers
+    in its JSON error shape; pages get a plain 400 page saying the same.
     """
-    if not request.path.startswith("/api/"):
-        return
     where = _nul_location()
-    if where is not None:
-        raise BadRequestBody("Text may not contain NUL characters.",
-                             {where: ["contains a NUL character"]})
+    if where is None:
+        return
+    message = "Text may not contain NUL characters."
+    if request.path.startswith("/api/"):
+        raise BadRequestBody(message, {where: ["contains a NUL character"]})
+    raise BadRequest(f"{message} ({where})")
 
 
 def _nul_location() -> str | None:

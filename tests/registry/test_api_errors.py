@@ -145,3 +145,15 @@ def test_server_lost_at_commit_on_a_page_is_a_plain_503(app, client, connection)
     response = client.get("/programmes")
     assert response.status_code == 503
     assert "database is unavailable" in response.get_data(as_text=True)
+
+
+def test_nul_in_a_page_query_is_a_plain_400(client):
+    response = client.get("/programmes?q=mentor%00ing")
+    assert response.status_code == 400
+    assert "NUL characters" in response.get_data(as_text=True)
+
+
+def test_nul_in_a_login_form_is_a_plain_400(client):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert "NUL characters" in response.get_data(as_text=True)
