@@ -56,6 +56,11 @@ def test_national_dashboard_shows_periods_and_provinces(as_regulator, client, co
     assert "<svg" in page and "<table>" in page
 
 
+def test_national_dashboard_links_to_a_university_side_by_side(as_regulator):
+    page = as_regulator.get("/regulator").get_data(as_text=True)
+    assert 'href="/university/side-by-side"' in page
+
+
 def test_regulator_opens_a_period_through_the_form(as_regulator, session):
     response = as_regulator.post("/regulator/periods", data={
         "action": "create", "code": "2027-28", "name": "Academic year 2027-28",
