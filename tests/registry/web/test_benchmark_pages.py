@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from registry.models import Release, User
+from registry.models import Release
 from registry.services import releases as service
 from registry.services.actors import Actor
 from tests.registry.benchmark_data import closed_period, seven_colleges
+from tests.registry.web.conftest import log_in_as
 
 SYSTEM = Actor.system("test")
-
-
-def logged_in(client, session, role: str, **overrides):
-    """Log a new user of the role in through the session cookie (no password hashing)."""
-    user = User(email=f"page-{role}-{session.query(User).count()}@test.example",
-                name=f"Page {role}", password_hash="!unusable", role=role, **overrides)
-    session.add(user)
-    session.flush()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user.id)
-        cookie["_fresh"] = True
-    return client
 
 
 @pytest.fixture
@@ -57,7 +46,7 @@ def test_the_navigation_links_the_indicators(client):
 
 def test_a_college_sees_its_comparison_with_its_marker(client, session, published):
     _, colleges = published
-    logged_in(client, session, "college", institution_id=colleges[0].id,
+    log_in_as(client, session, "college", institution_id=colleges[0].id,
               university_id=colleges[0].university_id)
     page = client.get("/college/comparison?indicator=coverage")
     assert page.status_code == 200
@@ -73,13 +62,13 @@ def test_the_comparison_page_needs_a_login(client):
 
 def test_a_university_cannot_open_another_universitys_college(client, session, published):
     _, colleges = published
-    logged_in(client, session, "university", university_id=colleges[0].university_id + 1)
+    log_in_as(client, session, "university", university_id=colleges[0].university_id + 1)
     assert client.get(f"/college/comparison?institution={colleges[0].code}").status_code == 403
 
 
 def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published):
     release, _ = published
-    logged_in(client, session, "regulator")
+    log_in_as(client, session, "regulator")
     assert client.get("/regulator/releases").status_code == 200
     built = client.post("/regulator/releases", data={"action": "build",
                                                      "period": release.period.code})
@@ -93,7 +82,7 @@ def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, p
 
 def test_the_release_form_refuses_a_post_without_its_csrf_token(app, client, session,
                                                                 published):
-    logged_in(client, session, "regulator")
+    log_in_as(client, session, "regulator")
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/regulator/releases", data={"action": "build", "period": "2024"})
     assert response.status_code == 400
@@ -101,5 +90,5 @@ def test_the_release_form_refuses_a_post_without_its_csrf_token(app, client, ses
 
 def test_colleges_cannot_open_the_releases_page(client, session, published):
     _, colleges = published
-    logged_in(client, session, "college", institution_id=colleges[0].id)
+    log_in_as(client, session, "college", institution_id=colleges[0].id)
     assert client.get("/regulator/releases").status_code == 403
