@@ -20,9 +20,15 @@ SCRIPTS = ("bench_api.py", "bench_quality.py", "bench_release.py", "bench_pages.
            "bench_toolkit.py")
 
 
+COLUMNS = ("figure", "value", "unit", "reference", "ratio")
+
+
 def rows_of(path: Path) -> list[dict]:
+    """A script's rows as dicts (a row may also be written as a list in COLUMNS order)."""
     data = json.loads(path.read_text())
-    return data if isinstance(data, list) else data["rows"]
+    found = data if isinstance(data, list) else data["rows"]
+    return [row if isinstance(row, dict) else dict(zip(COLUMNS, row, strict=True))
+            for row in found]
 
 
 def fmt(value: object) -> str:
