@@ -370,29 +370,83 @@ class InstitutionTable:
 
     def rows(self, institution_ids: set[int] | None = None):
         """One dict per institution × indicator that has returns or a missing reason."""
-        for k, institution in enumerate(self.institutions):
-            if institution_ids is not None and institution.id not in institution_ids:
-                continue
-            for j, code in enumerate(self.indicators):
-                if self.returns[k, j] or self.reason[k, j]:
-                    yield self._row(k, j, institution, code)
+        columns = self.columns()
+        for values in zip(*columns.values(), strict=True):
+            row = dict(zip(columns, values, strict=True))
+            if institution_ids is None or row["institution_id"] in institution_ids:
+                yield row
 
-    def _row(self, k: int, j: int, institution: InstitutionInfo, code: str) -> dict:
-        row = {name: _num(self.figures[name][k, j]) for name in INSTITUTION_FIELDS}
-        present = row["value"] is not None
-        if not present:
-            for name in INSTITUTION_FIELDS[3:]:
-                if not name.startswith("peer_"):
-                    row[name] = None
-        row.update({
-            "institution_id": institution.id, "institution": institution.code,
-            "indicator": code, "returns": int(self.returns[k, j]),
-            "peer_institutions": int(self.peer_institutions[k, j]),
-            "flag": _flag(row["value"], row["expected"], row["expected_p"]),
-            "missing_reason": None if present else (REASONS[self.reason[k, j]] or NO_RETURNS),
+    def columns(self) -> dict[str, list]:
+        """The rows column by column, built array-wise (equal `by_level` dicts are shared)."""
+        k, j = np.nonzero((self.returns != 0) | (self.reason != 0))
+        present = ~np.isnan(self.figures["value"][k, j])
+        columns = {}
+        for name in INSTITUTION_FIELDS:
+            figures = self.figures[name][k, j]
+            if name in BLANK_WITHOUT_VALUE:  # an institution without a value gets none of these
+                figures = np.where(present, figures, np.nan)
+            columns[name] = figures
+        flags = _flags(columns["value"], columns["expected"], columns["expected_p"])
+        columns = {name: _nullable(figures) for name, figures in columns.items()}
+        reasons = np.array([reason or NO_RETURNS for reason in REASONS], dtype=object)
+        columns.update({
+            "institution_id": np.array([i.id for i in self.institutions])[k].tolist(),
+            "institution": np.array([i.code for i in self.institutions], dtype=object)[k].tolist(),
+            "indicator": np.array(self.indicators, dtype=object)[j].tolist(),
+            "returns": self.returns[k, j].tolist(),
+            "peer_institutions": self.peer_institutions[k, j].tolist(),
+            "flag": flags,
+            "missing_reason": np.where(present, None, reasons[self.reason[k, j]]).tolist(),
             "by_level": _levels(self.by_level, k, j),
         })
-        return row
+        return columns
+
+
+BLANK_WITHOUT_VALUE = tuple(name for name in INSTITUTION_FIELDS[3:]
+                            if not name.startswith("peer_"))
+
+
+def _nullable(figures: np.ndarray) -> list:
+    """Python floats, None for NaN."""
+    found = figures.astype(object)
+    found[np.isnan(figures)] = None
+    return found.tolist()
+
+
+def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> list:
+    """higher / lower when the exact test gives p < 0.05, else as_expected (None untested)."""
+    with np.errstate(invalid="ignore"):
+        significant = p_value < 0.05
+    found = np.where(significant, np.where(observed > expected, "higher", "lower"),
+                     "as_expected").astype(object)
+    found[np.isnan(observed) | np.isnan(expected)] = None
+    return found.tolist()
+
+
+def _levels(by_level: Aggregates, k: np.ndarray, j: np.ndarray) -> list[dict]:
+    """Each row's figures per programme level it has returns at; one dict per distinct content."""
+    size = len(LEVELS)
+    rows = k * size
+    matrix = np.column_stack([figures[rows + li, j].astype(float) for li in range(size)
+                              for figures in (by_level.units, by_level.numerator,
+                                              by_level.denominator, by_level.value)])
+    for li in range(size):  # a level without returns is left out, whatever its figures
+        matrix[matrix[:, 4 * li] <= 0, 4 * li:4 * li + 4] = 0.0
+    keys = np.ascontiguousarray(matrix).view(np.dtype((np.void, matrix.itemsize * 4 * size)))
+    _, first, inverse = np.unique(keys.ravel(), return_index=True, return_inverse=True)
+    made = [_level_dict(figures) for figures in matrix[first].tolist()]
+    return [made[n] for n in inverse.ravel().tolist()]
+
+
+def _level_dict(figures: list[float]) -> dict:
+    """{level: numerator, denominator, value, returns} from one row of the level matrix."""
+    found = {}
+    for li, level in enumerate(LEVELS):
+        units, numerator, denominator, value = figures[4 * li:4 * li + 4]
+        if units > 0:
+            found[level] = {"numerator": _num(numerator), "denominator": _num(denominator),
+                            "value": _num(value), "returns": int(units)}
+    return found
 
 
 def _institution_table(institutions, overall: Aggregates, by_level: Aggregates,
@@ -419,27 +473,6 @@ def _institution_table(institutions, overall: Aggregates, by_level: Aggregates,
     figures["expected"], figures["expected_p"] = _adjusted(catalogue, overall, by_level)
     return InstitutionTable(list(institutions), [i.code for i in catalogue], figures,
                             overall.units, peer_count, overall.reason, by_level)
-
-
-def _flag(observed: float | None, expected: float | None, p_value: float | None) -> str | None:
-    """higher / lower when the exact test gives p < 0.05, else as_expected."""
-    if observed is None or expected is None:
-        return None
-    if p_value is None or p_value >= 0.05:
-        return "as_expected"
-    return "higher" if observed > expected else "lower"
-
-
-def _levels(by_level: Aggregates, k: int, j: int) -> dict:
-    found = {}
-    for li, level in enumerate(LEVELS):
-        row = k * len(LEVELS) + li
-        if by_level.units[row, j] > 0:
-            found[level] = {"numerator": _num(by_level.numerator[row, j]),
-                            "denominator": _num(by_level.denominator[row, j]),
-                            "value": _num(by_level.value[row, j]),
-                            "returns": int(by_level.units[row, j])}
-    return found
 
 
 def _peer_members(institutions) -> list[np.ndarray]:

@@ -6,11 +6,12 @@ build leaves every earlier release as it was; stored releases are never changed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
@@ -244,16 +245,42 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
 
 
 def _add_rows(session: Session, release: Release, content: ReleaseContent) -> None:
-    """Insert the cells and institution results in bulk (plain executemany)."""
+    """Insert the cells, then the institution results in bulk (COPY on PostgreSQL)."""
     connection = session.connection()
     if content.cells:
         connection.execute(insert(BenchmarkCell.__table__), [
             {**{name: cell[name] for name in CELL_FIELDS}, "revised": cell["revised"],
              "release_id": release.id} for cell in content.cells])
-    rows = [{**{k: v for k, v in row.items() if k != "institution"}, "release_id": release.id}
-            for row in content.institutions.rows()]
-    if rows:
-        connection.execute(insert(InstitutionResult.__table__), rows)
+    columns = content.institutions.columns()
+    del columns["institution"]
+    columns["by_level"] = _json_texts(columns["by_level"])
+    columns["release_id"] = [release.id] * len(columns["by_level"])
+    if columns["release_id"]:
+        _insert_columns(connection, InstitutionResult.__tablename__, columns)
+
+
+def _json_texts(values: list) -> list[str]:
+    """Each value as the JSON column stores it, serialised once per distinct object."""
+    texts: dict[int, str] = {}
+    return [texts.get(id(value)) or texts.setdefault(id(value), json.dumps(value))
+            for value in values]
+
+
+def _insert_columns(connection: Connection, table: str, columns: dict[str, list]) -> None:
+    """Insert rows given column by column, with values already as the driver takes them."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    rows = zip(*columns.values(), strict=True)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join([marker] * len(columns))})",
+        list(rows))
 
 
 def _notes_text(notes: dict) -> str:
