@@ -12,8 +12,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, delete, insert, select
+from sqlalchemy.orm import Session
 
 from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.compute import (
@@ -28,6 +28,7 @@ from registry.models import (
     IndicatorValue,
     Institution,
     Period,
+    Programme,
     Return,
     ReturnVersion,
 )
@@ -38,6 +39,7 @@ from registry.services.compliance import expected_programmes
 from registry.services.errors import ValidationFailed
 
 ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
+PAYLOAD_BATCH = 10_000
 EXCLUSION_REASONS = {
     "submitted": "not_yet_checked",
     "needs_attention": "needs_attention",
@@ -52,7 +54,7 @@ EXCLUSION_REASONS = {
 class Selection:
     """The versions a period's release counts, and every return it leaves out (and why)."""
 
-    counted: list[tuple[Return, int]]  # (return, counted version id)
+    counted: list[tuple[Row, int]]  # (return row, counted version id); see _period_returns
     excluded: list[dict]
     pending_newer: list[int]  # return ids whose newer version is not yet accepted
 
@@ -73,13 +75,12 @@ def reaches(status: str, level: str) -> bool:
 def select_versions(session: Session, period: Period, level: str) -> Selection:
     """Pick the counted version of every return of the period, or say why it is excluded."""
     check_acceptance_level(level)
-    returns = {r.id: r for r in session.scalars(
-        select(Return).where(Return.period_id == period.id)
-        .options(joinedload(Return.institution), joinedload(Return.programme)))}
+    returns = _period_returns(session, period)
     versions: dict[int, list[tuple[int, int, str]]] = {}
     for row in session.execute(select(ReturnVersion.return_id, ReturnVersion.version,
                                       ReturnVersion.id, ReturnVersion.status)
-                               .where(ReturnVersion.return_id.in_(list(returns)))):
+                               .join(Return, Return.id == ReturnVersion.return_id)
+                               .where(Return.period_id == period.id)):
         versions.setdefault(row.return_id, []).append((row.version, row.id, row.status))
     counted, excluded, pending = [], [], []
     for return_id in sorted(versions):
@@ -94,10 +95,21 @@ def select_versions(session: Session, period: Period, level: str) -> Selection:
     return Selection(counted, excluded, pending)
 
 
-def _exclusion(return_: Return, latest: tuple[int, int, str], level: str) -> dict:
+def _period_returns(session: Session, period: Period) -> dict[int, Row]:
+    """return id → (id, institution_id, programme_id, level, institution_code, programme_code)."""
+    return {row.id: row for row in session.execute(
+        select(Return.id, Return.institution_id, Return.programme_id, Programme.level,
+               Institution.code.label("institution_code"),
+               Programme.code.label("programme_code"))
+        .join(Programme, Programme.id == Return.programme_id)
+        .join(Institution, Institution.id == Return.institution_id)
+        .where(Return.period_id == period.id))}
+
+
+def _exclusion(return_: Row, latest: tuple[int, int, str], level: str) -> dict:
     version, _id, status = latest
-    return {"return_id": return_.id, "institution": return_.institution.code,
-            "programme": return_.programme.code, "version": version, "status": status,
+    return {"return_id": return_.id, "institution": return_.institution_code,
+            "programme": return_.programme_code, "version": version, "status": status,
             "reason": EXCLUSION_REASONS.get(status, f"status_{status}_below_{level}")}
 
 
@@ -105,15 +117,23 @@ def release_inputs(session: Session, period: Period, level: str) -> tuple[Releas
                                                                           Selection]:
     """Everything the pure release computation needs for one period."""
     selection = select_versions(session, period, level)
-    payloads = dict(session.execute(select(ReturnVersion.id, ReturnVersion.payload).where(
-        ReturnVersion.id.in_([vid for _, vid in selection.counted]))).all())
-    institutions = list(session.scalars(select(Institution).order_by(Institution.code)))
-    units = [ReturnUnit(vid, r.institution_id, r.programme.level, payloads[vid])
+    payloads = _payloads(session, [vid for _, vid in selection.counted])
+    info = [InstitutionInfo(*row) for row in session.execute(
+        select(Institution.id, Institution.code, Institution.type, Institution.sector,
+               Institution.province_code).order_by(Institution.code))]
+    units = [ReturnUnit(vid, r.institution_id, r.level, payloads[vid])
              for r, vid in sorted(selection.counted, key=lambda pair: pair[1])]
-    expected = _expected_units(session, period, institutions, selection)
-    info = [InstitutionInfo(i.id, i.code, i.type, i.sector, i.province_code)
-            for i in institutions]
+    expected = _expected_units(session, period, info, selection)
     return ReleaseInputs(period.code, info, units, expected), selection
+
+
+def _payloads(session: Session, version_ids: list[int]) -> dict[int, dict]:
+    """version id → payload, asked for in batches (SQLite caps the parameters of a query)."""
+    found = {}
+    for start in range(0, len(version_ids), PAYLOAD_BATCH):
+        found.update(session.execute(select(ReturnVersion.id, ReturnVersion.payload).where(
+            ReturnVersion.id.in_(version_ids[start:start + PAYLOAD_BATCH]))).all())
+    return found
 
 
 def _expected_units(session, period, institutions, selection: Selection) -> list[ExpectedUnit]:
