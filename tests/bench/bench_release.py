@@ -216,29 +216,34 @@ def row(figure, value, unit, reference=None, ratio=None) -> dict:
             "reference": reference, "ratio": None if ratio is None else round(ratio, 3)}
 
 
-def timed(figure: str, seconds: float, base_seconds: float, scale: int) -> dict:
-    """A time against linear growth from 1× (ratio: time ÷ linear), and the 100× target."""
-    linear = base_seconds * scale
-    reference = f"{linear:.2f} s if linear (ratio: of linear)"
+def timed(figure: str, seconds: float, previous: float | None, growth: int | None,
+          scale: int) -> dict:
+    """A time against linear growth from the previous scale (ratio: time ÷ linear); at 100×
+    the target too. Compared with the previous scale, not 1×: 1× is mostly fixed costs."""
+    reference, ratio = None, None
+    if previous is not None:
+        linear = previous * growth
+        reference, ratio = f"{linear:.2f} s if linear from {scale // growth}×", seconds / linear
     if scale == 100:
-        reference = f"target {TARGET_100X_SECONDS:.0f} s at 100×; {reference}"
-    return row(figure, seconds, "s", reference, seconds / linear)
+        reference = "; ".join(filter(None, [f"target {TARGET_100X_SECONDS:.0f} s", reference]))
+    return row(figure, seconds, "s", reference, ratio)
 
 
 def rows(results: list[dict]) -> list[dict]:
-    """figure, value, unit, reference, ratio; the first result is the base (1×)."""
-    base = results[0]
+    """figure, value, unit, reference, ratio, scale by scale (in increasing order)."""
     table = []
-    for r in results:
+    for n, r in enumerate(results):
+        before = results[n - 1] if n else None
+        growth = r["scale"] // before["scale"] if before else None
         label = f"{r['scale']}× ({r['institutions']} colleges, {r['returns']} returns, 3 periods)"
-        table.append(timed(f"compute + exports, {label}", r["seconds"], base["seconds"],
-                           r["scale"]))
-        table.append(timed(f"CPU time of the same, {label}", r["cpu_seconds"],
-                           base["cpu_seconds"], r["scale"]))
+        for figure, key in (("compute + exports", "seconds"),
+                            ("CPU time of the same", "cpu_seconds")):
+            table.append(timed(f"{figure}, {label}", r[key], before and before[key], growth,
+                               r["scale"]))
         for database, seconds in r["database_seconds"].items():
-            table.append(timed(f"full release through {database} (read, compute, store, "
-                               f"exports), {label}", seconds,
-                               base["database_seconds"][database], r["scale"]))
+            table.append(timed(
+                f"full release through {database} (read, compute, store, exports), {label}",
+                seconds, before and before["database_seconds"][database], growth, r["scale"]))
         table.append(row(f"peak memory (compute, then both databases), {label}",
                          r["peak_mb"], "MB"))
     return table
