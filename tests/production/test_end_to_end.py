@@ -248,52 +248,6 @@ def test_a_return_sent_while_airflow_is_down_is_kept_and_processed_later(stack):
     mark("return sent while Airflow was down: kept, then checked after Airflow returned")
 
 
-def test_postgresql_restart_under_load_fails_cleanly_and_recovers(stack):
-    outcomes: list[tuple[int, object]] = []
-    stop = threading.Event()
-    codes = list(stack["tokens"])
-
-    def load() -> None:
-        n = 0
-        while not stop.is_set() and n < 400:
-            code = codes[n % len(codes)]
-            try:
-                outcomes.append(submit(stack, code, programme=f"LOAD-{n % 3}"))
-            except OSError as exc:
-                outcomes.append((0, str(exc)))
-            n += 1
-
-    worker = threading.Thread(target=load)
-    worker.start()
-    time.sleep(2)
-    cluster = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
-                   check=True, capture_output=True)
-    time.sleep(4)
-    stop.set()
-    worker.join(60)
-    wait_until(lambda: http("GET", f"{stack['registry']}/healthz")[0] == 200, 60,
-               what="registry healthy after the restart")
-    status, body = submit(stack, codes[0], programme="AFTER-RESTART")
-    assert status == 201, body
-    accepted = sum(1 for status, _ in outcomes if status == 201)
-    refused = [(s, b) for s, b in outcomes if s != 201]
-    assert accepted > 0
-    assert all(s == 503 and b["error"]["code"] == "database_unavailable"
-               for s, b in refused if s), refused[:3]
-    engine = make_engine(stack["registry_url"])
-    with Session(engine) as session:
-        load_versions = session.scalar(select(func.count()).select_from(ReturnVersion)
-                                       .where(ReturnVersion.source == "api",
-                                              ReturnVersion.payload["header"]["programme_code"]
-                                              .as_string().like("LOAD-%")))
-    engine.dispose()
-    print(f"\nPostgreSQL restart under load: {len(outcomes)} requests, {accepted} stored "
-          f"(201), {len(refused)} refused cleanly "
-          f"({sorted({s for s, _ in refused})}); versions in the database: {load_versions}")
-    assert load_versions == accepted
-
-
 def print_timeline(start: float) -> None:
     print("\nEnd-to-end timeline (seconds from the first submission):")
     for moment, event in TIMELINE:
@@ -478,3 +432,52 @@ def tables_written(connection, pid: int) -> set[str]:
         "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
         "WHERE l.pid = :pid AND l.granted AND l.mode = 'RowExclusiveLock' "
         "AND c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"), {"pid": pid}))
+
+
+# Last in the module on purpose: restarting PostgreSQL can end Airflow's scheduler (it exits
+# when its database connection dies, as a supervisor would then restart it), and the load
+# leaves hundreds of returns for the quality DAG; the tests above need neither.
+def test_postgresql_restart_under_load_fails_cleanly_and_recovers(stack):
+    outcomes: list[tuple[int, object]] = []
+    stop = threading.Event()
+    codes = list(stack["tokens"])
+
+    def load() -> None:
+        n = 0
+        while not stop.is_set() and n < 400:
+            code = codes[n % len(codes)]
+            try:
+                outcomes.append(submit(stack, code, programme=f"LOAD-{n % 3}"))
+            except OSError as exc:
+                outcomes.append((0, str(exc)))
+            n += 1
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    time.sleep(2)
+    cluster = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
+                   check=True, capture_output=True)
+    time.sleep(4)
+    stop.set()
+    worker.join(60)
+    wait_until(lambda: http("GET", f"{stack['registry']}/healthz")[0] == 200, 60,
+               what="registry healthy after the restart")
+    status, body = submit(stack, codes[0], programme="AFTER-RESTART")
+    assert status == 201, body
+    accepted = sum(1 for status, _ in outcomes if status == 201)
+    refused = [(s, b) for s, b in outcomes if s != 201]
+    assert accepted > 0
+    assert all(s == 503 and b["error"]["code"] == "database_unavailable"
+               for s, b in refused if s), refused[:3]
+    engine = make_engine(stack["registry_url"])
+    with Session(engine) as session:
+        load_versions = session.scalar(select(func.count()).select_from(ReturnVersion)
+                                       .where(ReturnVersion.source == "api",
+                                              ReturnVersion.payload["header"]["programme_code"]
+                                              .as_string().like("LOAD-%")))
+    engine.dispose()
+    print(f"\nPostgreSQL restart under load: {len(outcomes)} requests, {accepted} stored "
+          f"(201), {len(refused)} refused cleanly "
+          f"({sorted({s for s, _ in refused})}); versions in the database: {load_versions}")
+    assert load_versions == accepted
