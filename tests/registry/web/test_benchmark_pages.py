@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from registry.models import Release
-from registry.services import releases as service
 from registry.services.actors import Actor
-from tests.registry.benchmark_data import closed_period, seven_colleges
 from tests.registry.web.conftest import log_in_as
 
 SYSTEM = Actor.system("test")
 
 
-@pytest.fixture
-def published(session):
-    period = closed_period(session)
-    colleges = seven_colleges(session, period)
-    release = service.build_release(session, SYSTEM, period, service.ReleaseSettings(),
-                                    run_id="pages")
-    service.publish_release(session, SYSTEM, release)
-    return release, colleges
-
-
-def test_the_explorer_shows_a_chart_and_its_table(client, published):
-    release, _ = published
+def test_the_explorer_shows_a_chart_and_its_table(client, published_release):
+    release, _ = published_release
     page = client.get("/benchmarks?indicator=coverage&breakdown=national")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -44,8 +31,8 @@ def test_the_navigation_links_the_indicators(client):
     assert 'href="/indicators">Indicators</a>' in client.get("/").get_data(as_text=True)
 
 
-def test_a_college_sees_its_comparison_with_its_marker(client, session, published):
-    _, colleges = published
+def test_a_college_sees_its_comparison_with_its_marker(client, session, published_release):
+    _, colleges = published_release
     log_in_as(client, session, "college", institution_id=colleges[0].id,
               university_id=colleges[0].university_id)
     page = client.get("/college/comparison?indicator=coverage")
@@ -60,14 +47,14 @@ def test_the_comparison_page_needs_a_login(client):
     assert client.get("/college/comparison").status_code == 302
 
 
-def test_a_university_cannot_open_another_universitys_college(client, session, published):
-    _, colleges = published
+def test_a_university_cannot_open_another_universitys_college(client, session, published_release):
+    _, colleges = published_release
     log_in_as(client, session, "university", university_id=colleges[0].university_id + 1)
     assert client.get(f"/college/comparison?institution={colleges[0].code}").status_code == 403
 
 
-def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published):
-    release, _ = published
+def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published_release):
+    release, _ = published_release
     log_in_as(client, session, "regulator")
     assert client.get("/regulator/releases").status_code == 200
     built = client.post("/regulator/releases", data={"action": "build",
@@ -81,14 +68,14 @@ def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, p
 
 
 def test_the_release_form_refuses_a_post_without_its_csrf_token(app, client, session,
-                                                                published):
+                                                                published_release):
     log_in_as(client, session, "regulator")
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/regulator/releases", data={"action": "build", "period": "2024"})
     assert response.status_code == 400
 
 
-def test_colleges_cannot_open_the_releases_page(client, session, published):
-    _, colleges = published
+def test_colleges_cannot_open_the_releases_page(client, session, published_release):
+    _, colleges = published_release
     log_in_as(client, session, "college", institution_id=colleges[0].id)
     assert client.get("/regulator/releases").status_code == 403
