@@ -105,3 +105,17 @@ def return_payload(institution: Institution, period_code: str = "2025",
 
 def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def add_institution_results(session: Session, release_id: int, rows: list[dict]) -> None:
+    """Store results for a hand-made release: each row names institution_id and indicator;
+    figures it leaves out are missing (peer_institutions 0, no by_level)."""
+    from registry.indicators.figures import ROW_FIELDS, encode_rows
+    from registry.models import InstitutionFigures
+
+    complete = [{**dict.fromkeys(ROW_FIELDS), "returns": 1, "peer_institutions": 0,
+                 "by_level": {}, **row} for row in rows]
+    for institution_id, document in encode_rows(complete).items():
+        session.add(InstitutionFigures(release_id=release_id, institution_id=institution_id,
+                                       figures=document.decode()))
+    session.flush()

@@ -378,28 +378,44 @@ class InstitutionTable:
 
     def columns(self) -> dict[str, list]:
         """The rows column by column, built array-wise (equal `by_level` dicts are shared)."""
-        k, j = np.nonzero((self.returns != 0) | (self.reason != 0))
-        present = ~np.isnan(self.figures["value"][k, j])
-        columns = {}
-        for name in INSTITUTION_FIELDS:
-            figures = self.figures[name][k, j]
-            if name in BLANK_WITHOUT_VALUE:  # an institution without a value gets none of these
-                figures = np.where(present, figures, np.nan)
-            columns[name] = figures
-        flags = _flags(columns["value"], columns["expected"], columns["expected_p"])
-        columns = {name: _nullable(figures) for name, figures in columns.items()}
-        reasons = np.array([reason or NO_RETURNS for reason in REASONS], dtype=object)
+        matrices = self.matrices()
+        k, j = np.nonzero(matrices.pop("has_row"))
+        columns = {name: _nullable(matrices[name][k, j]) for name in INSTITUTION_FIELDS}
         columns.update({
             "institution_id": np.array([i.id for i in self.institutions])[k].tolist(),
             "institution": np.array([i.code for i in self.institutions], dtype=object)[k].tolist(),
             "indicator": np.array(self.indicators, dtype=object)[j].tolist(),
-            "returns": self.returns[k, j].tolist(),
-            "peer_institutions": self.peer_institutions[k, j].tolist(),
-            "flag": flags,
-            "missing_reason": np.where(present, None, reasons[self.reason[k, j]]).tolist(),
+            **{name: matrices[name][k, j].tolist()
+               for name in ("returns", "peer_institutions", "flag", "missing_reason")},
             "by_level": _levels(self.by_level, k, j),
         })
         return columns
+
+    def matrices(self) -> dict[str, np.ndarray]:
+        """Every row field as an institution × indicator matrix, and `has_row`: which
+        institution × indicator pairs are rows (they have returns or a missing reason)."""
+        present = ~np.isnan(self.figures["value"])
+        found = {name: (np.where(present, self.figures[name], np.nan)
+                        if name in BLANK_WITHOUT_VALUE else self.figures[name])
+                 for name in INSTITUTION_FIELDS}  # without a value, none of those either
+        reasons = np.array([reason or NO_RETURNS for reason in REASONS], dtype=object)
+        found.update({
+            "has_row": (self.returns != 0) | (self.reason != 0),
+            "returns": self.returns, "peer_institutions": self.peer_institutions,
+            "flag": _flags(found["value"], found["expected"], found["expected_p"]),
+            "missing_reason": np.where(present, None, reasons[self.reason]),
+        })
+        return found
+
+    def level_matrices(self) -> dict[str, dict[str, np.ndarray]]:
+        """level → returns, numerator, denominator and value, institution × indicator."""
+        size, (n, count) = len(LEVELS), self.returns.shape
+        return {level: {name: figures.reshape(n, size, count)[:, li, :]
+                        for name, figures in (("returns", self.by_level.units),
+                                              ("numerator", self.by_level.numerator),
+                                              ("denominator", self.by_level.denominator),
+                                              ("value", self.by_level.value))}
+                for li, level in enumerate(LEVELS)}
 
 
 BLANK_WITHOUT_VALUE = tuple(name for name in INSTITUTION_FIELDS[3:]
@@ -413,14 +429,14 @@ def _nullable(figures: np.ndarray) -> list:
     return found.tolist()
 
 
-def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> list:
+def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> np.ndarray:
     """higher / lower when the exact test gives p < 0.05, else as_expected (None untested)."""
     with np.errstate(invalid="ignore"):
         significant = p_value < 0.05
     found = np.where(significant, np.where(observed > expected, "higher", "lower"),
                      "as_expected").astype(object)
     found[np.isnan(observed) | np.isnan(expected)] = None
-    return found.tolist()
+    return found
 
 
 def _levels(by_level: Aggregates, k: np.ndarray, j: np.ndarray) -> list[dict]:

@@ -5,7 +5,7 @@ from registry.models.audit import AuditEvent
 from registry.models.benchmarks import (
     BenchmarkCell,
     IndicatorValue,
-    InstitutionResult,
+    InstitutionFigures,
     PeerGroup,
     PeerGroupMember,
     Release,
@@ -26,7 +26,7 @@ __all__ = [
     "IdempotencyRecord",
     "IndicatorValue",
     "Institution",
-    "InstitutionResult",
+    "InstitutionFigures",
     "IssueStatus",
     "Message",
     "PeerGroup",

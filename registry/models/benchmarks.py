@@ -108,33 +108,19 @@ class BenchmarkCell(Base):
     revised: Mapped[bool] = mapped_column(default=False)
 
 
-class InstitutionResult(Base):
-    """One institution's value of one indicator in a release, with what it is compared to."""
+class InstitutionFigures(Base):
+    """One institution's figures for every indicator in a release, as one JSON document.
 
-    __tablename__ = "institution_results"
-    __table_args__ = (UniqueConstraint("release_id", "institution_id", "indicator"),)
+    The document's layout, and the `InstitutionResult` rows read from it, are in
+    registry/indicators/figures.py.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
-    indicator: Mapped[str] = mapped_column(String(64))
-    value: Mapped[float | None] = mapped_column(Float)
-    numerator: Mapped[float | None] = mapped_column(Float)
-    denominator: Mapped[float | None] = mapped_column(Float)
-    returns: Mapped[int]
-    ci_low: Mapped[float | None] = mapped_column(Float)
-    ci_high: Mapped[float | None] = mapped_column(Float)
-    percentile: Mapped[float | None] = mapped_column(Float)
-    peer_institutions: Mapped[int]
-    peer_median: Mapped[float | None] = mapped_column(Float)
-    peer_pooled: Mapped[float | None] = mapped_column(Float)
-    contribution_median: Mapped[float | None] = mapped_column(Float)
-    contribution_pooled: Mapped[float | None] = mapped_column(Float)
-    expected: Mapped[float | None] = mapped_column(Float)
-    expected_p: Mapped[float | None] = mapped_column(Float)
-    flag: Mapped[str | None] = mapped_column(String(16))
-    missing_reason: Mapped[str | None] = mapped_column(String(40))
-    by_level: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __tablename__ = "institution_figures"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"),
+                                                primary_key=True, index=True)
+    figures: Mapped[str] = mapped_column(Text)
 
 
 class PeerGroup(Base):
@@ -170,6 +156,6 @@ def _refuse_change(_mapper, _connection, target) -> None:
     raise ReleaseImmutable(f"{type(target).__name__} rows are immutable once stored.")
 
 
-for _model in (Release, ReleasePublication, BenchmarkCell, InstitutionResult):
+for _model in (Release, ReleasePublication, BenchmarkCell, InstitutionFigures):
     event.listen(_model, "before_update", _refuse_change)
     event.listen(_model, "before_delete", _refuse_change)

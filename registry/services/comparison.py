@@ -12,12 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.indicators.catalogue import BY_CODE, CATALOGUE
+from registry.indicators.figures import InstitutionResult
 from registry.indicators.stats import QUANTILES
 from registry.indicators.strata import stratum_code
-from registry.models import BenchmarkCell, Institution, InstitutionResult, Period, Release
+from registry.models import BenchmarkCell, Institution, Period, Release
 from registry.services.access import can_read_institution
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied
+from registry.services.institution_figures import (
+    institution_results,
+    results_across_releases,
+    results_of_institutions,
+)
 from registry.services.peer_groups import get_peer_group
 from registry.services.releases import latest_published, latest_published_by_period
 
@@ -40,9 +46,7 @@ def comparison(
     release = latest_published(session, period)
     if release is None:
         raise NotFound(f"No published release for period {period.code} yet.")
-    rows = {r.indicator: r for r in session.scalars(select(InstitutionResult).where(
-        InstitutionResult.release_id == release.id,
-        InstitutionResult.institution_id == institution.id))}
+    rows = {r.indicator: r for r in institution_results(session, release.id, institution.id)}
     peer = _peer_stratum(institution)
     cells = _cells(session, release, ("national", peer))
     custom = _custom_peers(session, actor, release, institution, peer_group_id)
@@ -106,11 +110,9 @@ def _custom_peers(session, actor, release, institution, group_id) -> dict | None
     group = get_peer_group(session, actor, group_id)
     member_ids = [m.institution_id for m in group.members]
     values: dict[str, list[InstitutionResult]] = {}
-    for row in session.scalars(select(InstitutionResult).where(
-            InstitutionResult.release_id == release.id,
-            InstitutionResult.institution_id.in_(member_ids),
-            InstitutionResult.value.is_not(None))):
-        values.setdefault(row.indicator, []).append(row)
+    for row in results_of_institutions(session, release.id, member_ids):
+        if row.value is not None:
+            values.setdefault(row.indicator, []).append(row)
     figures = {code: _aggregate(rows, institution.id, release.min_institutions)
                for code, rows in values.items()}
     return {"group": {"id": group.id, "name": group.name, "members": len(member_ids)},
@@ -137,9 +139,7 @@ def trend(session: Session, actor: Actor, institution: Institution, indicator: s
     if not releases:
         return []
     ids = [r.id for r in releases.values()]
-    own = {r.release_id: r for r in session.scalars(select(InstitutionResult).where(
-        InstitutionResult.release_id.in_(ids), InstitutionResult.institution_id == institution.id,
-        InstitutionResult.indicator == indicator))}
+    own = results_across_releases(session, ids, institution.id, indicator)
     national = {c.release_id: c for c in session.scalars(select(BenchmarkCell).where(
         BenchmarkCell.release_id.in_(ids), BenchmarkCell.indicator == indicator,
         BenchmarkCell.stratum == "national"))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.models import Institution, Period, Programme, Return, ReturnVersion
@@ -29,12 +29,16 @@ class ComplianceRow:
     on_time: bool | None
 
 
+def expected_in(period: Period) -> ColumnElement[bool]:
+    """Which programmes are expected to report for the period: registered, and started by
+    the period's end."""
+    return or_(Programme.start_date.is_(None), Programme.start_date <= period.ends_on)
+
+
 def expected_programmes(session: Session, period: Period, institution_ids: list[int]):
-    """Programmes expected to report: registered, and started by the period's end."""
-    query = select(Programme).where(
-        Programme.institution_id.in_(institution_ids),
-        or_(Programme.start_date.is_(None), Programme.start_date <= period.ends_on),
-    )
+    """The institutions' programmes expected to report for the period."""
+    query = select(Programme).where(Programme.institution_id.in_(institution_ids),
+                                    expected_in(period))
     return list(session.scalars(query))
 
 

@@ -9,10 +9,12 @@ version is excluded, with the reason taken from its latest version's status.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Row, delete, insert, select
+import orjson
+from sqlalchemy import Row, Text, cast, delete, insert, select
 from sqlalchemy.orm import Session
 
 from registry.indicators.catalogue import CATALOGUE
@@ -35,7 +37,7 @@ from registry.models import (
 from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
-from registry.services.compliance import expected_programmes
+from registry.services.compliance import expected_in
 from registry.services.errors import ValidationFailed
 
 ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
@@ -123,7 +125,7 @@ def release_inputs(session: Session, period: Period, level: str) -> tuple[Releas
                Institution.province_code).order_by(Institution.code))]
     units = [ReturnUnit(vid, r.institution_id, r.level, payloads[vid])
              for r, vid in sorted(selection.counted, key=lambda pair: pair[1])]
-    expected = _expected_units(session, period, info, selection)
+    expected = _expected_units(session, period, selection)
     return ReleaseInputs(period.code, info, units, expected), selection
 
 
@@ -131,19 +133,31 @@ def _payloads(session: Session, version_ids: list[int]) -> dict[int, dict]:
     """version id → payload, asked for in batches (SQLite caps the parameters of a query)."""
     found = {}
     for start in range(0, len(version_ids), PAYLOAD_BATCH):
-        found.update(session.execute(select(ReturnVersion.id, ReturnVersion.payload).where(
-            ReturnVersion.id.in_(version_ids[start:start + PAYLOAD_BATCH]))).all())
+        found.update((version_id, _parse(text)) for version_id, text in session.execute(
+            select(ReturnVersion.id, cast(ReturnVersion.payload, Text)).where(
+                ReturnVersion.id.in_(version_ids[start:start + PAYLOAD_BATCH]))))
     return found
 
 
-def _expected_units(session, period, institutions, selection: Selection) -> list[ExpectedUnit]:
+def _parse(text: str) -> dict:
+    """A stored payload, parsed by orjson (several times faster: a release reads every
+    counted return); the standard parser takes what orjson refuses (NaN literals)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _expected_units(session, period, selection: Selection) -> list[ExpectedUnit]:
     """Every programme running in the period: does it have an accepted, on-time return?"""
     accepted = {r.programme_id for r, _ in selection.counted}
     first = dict(session.execute(
         select(Return.programme_id, ReturnVersion.received_at)
         .join(ReturnVersion, ReturnVersion.return_id == Return.id)
         .where(Return.period_id == period.id, ReturnVersion.version == 1)).all())
-    programmes = expected_programmes(session, period, [i.id for i in institutions])
+    programmes = session.execute(
+        select(Programme.id, Programme.institution_id, Programme.level, Programme.code)
+        .where(expected_in(period)))
     return [ExpectedUnit(p.institution_id, p.level, p.id in accepted,
                          p.id in first and first[p.id] <= period.due_at)
             for p in sorted(programmes, key=lambda p: (p.institution_id, p.code))]

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.indicators.catalogue import BY_CODE, HEADLINE, Indicator
+from registry.indicators.figures import InstitutionResult
 from registry.indicators.strata import NATIONAL
 from registry.models import (
     BenchmarkCell,
     Institution,
-    InstitutionResult,
     Period,
     Release,
     Return,
@@ -33,6 +33,7 @@ from registry.models import (
 from registry.services.actors import Actor
 from registry.services.compliance import DONE_STATUSES, expected_programmes
 from registry.services.errors import NotFound, PermissionDenied
+from registry.services.institution_figures import results_of_institutions
 from registry.services.releases import latest_published, latest_published_by_period
 from schemas.cells import escape_text
 
@@ -162,11 +163,8 @@ def _choose_period(session: Session, periods: list[Period], code: str | None) ->
 def _results(session: Session, release: Release | None, colleges: list[Institution]):
     if release is None or not colleges:
         return {}
-    return {(r.institution_id, r.indicator): r for r in session.scalars(
-        select(InstitutionResult).where(
-            InstitutionResult.release_id == release.id,
-            InstitutionResult.institution_id.in_([c.id for c in colleges]),
-            InstitutionResult.indicator.in_(HEADLINE)))}
+    return {(r.institution_id, r.indicator): r for r in results_of_institutions(
+        session, release.id, [c.id for c in colleges], HEADLINE)}
 
 
 def _figure(indicator: Indicator, row: InstitutionResult | None, release: Release) -> Figure:

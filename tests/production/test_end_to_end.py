@@ -31,7 +31,7 @@ from registry.db import make_engine
 from registry.models import (
     AuditEvent,
     BenchmarkCell,
-    InstitutionResult,
+    InstitutionFigures,
     Release,
     ReleasePublication,
     ReturnVersion,
@@ -324,7 +324,7 @@ def kill_release_mid_transaction(stack: dict, engine) -> tuple[str, list[int]]:
         backend = wait_until(lambda: waiting_on_lock(engine, task), 180, 0.2,
                              "the task's release transaction waiting to publish")
         written = tables_written(blocker, backend["pid"])
-        assert {"releases", "benchmark_cells", "institution_results"} <= written, written
+        assert {"releases", "benchmark_cells", "institution_figures"} <= written, written
         assert release_rows(blocker) == before  # its uncommitted rows are invisible
         task.kill()
         task.wait(10)
@@ -374,7 +374,7 @@ def release_rows(bind) -> dict[str, int]:
                   for name, model in (("releases", Release),
                                       ("publications", ReleasePublication),
                                       ("cells", BenchmarkCell),
-                                      ("institution_results", InstitutionResult))}
+                                      ("institution_figures", InstitutionFigures))}
         counts["builds_audited"] = session.scalar(
             select(func.count()).select_from(AuditEvent)
             .where(AuditEvent.action == "release.build"))

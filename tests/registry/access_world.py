@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from expectations import load_rules
 from registry.models import (
-    InstitutionResult,
     Message,
     QualityIssue,
     Release,
@@ -28,7 +27,12 @@ from registry.models import (
 from registry.services.actors import Actor
 from registry.services.peer_groups import create_peer_group
 from registry.services.tokens import create_token
-from tests.factories import make_institution, make_period, return_payload
+from tests.factories import (
+    add_institution_results,
+    make_institution,
+    make_period,
+    return_payload,
+)
 from tests.registry.benchmark_data import add_return
 
 SYSTEM = Actor.system("test")
@@ -151,9 +155,9 @@ def make_release(world: World, *, published: bool) -> Release:
         method_notes="Test release.", provenance={"return_version_ids": [], "excluded": []})
     session.add(release)
     session.flush()
-    session.add(InstitutionResult(
-        release_id=release.id, institution_id=world.own.id, indicator="coverage", value=0.8,
-        numerator=40, denominator=50, returns=1, peer_institutions=1, by_level={}))
+    add_institution_results(session, release.id, [dict(
+        institution_id=world.own.id, indicator="coverage", value=0.8, numerator=40,
+        denominator=50, returns=1, peer_institutions=1)])
     if published:
         session.add(ReleasePublication(release_id=release.id, published_by="test"))
     session.flush()

@@ -47,3 +47,38 @@ def test_models_and_migrations_agree(empty_database_url):
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_institution_figures_migration_carries_a_release_figure_for_figure(empty_database_url):
+    from sqlalchemy.orm import Session
+
+    from registry.services import releases
+    from registry.services.actors import Actor
+    from registry.services.institution_figures import release_rows
+    from registry.services.register import load_reference_data
+    from tests.registry.benchmark_data import closed_period, seven_colleges
+
+    upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with Session(engine) as session:
+        load_reference_data(session)
+        period = closed_period(session)
+        seven_colleges(session, period)
+        release = releases.build_release(session, Actor.system("test"), period,
+                                         releases.ReleaseSettings(), run_id="migration")
+        session.commit()
+        built = list(release_rows(session, release.id))
+    assert len(built) > 7 and all(row["by_level"] for row in built if row["value"] is not None)
+
+    downgrade(empty_database_url, "0005")
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text(
+            "SELECT institution_id, indicator, value, percentile, by_level "
+            "FROM institution_results ORDER BY institution_id, id")).all()
+    assert [(r["institution_id"], r["indicator"], r["value"], r["percentile"])
+            for r in built] == [tuple(row[:4]) for row in stored]
+
+    upgrade(empty_database_url)
+    with Session(engine) as session:
+        assert list(release_rows(session, release.id)) == built
+    engine.dispose()

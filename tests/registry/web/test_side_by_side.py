@@ -11,9 +11,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from registry.models import BenchmarkCell, InstitutionResult, Release, ReleasePublication
+from registry.models import BenchmarkCell, Release, ReleasePublication
+from registry.services.institution_figures import institution_results
 from registry.web.benchmarks import indicator_value
-from tests.factories import make_institution, make_period
+from tests.factories import add_institution_results, make_institution, make_period
 from tests.registry.benchmark_data import add_return, payload_with
 from tests.registry.web.conftest import log_in_as
 
@@ -55,16 +56,16 @@ def add_release(session, period, min_people: int = 23) -> Release:
     return release
 
 
-def add_result(session, release, institution, indicator, figure) -> None:
+def result(institution, indicator, figure) -> list[dict]:
+    """The stored row of a figure: (numerator, denominator), a missing reason, or none."""
     if figure is None:
-        return
+        return []
     if isinstance(figure, str):
         row = dict(value=None, numerator=None, denominator=None, missing_reason=figure)
     else:
         row = dict(value=figure[0] / figure[1], numerator=figure[0], denominator=figure[1])
-    session.add(InstitutionResult(release_id=release.id, institution_id=institution.id,
-                                  indicator=indicator, returns=1, peer_institutions=6,
-                                  by_level={}, **row))
+    return [dict(institution_id=institution.id, indicator=indicator, returns=1,
+                 peer_institutions=6, **row)]
 
 
 @pytest.fixture
@@ -74,11 +75,12 @@ def world(session, college, other_college, period) -> World:
                 "B": make_institution(session, code="KP-MED-PUB-901", name="Bannu Side College"),
                 "C": make_institution(session, code="KP-MED-PUB-902", name="Chitral Side College")}
     release = add_release(session, period)
-    for letter, figures in FIGURES.items():
-        for indicator, figure in figures.items():
-            add_result(session, release, colleges[letter], indicator, figure)
+    rows = [row for letter, figures in FIGURES.items()
+            for indicator, figure in figures.items()
+            for row in result(colleges[letter], indicator, figure)]
+    rows += [row for indicator in HEADLINE for row in result(other_college, indicator, (3, 4))]
+    add_institution_results(session, release.id, rows)
     for indicator in HEADLINE:
-        add_result(session, release, other_college, indicator, (3, 4))
         suppression, median = NATIONAL[indicator]
         session.add(BenchmarkCell(release_id=release.id, indicator=indicator,
                                   stratum="national", institutions=40, median=median,
@@ -300,13 +302,9 @@ def test_university_dashboard_links_to_the_page(as_university, world):
 
 
 def test_values_of_a_built_release_reach_the_page(client, session, published_release):
-    from sqlalchemy import select
-
     release, colleges = published_release
     log_in_as(client, session, "regulator")
     page = client.get(f"{URL}?university=KMU&period={release.period.code}").get_data(
         as_text=True)
-    stored = session.scalar(select(InstitutionResult).where(
-        InstitutionResult.release_id == release.id, InstitutionResult.indicator == "coverage",
-        InstitutionResult.institution_id == colleges[0].id))
+    [stored] = institution_results(session, release.id, colleges[0].id, ["coverage"])
     assert row_of(page, colleges[0].name)[2] == indicator_value(stored.value, "coverage")
