@@ -4,11 +4,13 @@ Run: .venv/bin/python tests/bench/bench_release.py [--json OUT] [--scales 1,10,1
 
 Each scale runs in its own process (so its peak memory is its own): synthetic inputs are
 made first (untimed; payloads drawn from a pool of distinct synthetic returns), then every
-period's release is computed and its three exports rendered (timed). Then the full release
-is timed through SQLite and through PostgreSQL (a throwaway database, as the tests use):
-the inputs are stored as accepted returns (untimed), then each period's build_release reads
-the accepted versions, computes, renders the exports and stores the release, its cells and
-institution results, and the whole is committed.
+period's release is computed and its three exports rendered (timed). Then each period's
+full release is timed through SQLite and through PostgreSQL (a throwaway database, as the
+tests use): the inputs are stored as accepted returns (untimed), then, period by period,
+build_release reads the accepted versions, computes, renders the exports and stores the
+release, its cells and institution figures, and it is committed, as one pipeline run does.
+A release is one period's: the 10 s target applies to the slowest period's release at
+100×; the three periods together are reported beside it.
 """
 
 from __future__ import annotations
@@ -108,9 +110,10 @@ def compute_and_render(all_inputs: list[ReleaseInputs]) -> dict:
             "cells": cells}
 
 
-def through_database(all_inputs: list[ReleaseInputs], url: str) -> float:
-    """Seed the database with the inputs as accepted returns, then time build_release per
-    period (read, compute, exports, store) and the commit."""
+def through_database(all_inputs: list[ReleaseInputs], url: str) -> list[float]:
+    """Seed the database with the inputs as accepted returns, then time each period's
+    release as the pipeline makes it: build_release (read, compute, exports, store) and
+    its commit."""
     from sqlalchemy.orm import Session
 
     from registry.db import make_engine
@@ -126,19 +129,20 @@ def through_database(all_inputs: list[ReleaseInputs], url: str) -> float:
         load_reference_data(session)
         seed(session, all_inputs)
         session.commit()
-        start = time.perf_counter()
+        elapsed = []
         for item in all_inputs:
+            start = time.perf_counter()
             period = session.query(Period).filter_by(code=item.period_code).one()
             build_release(session, Actor.system("bench"), period, ReleaseSettings(),
                           run_id=f"bench-{item.period_code}")
-        session.commit()
-        elapsed = time.perf_counter() - start
+            session.commit()
+            elapsed.append(time.perf_counter() - start)
     engine.dispose()
     return elapsed
 
 
-def on_each_database(all_inputs: list[ReleaseInputs]) -> dict[str, float]:
-    """Seconds of the full release through a fresh SQLite file and a fresh PostgreSQL."""
+def on_each_database(all_inputs: list[ReleaseInputs]) -> dict[str, list[float]]:
+    """Seconds of each period's release through a fresh SQLite file and a fresh PostgreSQL."""
     with tempfile.TemporaryDirectory(prefix="bench-release-") as folder:
         found = {"SQLite": through_database(all_inputs, f"sqlite:///{folder}/bench.sqlite3")}
     with fresh_postgres_database() as url:
@@ -217,14 +221,15 @@ def row(figure, value, unit, reference=None, ratio=None) -> dict:
 
 
 def timed(figure: str, seconds: float, previous: float | None, growth: int | None,
-          scale: int) -> dict:
-    """A time against linear growth from the previous scale (ratio: time ÷ linear); at 100×
-    the target too. Compared with the previous scale, not 1×: 1× is mostly fixed costs."""
+          scale: int, *, target: bool = False) -> dict:
+    """A time against linear growth from the previous scale (ratio: time ÷ linear); for a
+    release at 100×, the target too. Compared with the previous scale, not 1×: 1× is
+    mostly fixed costs."""
     reference, ratio = None, None
     if previous is not None:
         linear = previous * growth
         reference, ratio = f"{linear:.2f} s if linear from {scale // growth}×", seconds / linear
-    if scale == 100:
+    if target and scale == 100:
         reference = "; ".join(filter(None, [f"target {TARGET_100X_SECONDS:.0f} s", reference]))
     return row(figure, seconds, "s", reference, ratio)
 
@@ -236,14 +241,19 @@ def rows(results: list[dict]) -> list[dict]:
         before = results[n - 1] if n else None
         growth = r["scale"] // before["scale"] if before else None
         label = f"{r['scale']}× ({r['institutions']} colleges, {r['returns']} returns, 3 periods)"
-        for figure, key in (("compute + exports", "seconds"),
+        for figure, key in (("compute + exports of the 3 periods", "seconds"),
                             ("CPU time of the same", "cpu_seconds")):
             table.append(timed(f"{figure}, {label}", r[key], before and before[key], growth,
                                r["scale"]))
         for database, seconds in r["database_seconds"].items():
+            earlier = before and before["database_seconds"][database]
             table.append(timed(
-                f"full release through {database} (read, compute, store, exports), {label}",
-                seconds, before and before["database_seconds"][database], growth, r["scale"]))
+                f"release through {database} (read, compute, store, exports, commit), "
+                f"slowest of the 3 periods, {label}",
+                max(seconds), earlier and max(earlier), growth, r["scale"], target=True))
+            table.append(timed(
+                f"the 3 periods' releases through {database}, together, {label}",
+                sum(seconds), earlier and sum(earlier), growth, r["scale"]))
         table.append(row(f"peak memory (compute, then both databases), {label}",
                          r["peak_mb"], "MB"))
     return table
