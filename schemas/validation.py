@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from schemas.codes import SchemaVersion
+from schemas.fastload import Plan, fast_load, plan_for
 from schemas.v1 import ReturnSchema
 from schemas.walk import join_path
 
@@ -27,10 +28,19 @@ class ReturnValidationError(Exception):
 
 
 def validate_return(payload: Any) -> dict:
-    """Validate a return payload and return the loaded (JSON-compatible) data."""
+    """Validate a return payload and return the loaded (JSON-compatible) data.
+
+    A valid return is loaded by the schema's fast walk; anything else (or a schema with
+    no walk) goes through marshmallow, which words the errors.
+    """
     if not isinstance(payload, dict):
         raise ReturnValidationError({"_schema": ["A return must be a JSON object."]})
-    schema = _schema_for(_declared_version(payload))
+    version = _declared_version(payload)
+    schema = _schema_for(version)
+    plan = _plan_instance(version)
+    loaded = fast_load(plan, payload) if plan is not None else None
+    if loaded is not None:
+        return loaded
     try:
         return schema.load(payload)
     except ValidationError as error:
@@ -53,6 +63,11 @@ def _schema_for(version: object) -> Schema:
 @cache
 def _schema_instance(version: str) -> Schema:
     return SCHEMAS_BY_VERSION[version]()
+
+
+@cache
+def _plan_instance(version: str) -> Plan | None:
+    return plan_for(_schema_instance(version), "check_rules")
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
