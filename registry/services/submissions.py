@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import String, bindparam, case, cast, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -213,13 +213,10 @@ def submit_return(
             return SubmissionResult(replay.return_, replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
     session.flush()  # a new programme needs its id before the return can refer to it
-    return_ = _next_version_of(session, (checked.institution.id, programme.id, checked.period.id))
-    version = _insert_version_and_event(
-        session,
-        _version_values(actor, return_, checked.payload, digest, source,
-                        received_at=now or utcnow()),
-        _submission_event(actor, checked, programme, return_, source, digest),
-    )
+    key = (checked.institution.id, programme.id, checked.period.id)
+    received_at = now or utcnow()
+    return_, version = _write_next_version(session, key, actor, checked, programme, source,
+                                           digest, received_at)
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, version)
     _finish_submission(session, checked, programme)
@@ -271,15 +268,19 @@ def store_returns(
 
 
 def _submission_event(
-    actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme, return_: Return,
-    source: str, digest: str,
+    actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme,
+    return_: Return | None, source: str, digest: str,
 ) -> dict:
-    """The audit row of a submission; return_.latest_version is the version it made."""
-    number = return_.latest_version
+    """The audit row of a submission; return_.latest_version is the version it made.
+
+    Without the return (APPEND_VERSION), the statement fills in the object and the
+    versions, worded as here from the row it counted.
+    """
+    number = return_.latest_version if return_ is not None else None
     return event_values(
-        actor, "return.submit", "return", return_.id,
-        before=f"version {number - 1}" if number > 1 else None,
-        after=f"version {number} ({digest[:12]})",
+        actor, "return.submit", "return", return_.id if return_ is not None else None,
+        before=f"version {number - 1}" if number and number > 1 else None,
+        after=f"version {number} ({digest[:12]})" if number else None,
         detail={"institution": checked.institution.code, "programme": programme.code,
                 "period": checked.period.code, "source": source},
     )
@@ -338,17 +339,35 @@ INSERT_VERSION = insert(ReturnVersion.__table__).returning(ReturnVersion.__table
 INSERT_EVENT = insert(AuditEvent.__table__)
 
 
-def _prefixed_values(table, prefix: str) -> dict:
-    return {c: bindparam(prefix + c.key, type_=c.type) for c in table.c if c.key != "id"}
+# On PostgreSQL one statement counts the version (the UPDATE, which also locks the
+# return), writes it, and writes its audit row, whose object and version texts come from
+# the counted row, worded as _submission_event words them: one round trip, not two.
+_counted = NEXT_VERSION.cte("counted")
+_number = _counted.c.latest_version
+_FROM_COUNT = {
+    "v_": {"return_id": _counted.c.id, "version": _number},
+    "a_": {"object_id": cast(_counted.c.id, String),
+           "before": case((_number > 1, "version " + cast(_number - 1, String))),
+           "after": "version " + cast(_number, String) + " ("
+           + bindparam("digest_prefix", type_=String) + ")"},
+}
 
 
-# PostgreSQL writes the version and its audit row in one statement (one round trip).
-_version_cte = (insert(ReturnVersion.__table__)
-                .values(_prefixed_values(ReturnVersion.__table__, "v_"))
-                .returning(ReturnVersion.__table__.c.id).cte("new_version"))
-_event_cte = (insert(AuditEvent.__table__).values(_prefixed_values(AuditEvent.__table__, "a_"))
-              .cte("new_event"))
-INSERT_VERSION_AND_EVENT = select(_version_cte.c.id).add_cte(_event_cte)
+def _insert_from_count(table, prefix: str):
+    columns = [c for c in table.c if c.key != "id"]
+    counted = _FROM_COUNT[prefix]
+    row = [counted.get(c.key, bindparam(prefix + c.key, type_=c.type)) for c in columns]
+    return insert(table).from_select(columns, select(*row).select_from(_counted))
+
+
+_versions = ReturnVersion.__table__.c
+_appended = (_insert_from_count(ReturnVersion.__table__, "v_")
+             .returning(_versions.id, _versions.return_id).cte("appended"))
+APPEND_VERSION = (
+    select(_counted, _appended.c.id.label("version_id"))
+    .join_from(_counted, _appended, _appended.c.return_id == _counted.c.id)
+    .add_cte(_insert_from_count(AuditEvent.__table__, "a_").cte("audited"))
+)
 
 
 def _next_version_of(session: Session, key: ReturnKey) -> Return:
@@ -365,16 +384,46 @@ def _next_version_of(session: Session, key: ReturnKey) -> Return:
     return _as_loaded(session, Return, row._asdict())
 
 
-def _insert_version_and_event(session: Session, values: dict, event: dict) -> ReturnVersion:
-    """INSERT the new version and its audit row directly (cheaper than a flush), together
-    in one statement where the database allows it."""
+def _write_next_version(
+    session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
+    programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
+) -> tuple[Return, ReturnVersion]:
+    """Count the return's next version, write it and its audit row.
+
+    The INSERTs go directly (cheaper than a flush); PostgreSQL does all three in one
+    statement, other databases count first and insert with the number.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        params = {f"v_{k}": v for k, v in values.items()} | {f"a_{k}": v for k, v in event.items()}
-        values["id"] = session.execute(INSERT_VERSION_AND_EVENT, params).scalar_one()
-    else:
-        values["id"] = session.execute(INSERT_VERSION, values).scalar_one()
-        session.execute(INSERT_EVENT, event)
-    return _as_loaded(session, ReturnVersion, values)
+        return _append_version(session, key, actor, checked, programme, source, digest,
+                               received_at)
+    return_ = _next_version_of(session, key)
+    values = _version_values(actor, return_, checked.payload, digest, source,
+                             received_at=received_at)
+    values["id"] = session.execute(INSERT_VERSION, values).scalar_one()
+    session.execute(INSERT_EVENT, _submission_event(actor, checked, programme, return_, source,
+                                                    digest))
+    return return_, _as_loaded(session, ReturnVersion, values)
+
+
+def _append_version(
+    session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
+    programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
+) -> tuple[Return, ReturnVersion]:
+    """APPEND_VERSION, creating the return first when this is its first submission."""
+    values = _version_values(actor, None, checked.payload, digest, source,
+                             received_at=received_at)
+    event = _submission_event(actor, checked, programme, None, source, digest)
+    params = ({"institution": key[0], "programme": key[1], "period": key[2],
+               "digest_prefix": digest[:12]}
+              | {f"v_{k}": v for k, v in values.items()} | {f"a_{k}": v for k, v in event.items()})
+    row = session.execute(APPEND_VERSION, params).first()
+    if row is None:
+        _create_return(session, key)
+        row = session.execute(APPEND_VERSION, params).one()
+    *columns, version_id = row
+    return_ = _as_loaded(session, Return, dict(zip(row._fields[:-1], columns, strict=True)))
+    values |= {"id": version_id, "return_id": return_.id, "version": return_.latest_version}
+    return return_, _as_loaded(session, ReturnVersion, values)
 
 
 def _as_loaded(session: Session, model: type, values: dict):
@@ -429,13 +478,14 @@ def _key_of(return_: Return) -> ReturnKey:
 
 
 def _version_values(
-    actor: Actor, return_: Return, payload: dict, digest: str, source: str,
+    actor: Actor, return_: Return | None, payload: dict, digest: str, source: str,
     *, received_at: datetime,
 ) -> dict:
-    """The return's latest version, numbered by the count the caller has just raised."""
+    """The return's latest version, numbered by the count the caller has just raised
+    (without the return, APPEND_VERSION numbers it from the row it counts)."""
     return {
-        "return_id": return_.id,
-        "version": return_.latest_version,
+        "return_id": return_.id if return_ is not None else None,
+        "version": return_.latest_version if return_ is not None else None,
         "payload": payload,
         "payload_sha256": digest,
         "schema_version": payload["header"]["schema_version"],

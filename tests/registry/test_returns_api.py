@@ -52,6 +52,27 @@ def test_submission_is_audited_with_the_address(client, session, college, period
     assert event.after.startswith("version 1")
 
 
+
+def test_each_version_is_audited_alike_on_both_databases(client, session, college, period,
+                                                         token):
+    """PostgreSQL writes the audit row in the statement that counts the version; the
+    texts must read as the separate INSERT writes them elsewhere."""
+    first = return_payload(college)
+    second = copy.deepcopy(first)
+    second["capacity"]["active_mentors"] += 1
+    ids = [submit(client, token, payload).json["id"] for payload in (first, second)]
+    digests = session.scalars(select(ReturnVersion.payload_sha256)
+                              .order_by(ReturnVersion.version)).all()
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "return.submit")
+                             .order_by(AuditEvent.id)).all()
+    assert [(e.object_type, e.object_id, e.before, e.after) for e in events] == [
+        ("return", str(ids[0]), None, f"version 1 ({digests[0][:12]})"),
+        ("return", str(ids[1]), "version 1", f"version 2 ({digests[1][:12]})"),
+    ]
+    assert events[1].detail == {"institution": college.code, "programme": first["header"][
+        "programme_code"], "period": period.code, "source": "api"}
+    assert ids[0] == ids[1]
+
 def test_idempotency_key_replays_the_version_it_created(client, session, college, period, token):
     payload = return_payload(college)
     first = submit(client, token, payload, **{"Idempotency-Key": "abc-1"})
