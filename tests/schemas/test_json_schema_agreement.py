@@ -187,7 +187,7 @@ _VALUES = st.one_of(
     st.sampled_from(_CODE_STRINGS),
     _TEXT,
     st.lists(st.sampled_from(["medicine", "none", "financial", "x", 1]), max_size=3),
-    st.just({}),
+    st.builds(dict),  # a fresh {} each draw: a later "add" mutates it in place
 )
 _UNKNOWN_KEYS = st.sampled_from(["extra", "6", "Research", "notes", "in_person"])
 
