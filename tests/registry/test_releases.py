@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 from datetime import timedelta
@@ -300,3 +301,21 @@ def test_a_cell_suppressed_in_the_provisional_cannot_be_recovered_by_differencin
     else:
         assert after["province=SD"] is not None
         assert found[(0, "province=BA")] == 20 + 21 + 22  # the three colleges' sum, recovered
+
+
+def test_the_cycle_collector_runs_again_after_a_build_even_a_failed_one():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), service.collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the build failed")
+    assert gc.isenabled()
+
+
+def test_a_collector_paused_before_the_build_stays_paused_after_it():
+    gc.disable()
+    try:
+        with service.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
