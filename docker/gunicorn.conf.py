@@ -12,9 +12,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # (workers) are what spread the work over the cores.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
+# A worker takes a connection only when one of its threads is free, and answers each
+# request on its own connection ("Connection: close"). A kept-alive connection stays with
+# the worker that accepted it, and the kernel hands new connections to workers unevenly:
+# under 32 persistent clients one worker held most of them (it served 3,157 requests,
+# another none), so their requests queued behind its two threads while other workers
+# idled, and the slowest worker set the latency tail. Accepting per request, the idle
+# workers take the work. (Clients on the internet reach gunicorn through a TLS proxy,
+# which keeps its own connections to them; GUNICORN_KEEPALIVE=N turns keep-alive back on.)
+worker_connections = threads
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
 # Recycle workers rarely: a fresh worker starts with cold statement caches (SQLAlchemy's
 # compiled SQL, psycopg's prepared statements) and spends seconds of CPU booting.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import gc
+import http.client
 import runpy
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-CONF = Path(__file__).resolve().parents[2] / "docker" / "gunicorn.conf.py"
+from tests.production.processes import Service, base_env, wait_until
+from tests.production.processes import http as http_request
+from tests.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "docker" / "gunicorn.conf.py"
+WORKERS, THREADS = 3, 2
 
 
 @pytest.fixture
 def conf(monkeypatch) -> dict:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_KEEPALIVE"):
         monkeypatch.delenv(name, raising=False)
     return runpy.run_path(str(CONF))
 
@@ -29,3 +38,60 @@ def test_a_booted_worker_freezes_what_the_app_loaded(conf):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_worker_takes_no_more_connections_than_it_has_threads(conf):
+    assert conf["worker_connections"] == conf["threads"]
+    assert conf["keepalive"] == 0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> str:
+    """Real gunicorn with the production settings, over an app that names its worker."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    server = Service("gunicorn", ["gunicorn", "--config", str(CONF),
+                                  "tests.docker.worker_pid_app:app"],
+                     base_env(HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY=str(WORKERS),
+                              GUNICORN_THREADS=str(THREADS)), log).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_request("GET", f"{base}/")[0] == 200, 60, what="gunicorn")
+        yield base
+    finally:
+        server.stop()
+
+
+def _pids_over_one_connection(port: int, requests: int) -> list[str]:
+    """Send requests over one persistent client connection, reconnecting when told to."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    pids = []
+    for _ in range(requests):
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        pids.append(response.read().decode())
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+    connection.close()
+    return pids
+
+
+def test_each_response_closes_its_connection(served):
+    connection = http.client.HTTPConnection(served.removeprefix("http://"), timeout=30)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    response.read()
+    assert response.getheader("Connection").lower() == "close"
+    connection.close()
+
+
+def test_concurrent_clients_are_spread_over_every_worker(served):
+    """More persistent clients than there are threads: no worker serves more requests at
+    once than it has threads, so every worker gets its share and none hoards clients."""
+    port = int(served.rsplit(":", 1)[1])
+    clients = WORKERS * THREADS * 2
+    with ThreadPoolExecutor(clients) as pool:
+        served_by = Counter(pid for pids in pool.map(
+            lambda _: _pids_over_one_connection(port, 4), range(clients)) for pid in pids)
+    assert len(served_by) == WORKERS
+    assert max(served_by.values()) <= 2 * min(served_by.values()), served_by
