@@ -180,10 +180,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     with fresh_postgres_database() as url:
         log = Path(tempfile.mkdtemp()) / "gunicorn.log"
-        # Workers as docker/.env.example sets them, threads as docker/gunicorn.conf.py does.
+        # Workers and threads as docker/gunicorn.conf.py sets them for this machine's cores.
         server = Service("registry", ["sh", "docker/entrypoint-registry.sh"], base_env(
             DATABASE_URL=url, REGISTRY_ENV="production", SECRET_KEY="bench-" + "x" * 40,
-            PIPELINE_MODE="off", HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="5",
+            PIPELINE_MODE="off", HOST="127.0.0.1", PORT=str(port),
             MAX_CONTENT_LENGTH=str(20 * 1024 * 1024)), log).start()
         try:
             wait_until(lambda: http("GET", f"{base}/healthz")[0] == 200, 60, what="gunicorn")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import os
 import runpy
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,10 @@ def conf(monkeypatch) -> dict:
 
 def test_workers_are_threaded_two_to_a_process_by_default(conf):
     assert (conf["worker_class"], conf["threads"]) == ("gthread", 2)
-    assert conf["workers"] >= 3
+
+
+def test_one_worker_per_core_plus_one_by_default(conf):
+    assert conf["workers"] == os.cpu_count() + 1
 
 
 def test_a_booted_worker_freezes_what_the_app_loaded(conf):
