@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError, fields
 
 from schemas.codes import MISSING_CODES, CodedEnum
+from schemas.paths import is_number
 
 _REASONS = ", ".join(MISSING_CODES)
 DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -65,7 +66,7 @@ class Count(StandardField):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
         if isinstance(value, str) and value in MISSING_CODES:
             return value
-        if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
+        if not is_number(value) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("invalid")
         if value < 0:
             raise self.make_error("negative")
@@ -90,7 +91,7 @@ class Number(StandardField):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float | int | str:
         if isinstance(value, str) and value in MISSING_CODES:
             return value
-        if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
             raise self.make_error("invalid")
         if value < 0:
             raise self.make_error("negative")
@@ -303,7 +304,3 @@ class Section(fields.Nested):
     def guidance(self) -> str:
         """Return the plain-language guidance for the section."""
         return self.metadata["description"]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -57,7 +57,9 @@ class PartWholeRule:
         for steps in self._steps:  # every submission runs every rule: split paths once
             value = data
             for step in steps:
-                value = value.get(step) if isinstance(value, Mapping) else None
+                if not isinstance(value, dict) and not isinstance(value, Mapping):
+                    return None  # a code, a number or nothing before the path's end
+                value = value.get(step)
             if not is_number(value):
                 return None
             values.append(value)

@@ -96,10 +96,19 @@ def _json_has_nul() -> bool:
 
 
 def _depth(value: object, level: int = 1) -> int:
+    """How deeply containers nest (a scalar is level 1), stopping past MAX_JSON_DEPTH.
+
+    Only containers are descended into: a return's ~100 numbers and codes each cost a
+    type check, not a call.
+    """
     if level > MAX_JSON_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
+        value = value.values()
+    elif not isinstance(value, list):
+        return level
+    deepest = level + 1 if len(value) else level  # its scalars sit one level down
+    for child in value:
+        if isinstance(child, dict | list):
+            deepest = max(deepest, _depth(child, level + 1))
+    return deepest

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.api.bodies import MAX_JSON_DEPTH
 from registry.models import ReturnVersion
 from tests.factories import bearer, return_payload
 
@@ -57,6 +58,15 @@ def test_deeply_nested_json_is_400(client, period, token):
     response = post_raw(client, token, b'{"a": ' * 100 + b"1" + b"}" * 100)
     assert_error(response, 400, "bad_request")
     assert "nested" in response.json["error"]["message"]
+
+
+def test_json_nested_to_the_limit_is_read_one_level_more_is_400(client, period, token):
+    def nested(objects: int) -> bytes:  # {"a": 1} is two levels: the object and its value
+        return b'{"a": ' * objects + b"1" + b"}" * objects
+
+    at_limit = post_raw(client, token, nested(MAX_JSON_DEPTH - 1))
+    assert_error(at_limit, 422, "validation_failed")  # read, then refused as no return
+    assert_error(post_raw(client, token, nested(MAX_JSON_DEPTH)), 400, "bad_request")
 
 
 def test_json_that_is_not_an_object_is_422(client, period, token):
