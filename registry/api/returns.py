@@ -93,15 +93,14 @@ IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": Fal
 
 
 def submission_body(result: submissions.SubmissionResult) -> dict:
-    version = result.version
     return {
-        "id": result.return_.id,
-        "version": version.version,
-        "status": version.status,
-        "received_at": version.received_at,
+        "id": result.return_id,
+        "version": result.version,
+        "status": result.status,
+        "received_at": result.received_at,
         "replayed": result.replayed,
-        "url": url_for("returns.ReturnVersionById", return_id=result.return_.id,
-                       version=version.version),
+        "url": url_for("returns.ReturnVersionById", return_id=result.return_id,
+                       version=result.version),
     }
 
 

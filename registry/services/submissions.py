@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import String, bindparam, case, cast, insert, select, tuple_, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.db import utcnow
@@ -46,9 +47,26 @@ class CheckedReturn:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    return_: Return
-    version: ReturnVersion
+    """The version a submission stored (or, replayed, had stored), as callers report it.
+
+    Plain values rather than ORM objects: the version is written with Core statements,
+    and building and tracking two ORM objects per submission cost more CPU than the
+    rest of the write.
+    """
+
+    return_id: int
+    version_id: int
+    version: int
+    status: str
+    received_at: datetime
+    payload_sha256: str
     replayed: bool = False
+
+    @classmethod
+    def of(cls, version: ReturnVersion, *, replayed: bool = False) -> SubmissionResult:
+        """The result for a version the session holds (bulk files, idempotent replays)."""
+        return cls(version.return_id, version.id, version.version, version.status,
+                   version.received_at, version.payload_sha256, replayed)
 
 
 def payload_digest(payload: dict) -> str:
@@ -210,17 +228,17 @@ def submit_return(
     if idempotency_key:
         replay = _claim_idempotency_key(session, checked.institution, idempotency_key, digest)
         if replay is not None:
-            return SubmissionResult(replay.return_, replay, replayed=True)
+            return SubmissionResult.of(replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
     session.flush()  # a new programme needs its id before the return can refer to it
     key = (checked.institution.id, programme.id, checked.period.id)
     received_at = now or utcnow()
-    return_, version = _write_next_version(session, key, actor, checked, programme, source,
-                                           digest, received_at)
+    result = _write_next_version(session, key, actor, checked, programme, source, digest,
+                                 received_at)
     if idempotency_key:
-        _bind_idempotency_key(session, checked.institution, idempotency_key, version)
+        _bind_idempotency_key(session, checked.institution, idempotency_key, result.version_id)
     _finish_submission(session, checked, programme)
-    return SubmissionResult(return_, version)
+    return result
 
 
 def store_returns(
@@ -249,7 +267,7 @@ def store_returns(
     keys = [_return_key(c, p) for c, p in zip(checked, programmes, strict=True)]
     locked = _lock_returns(session, keys)
     received_at = now or utcnow()
-    results = []
+    versions = []
     for item, key in zip(checked, keys, strict=True):
         return_ = locked[key]
         return_.latest_version += 1
@@ -258,18 +276,18 @@ def store_returns(
             actor, return_, item.payload, payload_digest(item.payload), source,
             received_at=received_at))
         session.add(version)
-        results.append(SubmissionResult(return_, version))
-    for item, programme, result in zip(checked, programmes, results, strict=True):
-        session.add(AuditEvent(**_submission_event(actor, item, programme, result.return_,
-                                                   source, result.version.payload_sha256)))
+        versions.append((return_, version))
+    for item, programme, (return_, version) in zip(checked, programmes, versions, strict=True):
+        session.add(AuditEvent(**_submission_event(actor, item, programme, return_, source,
+                                                   version.payload_sha256)))
         _finish_submission(session, item, programme)
     session.flush()  # versions, then audit rows, each in one multi-row INSERT
-    return results
+    return [SubmissionResult.of(version) for _, version in versions]
 
 
 def _submission_event(
     actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme,
-    return_: Return | None, source: str, digest: str,
+    return_: Return | Row | None, source: str, digest: str,
 ) -> dict:
     """The audit row of a submission; return_.latest_version is the version it made.
 
@@ -370,7 +388,7 @@ APPEND_VERSION = (
 )
 
 
-def _next_version_of(session: Session, key: ReturnKey) -> Return:
+def _next_version_of(session: Session, key: ReturnKey) -> Row:
     """Count the return's next version, creating the return on its first submission.
 
     The UPDATE takes the row's lock until commit, so concurrent versions of one return
@@ -381,13 +399,14 @@ def _next_version_of(session: Session, key: ReturnKey) -> Return:
     if row is None:
         _create_return(session, key)
         row = session.execute(NEXT_VERSION, values).one()
-    return _as_loaded(session, Return, row._asdict())
+    _refresh_loaded(session, Return, row._asdict())
+    return row
 
 
 def _write_next_version(
     session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
     programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
-) -> tuple[Return, ReturnVersion]:
+) -> SubmissionResult:
     """Count the return's next version, write it and its audit row.
 
     The INSERTs go directly (cheaper than a flush); PostgreSQL does all three in one
@@ -396,19 +415,19 @@ def _write_next_version(
     if session.get_bind().dialect.name == "postgresql":
         return _append_version(session, key, actor, checked, programme, source, digest,
                                received_at)
-    return_ = _next_version_of(session, key)
-    values = _version_values(actor, return_, checked.payload, digest, source,
+    counted = _next_version_of(session, key)
+    values = _version_values(actor, counted, checked.payload, digest, source,
                              received_at=received_at)
-    values["id"] = session.execute(INSERT_VERSION, values).scalar_one()
-    session.execute(INSERT_EVENT, _submission_event(actor, checked, programme, return_, source,
+    version_id = session.execute(INSERT_VERSION, values).scalar_one()
+    session.execute(INSERT_EVENT, _submission_event(actor, checked, programme, counted, source,
                                                     digest))
-    return return_, _as_loaded(session, ReturnVersion, values)
+    return _stored(values, version_id)
 
 
 def _append_version(
     session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
     programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
-) -> tuple[Return, ReturnVersion]:
+) -> SubmissionResult:
     """APPEND_VERSION, creating the return first when this is its first submission."""
     values = _version_values(actor, None, checked.payload, digest, source,
                              received_at=received_at)
@@ -421,22 +440,24 @@ def _append_version(
         _create_return(session, key)
         row = session.execute(APPEND_VERSION, params).one()
     *columns, version_id = row
-    return_ = _as_loaded(session, Return, dict(zip(row._fields[:-1], columns, strict=True)))
-    values |= {"id": version_id, "return_id": return_.id, "version": return_.latest_version}
-    return return_, _as_loaded(session, ReturnVersion, values)
+    counted = dict(zip(row._fields[:-1], columns, strict=True))
+    _refresh_loaded(session, Return, counted)
+    values |= {"return_id": counted["id"], "version": counted["latest_version"]}
+    return _stored(values, version_id)
 
 
-def _as_loaded(session: Session, model: type, values: dict):
-    """The session's object for a row just written and read back, without reading it again."""
+def _stored(values: dict, version_id: int) -> SubmissionResult:
+    return SubmissionResult(values["return_id"], version_id, values["version"],
+                            values["status"], values["received_at"], values["payload_sha256"])
+
+
+def _refresh_loaded(session: Session, model: type, values: dict) -> None:
+    """Bring the session's object for a row just written with Core, if it holds one, up to
+    date with the row (an earlier read in this session would otherwise show it stale)."""
     existing = session.identity_map.get(session.identity_key(model, values["id"]))
     if existing is not None:
         for name, value in values.items():
             set_committed_value(existing, name, value)
-        return existing
-    instance = model(**values)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
 
 
 def _create_return(session: Session, key: ReturnKey) -> None:
@@ -478,7 +499,7 @@ def _key_of(return_: Return) -> ReturnKey:
 
 
 def _version_values(
-    actor: Actor, return_: Return | None, payload: dict, digest: str, source: str,
+    actor: Actor, return_: Return | Row | None, payload: dict, digest: str, source: str,
     *, received_at: datetime,
 ) -> dict:
     """The return's latest version, numbered by the count the caller has just raised
@@ -518,11 +539,11 @@ def _claim_idempotency_key(
 
 
 def _bind_idempotency_key(
-    session: Session, institution: Institution, key: str, version: ReturnVersion
+    session: Session, institution: Institution, key: str, version_id: int
 ) -> None:
     record = session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.institution_id == institution.id, IdempotencyRecord.key == key))
-    record.return_version_id = version.id
+    record.return_version_id = version_id
 
 
 def _refresh_programme_components(

@@ -70,9 +70,9 @@ def submit():
             values = {k: v for k, v in request.form.items()}
             values.update({k: ";".join(request.form.getlist(k)) for k in request.form})
         else:
-            flash(f"Version {result.version.version} received; quality checks are running.",
+            flash(f"Version {result.version} received; quality checks are running.",
                   "info")
-            return redirect(url_for("college.return_detail", return_id=result.return_.id))
+            return redirect(url_for("college.return_detail", return_id=result.return_id))
     else:
         values = _starting_values(session, institution)
     return render_template(
