@@ -6,6 +6,7 @@ import gc
 import http.client
 import os
 import runpy
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,3 +100,10 @@ def test_concurrent_clients_are_spread_over_every_worker(served):
             lambda _: _pids_over_one_connection(port, 4), range(clients)) for pid in pids)
     assert len(served_by) == WORKERS
     assert max(served_by.values()) <= 2 * min(served_by.values()), served_by
+
+
+def test_workers_are_forked_from_the_app_the_master_loaded(served):
+    answers = [urllib.request.urlopen(f"{served}/", timeout=30) for _ in range(WORKERS * 2)]
+    loaded_by = {answer.headers["X-Loaded-By"] for answer in answers}
+    served_by = {answer.read().decode() for answer in answers}
+    assert len(loaded_by) == 1 and not loaded_by & served_by, (loaded_by, served_by)
