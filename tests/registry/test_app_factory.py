@@ -15,6 +15,7 @@ def test_building_the_app_opens_no_database_connection(database_url):
         opened.append(record)
 
     event.listen(Pool, "connect", note_connection)
+    app = None
     try:
         app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test"})
         assert opened == []
@@ -23,3 +24,5 @@ def test_building_the_app_opens_no_database_connection(database_url):
         assert len(opened) == 1
     finally:
         event.remove(Pool, "connect", note_connection)
+        if app is not None:  # close the connection the check opened
+            app.extensions["registry.sessionmaker"].kw["bind"].dispose()
