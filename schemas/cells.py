@@ -9,6 +9,7 @@ from typing import Any
 
 from schemas.codes import MISSING_CODES
 from schemas.fields import StandardField
+from schemas.limits import read_whole_number
 from schemas.paths import is_number
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -50,7 +51,7 @@ def _to_count(field: StandardField, value: Any) -> Any:
     if value.lower() in MISSING_CODES:
         return value.lower()
     if _WHOLE.fullmatch(value):
-        return int(value.split(".")[0])
+        return read_whole_number(value.split(".")[0])
     return float(value) if _DECIMAL.fullmatch(value) else value
 
 
@@ -60,7 +61,7 @@ def _to_number(field: StandardField, value: Any) -> Any:
     if value.lower() in MISSING_CODES:
         return value.lower()
     if _WHOLE.fullmatch(value) and "." not in value:
-        return int(value)
+        return read_whole_number(value)
     return float(value) if _DECIMAL.fullmatch(value) else value
 
 

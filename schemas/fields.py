@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, ClassVar
@@ -11,9 +12,21 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError, fields
 
 from schemas.codes import MISSING_CODES, CodedEnum
+from schemas.limits import MAX_COUNT, forbidden_character
 from schemas.paths import is_number
 
 _REASONS = ", ".join(MISSING_CODES)
+_TOO_LARGE = f"Must be at most {MAX_COUNT:,}."
+
+
+def _check_range(field: StandardField, value: Any) -> None:
+    """Refuse what is not a number, below 0 or above MAX_COUNT (NaN passes, for its caller)."""
+    if not is_number(value):
+        raise field.make_error("invalid")
+    if value < 0:
+        raise field.make_error("negative")
+    if value > MAX_COUNT:
+        raise field.make_error("too_large")
 DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
@@ -61,20 +74,20 @@ class Count(StandardField):
         "invalid": f"Not a valid count: give a whole number (0 or more) or a reason code "
         f"({_REASONS}).",
         "negative": "Must be 0 or more.",
+        "too_large": _TOO_LARGE,
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
         if isinstance(value, str) and value in MISSING_CODES:
             return value
-        if not is_number(value) or (isinstance(value, float) and not value.is_integer()):
+        _check_range(self, value)
+        if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
-        if value < 0:
-            raise self.make_error("negative")
         return int(value)
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
-        return [f"A whole number of 0 or more, or a reason code ({_REASONS})."]
+        return [f"A whole number from 0 to {MAX_COUNT:,}, or a reason code ({_REASONS})."]
 
 
 class Number(StandardField):
@@ -86,20 +99,21 @@ class Number(StandardField):
         "null": f"May not be null: give 0 for a real zero, or a reason code ({_REASONS}).",
         "invalid": f"Not a valid number: give a number (0 or more) or a reason code ({_REASONS}).",
         "negative": "Must be 0 or more.",
+        "too_large": _TOO_LARGE,
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float | int | str:
         if isinstance(value, str) and value in MISSING_CODES:
             return value
-        if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        _check_range(self, value)
+        if isinstance(value, float) and not math.isfinite(value):
             raise self.make_error("invalid")
-        if value < 0:
-            raise self.make_error("negative")
         return value
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
-        return [f"A number of 0 or more (decimals allowed), or a reason code ({_REASONS})."]
+        return [f"A number from 0 to {MAX_COUNT:,} (decimals allowed), or a reason code "
+                f"({_REASONS})."]
 
 
 class StrictBoolean(StandardField):
@@ -157,6 +171,7 @@ class CodeList(StandardField):
         "too_few": "Give at least {min_items} code(s).",
         "duplicate": "Code {code!r} is given more than once.",
         "exclusive": "{code!r} must be given alone.",
+        "too_many": "Give at most {max_items} codes, each once.",
     }
 
     def __init__(
@@ -170,16 +185,19 @@ class CodeList(StandardField):
         super().__init__(**kwargs)
         self.frame = frame
         self.allowed = frame.codes()
+        self.max_items = len(self.allowed)
         self.min_items = min_items
         self.exclusive = str(exclusive) if exclusive else None
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         if not isinstance(value, list | tuple):
             raise self.make_error("invalid")
+        if len(value) > self.max_items:  # before any per-item work: a list is never long
+            raise self.make_error("too_many", max_items=self.max_items)
         self._check_items(value)
         if len(value) < self.min_items:
             raise self.make_error("too_few", min_items=self.min_items)
-        duplicates = sorted({code for code in value if value.count(code) > 1})
+        duplicates = sorted(code for code, times in Counter(value).items() if times > 1)
         if duplicates:
             raise self.make_error("duplicate", code=duplicates[0])
         if self.exclusive in value and len(value) > 1:
@@ -202,7 +220,7 @@ class CodeList(StandardField):
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
-        rules = ["Codes from the list, each at most once."]
+        rules = [f"Codes from the list, each at most once (so at most {self.max_items})."]
         if self.min_items:
             rules.append(f"At least {self.min_items} code(s).")
         if self.exclusive:
@@ -239,6 +257,8 @@ class Text(StandardField):
     default_error_messages: ClassVar[dict[str, str]] = {
         "invalid": "Not a valid string.",
         "length": "Must be between 1 and {max_length} characters.",
+        "character": "Contains a character text may not hold ({where}): remove control "
+        "characters and broken Unicode.",
         "pattern": "Must be {hint}, for example {example}.",
     }
 
@@ -262,6 +282,9 @@ class Text(StandardField):
             raise self.make_error("invalid")
         if not 1 <= len(value) <= self.max_length:
             raise self.make_error("length", max_length=self.max_length)
+        where = forbidden_character(value)
+        if where:
+            raise self.make_error("character", where=where)
         if self.pattern and not re.fullmatch(self.pattern, value):
             raise self.make_error("pattern", hint=self.pattern_hint, example=self.example)
         return value

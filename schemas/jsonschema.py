@@ -21,6 +21,7 @@ from schemas.fields import (
     StrictBoolean,
     Text,
 )
+from schemas.limits import MAX_COUNT
 from schemas.rules import PartWholeRule, rules_anchored_at
 from schemas.validation import SCHEMA_VERSION
 from schemas.walk import current_schema, join_path
@@ -105,12 +106,14 @@ def _(field: Section, path: str) -> dict:
 
 @_fragment.register
 def _(field: Count, path: str) -> dict:
-    return {"oneOf": [{"type": "integer", "minimum": 0}, {"enum": list(MISSING_CODES)}]}
+    return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
+                      {"enum": list(MISSING_CODES)}]}
 
 
 @_fragment.register
 def _(field: Number, path: str) -> dict:
-    return {"oneOf": [{"type": "number", "minimum": 0}, {"enum": list(MISSING_CODES)}]}
+    return {"oneOf": [{"type": "number", "minimum": 0, "maximum": MAX_COUNT},
+                      {"enum": list(MISSING_CODES)}]}
 
 
 @_fragment.register
@@ -129,6 +132,7 @@ def _(field: CodeList, path: str) -> dict:
         "type": "array",
         "items": {"type": "string", "enum": list(field.allowed)},
         "uniqueItems": True,
+        "maxItems": field.max_items,
         LABELS_KEYWORD: _labels(field),
     }
     if field.min_items:

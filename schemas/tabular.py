@@ -386,11 +386,19 @@ def _check_layouts(workbook: Workbook, names: list[str]) -> dict[str, dict[int, 
     structural: list[dict] = []
     layouts = {}
     for name in names:
+        _check_width(workbook[name].max_column or 0, f"The sheet '{name}'")
         header = next(workbook[name].iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True))
         layouts[name] = _layout(header, sheet_columns()[name], name, structural)
     if structural:
         raise BulkFileError(structural)
     return layouts
+
+
+def _check_width(columns: int, where: str) -> None:
+    """Refuse a sheet or row wider than any template before reading its cells."""
+    if columns > MAX_COLUMNS:
+        raise _file_error(f"{where} has {columns:,} columns; a registry file has at most "
+                          f"{MAX_COLUMNS}: remove the extra columns.")
 
 
 def _layout(
@@ -480,12 +488,14 @@ def _read_csv(reader: Any, problems: list[dict]) -> list[_Row]:
     header = next(reader, None)
     if not header:
         raise _file_error("The file has no header row of field paths.")
+    _check_width(len(header), "The header row")
     structural: list[dict] = []
     layout = _layout(header, csv_columns(), None, structural)
     if structural:
         raise BulkFileError(structural)
     rows = []
     for record in reader:
+        _check_width(len(record), f"Row {reader.line_num}")
         values = _csv_values(record, layout)
         if not values:
             continue

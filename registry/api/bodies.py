@@ -1,15 +1,26 @@
-"""Reading request bodies strictly: JSON only, UTF-8 only, bounded size and depth."""
+"""Reading request bodies strictly: JSON only, UTF-8 only, bounded size and depth.
+
+Every JSON body the API reads (returns through `read_json_body`, every other body
+through the arguments parser of `registry.api.blueprint`) is parsed by `parse_json`: an
+object may not repeat a key (a version stored "exactly as received" cannot silently
+drop a value), NaN and Infinity are not JSON, and an integer too long for any count is
+read as infinity for its field to refuse by name instead of failing inside the parser.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 
 from flask import request
 from werkzeug.exceptions import BadRequest
 
 from registry.services.errors import DomainError
+from schemas.limits import has_lone_surrogate, read_whole_number
 
 MAX_JSON_DEPTH = 32
+# A lone surrogate can reach a parsed string only through a \uD800-\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class BadRequestBody(DomainError):
@@ -28,13 +39,18 @@ def read_json_body() -> object:
         raise UnsupportedMediaType(
             f"Send the return as application/json (got {request.mimetype or 'no content type'})."
         )
-    raw = request.get_data(cache=True)
+    return parse_json(request.get_data(cache=True))
+
+
+def parse_json(raw: bytes) -> object:
+    """Parse a UTF-8 JSON body the one way the API reads JSON, or raise a clear 400."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequestBody(f"The body is not UTF-8 text (byte {exc.start}).") from exc
     try:
-        body = json.loads(text)
+        body = json.loads(text, object_pairs_hook=_object_without_repeated_keys,
+                          parse_int=read_whole_number, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise BadRequestBody(
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
@@ -43,7 +59,46 @@ def read_json_body() -> object:
         raise BadRequestBody("The JSON is nested too deeply.") from exc
     if _depth(body) > MAX_JSON_DEPTH:
         raise BadRequestBody(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+    where = _SURROGATE_ESCAPE.search(raw) and _broken_text_location(body)
+    if where:
+        raise BadRequestBody(
+            f"The text at {where} holds half of a UTF-16 surrogate pair, which is not a "
+            "character: correct the \\u escape.", {where: ["not valid Unicode text"]})
     return body
+
+
+def _broken_text_location(body: object) -> str | None:
+    """The dotted path of the first key or string holding a lone surrogate, if any."""
+    pending: list[tuple[str, object]] = [("json", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str) and has_lone_surrogate(value):
+            return path
+        if isinstance(value, dict):
+            for key, child in value.items():
+                child_path = key if path == "json" else f"{path}.{key}"
+                if has_lone_surrogate(key):
+                    return child_path
+                pending.append((child_path, child))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{index}", child) for index, child in enumerate(value))
+    return None
+
+
+def _object_without_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    """Build a JSON object, refusing one that names a key twice."""
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    key = next(key for key, _ in pairs if key in seen or seen.add(key))
+    raise BadRequestBody(f"The key {key!r} appears twice in one object; give each key once.",
+                         {"json": [f"repeated key {key!r}"]})
+
+
+def _refuse_constant(name: str) -> float:
+    raise BadRequestBody(f"{name} is not a JSON number: give a number or a reason code.",
+                         {"json": [f"{name} is not allowed"]})
 
 
 def reject_nul_text() -> None:

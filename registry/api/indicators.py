@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from registry.api.blueprint import Blueprint
 from registry.db import get_session
 from registry.indicators.catalogue import catalogue_data
 from registry.services import benchmarks as service

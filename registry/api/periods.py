@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from registry.api.auth import require_actor
+from registry.api.blueprint import Blueprint
 from registry.db import get_session
 from registry.services import periods as service
 from registry.services.institutions import get_institution

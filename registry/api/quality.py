@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from expectations import KINDS, SEVERITIES, load_rules
 from registry.api.auth import require_actor
+from registry.api.blueprint import Blueprint
 from registry.db import get_session
 from registry.models import IssueStatus
 from registry.services import quality as quality_service

@@ -6,10 +6,10 @@ import uuid
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from registry.api.auth import current_actor, require_actor
+from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.db import get_session
 from registry.services import releases as service

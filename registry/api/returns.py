@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from registry.api.auth import require_actor
+from registry.api.blueprint import Blueprint
 from registry.api.bodies import BadRequestBody, read_json_body
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.db import get_session

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from registry.api.blueprint import Blueprint
 from schemas.dictionary import data_dictionary
 from schemas.jsonschema import return_json_schema
 from schemas.tabular import build_xlsx_template

@@ -10,6 +10,7 @@ from schemas import MISSING_CODES, ReturnSchema
 from schemas.codes import Discipline, Level
 from schemas.fields import Section
 from schemas.jsonschema import RULES_KEYWORD, return_json_schema
+from schemas.limits import MAX_COUNT
 from schemas.rules import RETURN_RULES
 
 
@@ -54,7 +55,7 @@ def test_properties_follow_the_marshmallow_fields_at_every_level():
 def test_counts_are_whole_numbers_or_reason_codes():
     invited = return_json_schema()["properties"]["needs_assessment"]["properties"]["invited"]
     assert invited["oneOf"] == [
-        {"type": "integer", "minimum": 0},
+        {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
         {"enum": list(MISSING_CODES)},
     ]
 
