@@ -168,7 +168,7 @@ def test_nul_in_a_json_body_is_a_bad_request(client, session):
     response = client.post("/api/v1/tokens", json={"name": "a\x00b"},
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 400
-    assert response.json["error"]["fields"] == {"json": ["contains a NUL character"]}
+    assert response.json["error"]["fields"] == {"json.name": ["contains a NUL character"]}
 
 
 def test_a_multipart_part_without_a_name_is_a_bad_request(client, session):
