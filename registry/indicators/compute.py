@@ -5,6 +5,7 @@ Pure: the same inputs give the same content, whatever the database or the clock.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,10 +16,11 @@ from registry.indicators import stats
 from registry.indicators.catalogue import CATALOGUE, LEVELS, Indicator
 from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_matrix
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
-from registry.indicators.suppression import PUBLISHED, suppress
+from registry.indicators.suppression import PRIMARY, PUBLISHED, complete, suppress
 
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "1.1"  # 1.1: rates withheld to protect a withheld rate from subtraction
 RATE_WITHHELD = "denominator_below_minimum"
+RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
 
 
@@ -219,7 +221,7 @@ def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: S
             for j, cell in _group_cells(scope.agg, rows, catalogue, code):
                 cells[(j, code)] = cell
     groups.extend(_apply_suppression(cells, catalogue, settings))
-    _withhold_small_rates(cells.values(), catalogue, settings)
+    _withhold_small_rates(cells, catalogue, settings)
     return [cells[key] for key in sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))]
 
 
@@ -340,15 +342,58 @@ def blank_cell(cell: dict, status: str) -> None:
     cell["suppression"] = status
 
 
-def _withhold_small_rates(cells, catalogue: Sequence[Indicator], settings: Settings) -> None:
-    """Rates on fewer than `min_people` people are not published (nor their counts)."""
-    people = {i.code for i in catalogue if i.people_denominator}
-    for cell in cells:
-        if (cell["indicator"] in people and cell["denominator"] is not None
-                and cell["denominator"] < settings.min_people):
-            for name in ("numerator", "denominator", "pooled_rate", "ci_low", "ci_high"):
-                cell[name] = None
-            cell["rate_withheld"] = RATE_WITHHELD
+def _withhold_small_rates(cells: dict, catalogue: Sequence[Indicator],
+                          settings: Settings) -> None:
+    """Rates on fewer than `min_people` people are not published (nor their counts).
+
+    A withheld numerator and denominator are unknowns in the same additive system as
+    suppressed cells (a stratum is the sum of its split): where the published figures
+    would give them back by subtraction, more rates are withheld, chosen as suppression
+    chooses complementary cells (the smallest denominator first), until none can be.
+    Indicators whose denominators are equal in every cell are withheld together, since
+    one's published denominator is the other's.
+    """
+    links = relations()
+    for members in _shared_denominators(cells, catalogue):
+        status, sizes = _withholding_status(cells, members, settings)
+        complete(status, sizes, links)
+        for (j, code), cell in cells.items():
+            if j in members and cell["suppression"] == PUBLISHED and status[code] != PUBLISHED:
+                _withhold_rate(cell, RATE_WITHHELD if status[code] == PRIMARY
+                               else RATE_WITHHELD_COMPLEMENTARY)
+
+
+def _shared_denominators(cells: dict, catalogue: Sequence[Indicator]) -> list[set[int]]:
+    """Groups of people-denominated indicators whose denominators agree in every cell."""
+    signatures: dict[int, list] = defaultdict(list)
+    for (j, code), cell in sorted(cells.items(), key=lambda item: item[0][1]):
+        if catalogue[j].people_denominator:
+            signatures[j].append((code, cell["denominator"]))
+    groups: dict[tuple, set[int]] = defaultdict(set)
+    for j, signature in signatures.items():
+        groups[tuple(signature)].add(j)
+    return list(groups.values())
+
+
+def _withholding_status(cells: dict, members: set[int],
+                        settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
+    """Per stratum: hidden (suppressed, or under `min_people`) or published; its people."""
+    status: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for (j, code), cell in cells.items():
+        if j not in members or code in status:
+            continue
+        denominator = cell["denominator"]
+        hidden = cell["suppression"] != PUBLISHED or denominator < settings.min_people
+        status[code] = PRIMARY if hidden else PUBLISHED
+        sizes[code] = int(denominator) if denominator is not None else 0
+    return status, sizes
+
+
+def _withhold_rate(cell: dict, reason: str) -> None:
+    for name in ("numerator", "denominator", "pooled_rate", "ci_low", "ci_high"):
+        cell[name] = None
+    cell["rate_withheld"] = reason
 
 
 INSTITUTION_FIELDS = ("value", "numerator", "denominator", "ci_low", "ci_high", "percentile",

@@ -121,6 +121,24 @@ def test_rates_on_fewer_than_23_people_are_not_published():
     assert national["median"] == 1.0  # the distribution of six colleges is still shown
 
 
+def test_a_withheld_rate_cannot_be_recovered_from_its_parent_and_siblings():
+    """KP's six colleges hold 18 people (withheld); Sindh's 60 and the nation's 78 would
+    give KP back by subtraction, so Sindh's rate is withheld as well."""
+    institutions = [InstitutionInfo(k, f"I{k}", "medical", "public", "KP" if k < 6 else "SD")
+                    for k in range(12)]
+    units = [ReturnUnit(k, k, "undergraduate",
+                        coverage_payload("undergraduate", 2, 3 if k < 6 else 10))
+             for k in range(12)]
+    cells = {c["stratum"]: c for c in compute_release(
+        ReleaseInputs("2025", institutions, units), SETTINGS).cells
+        if c["indicator"] == "coverage"}
+    assert cells["province=KP"]["rate_withheld"] == "denominator_below_minimum"
+    assert cells["province=SD"]["rate_withheld"] == "protects_a_withheld_rate"
+    assert cells["province=SD"]["denominator"] is None
+    assert cells["national"]["denominator"] == 78  # the total stays published
+    assert cells["province=SD"]["median"] is not None  # the distribution is still shown
+
+
 def test_register_indicators_count_expected_programmes():
     institutions = [InstitutionInfo(k, f"I{k}", "medical", "public", "KP") for k in range(5)]
     expected = [ExpectedUnit(k, "undergraduate", accepted=k < 4, on_time=k < 2)

@@ -58,11 +58,12 @@ def assert_suppression_holds(content) -> None:
     for cell in content.cells:
         by_indicator.setdefault(cell["indicator"], []).append(cell)
     for cells in by_indicator.values():
-        hidden = {c["stratum"] for c in cells if c["suppression"] != "none"}
         for cell in cells:
             if cell["suppression"] == "none":
                 assert cell["institutions"] >= SETTINGS.min_institutions
         for quantity in QUANTITIES:
+            hidden = {c["stratum"] for c in cells if c["suppression"] != "none"
+                      or (c["rate_withheld"] and quantity in ("numerator", "denominator"))}
             recovered = subtraction_attack(cells, quantity)
             assert not hidden & recovered.keys(), (cells[0]["indicator"], quantity)
 
