@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,14 @@ def load_dag(dag_id: str):
     return bag.dags[dag_id]
 
 
-def run_dag(dag_id: str, conf: Mapping[str, Any], env: Mapping[str, str]) -> str:
-    """Run a DAG once with dag.test(), with `env` set for its tasks; return the run's state."""
+def run_dag(dag_id: str, conf: Mapping[str, Any], env: Mapping[str, str],
+            logical_date: datetime | None = None) -> str:
+    """Run a DAG once with dag.test(), with `env` set for its tasks; return the run's state.
+
+    Without a logical date the run is dated now, as a manual trigger is.
+    """
     with _environment(env):
-        run = load_dag(dag_id).test(run_conf=dict(conf))
+        run = load_dag(dag_id).test(run_conf=dict(conf), logical_date=logical_date)
     return str(run.state)
 
 

@@ -24,8 +24,10 @@ from pipelines.tasks import benchmarks
 def registry_benchmarks():
     @task(inlets=[INDICATORS_COMPUTED], outlets=[RELEASE_BUILT])
     def build_release(dag_run=None) -> dict:
-        """Build the release the run's conf asks for; the run id makes a retry harmless."""
-        return benchmarks.build_release(dag_run.conf, dag_run.run_id)
+        """Build the release the run's conf asks for, as of the run's date; the run id makes
+        a retry harmless."""
+        as_of = dag_run.logical_date or dag_run.run_after
+        return benchmarks.build_release(dag_run.conf, dag_run.run_id, as_of=as_of)
 
     build_release()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -50,8 +51,14 @@ def compute_indicators(conf: Mapping[str, Any] | None = None, url: str | None = 
     return {"versions_computed": count, "period": conf.get("period")}
 
 
-def build_release(conf: Mapping[str, Any] | None, run_id: str, url: str | None = None) -> dict:
-    """Build the next release of each period asked for (every period with returns by default)."""
+def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetime,
+                  url: str | None = None) -> dict:
+    """Build the next release of each period asked for (every period with returns by default).
+
+    Provisional or final is decided by `as_of`, the run's date (a final release once the
+    revision window after the first provisional has passed), never by the wall clock, so a
+    run re-run later decides as it did.
+    """
     from registry.db import make_engine
     from registry.models import Period, Return
     from registry.services.actors import Actor
@@ -70,7 +77,8 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, url: str | None =
             built = []
             for code in codes:
                 release = build_release(session, actor, get_period(session, code), settings,
-                                        run_id=f"{run_id}:{code}", kind=conf.get("kind"))
+                                        run_id=f"{run_id}:{code}", kind=conf.get("kind"),
+                                        now=as_of)
                 if conf.get("publish") and release.publication is None:
                     publish_release(session, actor, release)
                 built.append({"period": code, "release_id": release.id,

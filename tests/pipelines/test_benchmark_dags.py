@@ -6,6 +6,8 @@ DATABASE_URL), on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import IndicatorValue, Release, ReturnVersion
 from registry.services.register import load_reference_data
+from registry.services.releases import ReleaseSettings
 from tests.conftest import require_postgres
 from tests.databases import fresh_postgres_database, fresh_sqlite_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
@@ -38,6 +41,9 @@ def benchmark_url(request, tmp_path_factory):
             session.commit()
         engine.dispose()
         yield url
+
+
+REVISION_WINDOW_DAYS = ReleaseSettings.from_config({}).revision_window_days
 
 
 def count(url: str, query):
@@ -89,3 +95,25 @@ def test_the_cli_builds_a_release_through_the_dag(benchmark_url, airflow_metadat
     assert result.exit_code == 0, result.output
     assert "registry_benchmarks: success" in result.output
     assert "provisional 2024, not published" in result.output
+
+
+def test_the_benchmarks_dag_decides_final_by_the_runs_date_not_the_clock(
+        benchmark_url, airflow_metadata):
+    """Runs last in this module: a final release closes the period to further builds."""
+    env = {"DATABASE_URL": benchmark_url}
+    conf = {"period": "2024"}
+    first_built = built_at(benchmark_url)
+    within_window = first_built + timedelta(days=1)
+    assert embedded.run_dag("registry_benchmarks", conf, env, within_window) == "success"
+    assert releases(benchmark_url)[-1][1] == "provisional"
+    after_window = first_built + timedelta(days=REVISION_WINDOW_DAYS + 1)
+    assert embedded.run_dag("registry_benchmarks", conf, env, after_window) == "success"
+    assert releases(benchmark_url)[-1][1] == "final"
+
+
+def built_at(url: str):
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = session.scalar(select(Release.built_at).order_by(Release.number).limit(1))
+    engine.dispose()
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
