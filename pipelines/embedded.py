@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,30 @@ def run_dag(dag_id: str, conf: Mapping[str, Any], env: Mapping[str, str],
     with _environment(env):
         run = load_dag(dag_id).test(run_conf=dict(conf), logical_date=logical_date)
     return str(run.state)
+
+
+@contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Send all that the block writes to stdout and stderr to a file (appended).
+
+    Airflow logs every step of a dag.test() run (hundreds of lines for the demo); its
+    loggers may hold the process's own streams, so the file descriptors are redirected
+    too, and restored afterwards.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "a", encoding="utf-8") as log, redirect_stdout(log), redirect_stderr(log):
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            log.flush()
+            for descriptor, original in zip((1, 2), saved, strict=True):
+                os.dup2(original, descriptor)
+                os.close(original)
 
 
 @contextmanager

@@ -99,11 +99,9 @@ def seed_demo_command() -> None:
     with _session() as session:
         logins = seed_demo(session, CLI_ACTOR)
         session.commit()
-    click.echo(f"demo returns submitted: {logins.returns_created}")
-    click.echo("Demo logins (password for all: see below):")
-    for login in logins.users:
-        click.echo(f"  {login.role:<11} {login.email}")
-    click.echo(f"  password: {logins.password}")
+    users = ", ".join(f"{login.email} ({login.role})" for login in logins.users)
+    click.echo(f"demo returns submitted: {logins.returns_created}; logins, password "
+               f"{logins.password}: {users}")
 
 
 def _session():
@@ -131,7 +129,6 @@ def main() -> None:
 @with_appcontext
 def run_pipelines_command(period: str | None, recheck: bool) -> None:
     """Run the quality DAG in-process through Airflow's dag.test() (no scheduler needed)."""
-    from pipelines import embedded
     from registry.services.errors import NotFound
     from registry.services.periods import get_period
     from registry.services.quality_board import status_counts
@@ -142,17 +139,27 @@ def run_pipelines_command(period: str | None, recheck: bool) -> None:
                 get_period(session, period)
             except NotFound as exc:
                 raise click.ClickException(exc.message) from exc
-    embedded.configure_airflow(Path(current_app.instance_path) / "airflow")
-    embedded.ensure_metadata_database()
     conf = {key: value for key, value in (("period", period), ("recheck", recheck)) if value}
-    state = embedded.run_dag("registry_quality", conf,
-                             {"DATABASE_URL": current_app.config["DATABASE_URL"]})
-    click.echo(f"registry_quality: {state}")
+    _run_embedded("registry_quality", conf,
+                  {"DATABASE_URL": current_app.config["DATABASE_URL"]})
     with _session() as session:
         for code, counts in status_counts(session, period).items():
             click.echo(f"  {code}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+
+
+def _run_embedded(dag_id: str, conf: dict, env: dict) -> None:
+    """Run a DAG in-process and say how it ended; Airflow's own output goes to a log file."""
+    from pipelines import embedded
+
+    home = Path(current_app.instance_path) / "airflow"
+    embedded.configure_airflow(home)
+    log = home / "pipelines.log"
+    with embedded.output_to(log):
+        embedded.ensure_metadata_database()
+        state = embedded.run_dag(dag_id, conf, env)
+    click.echo(f"{dag_id}: {state} (Airflow's log: {log})")
     if state != "success":
-        raise click.ClickException("The quality DAG run did not succeed; see the log above.")
+        raise click.ClickException(f"The {dag_id} run did not succeed; see {log}.")
 
 
 @registry_cli.command("build-release")
@@ -163,7 +170,6 @@ def run_pipelines_command(period: str | None, recheck: bool) -> None:
 @with_appcontext
 def build_release_command(period: str, kind: str | None, publish: bool) -> None:
     """Build a benchmark release by running the registry_benchmarks DAG in-process."""
-    from pipelines import embedded
     from registry.services.errors import NotFound
     from registry.services.periods import get_period
 
@@ -172,17 +178,12 @@ def build_release_command(period: str, kind: str | None, publish: bool) -> None:
             get_period(session, period)
         except NotFound as exc:
             raise click.ClickException(exc.message) from exc
-    embedded.configure_airflow(Path(current_app.instance_path) / "airflow")
-    embedded.ensure_metadata_database()
     conf = {"period": period, "publish": publish, **({"kind": kind} if kind else {})}
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
            **{name: str(current_app.config[name]) for name in (
                "RELEASE_ACCEPTANCE_LEVEL", "SUPPRESSION_MIN_INSTITUTIONS",
                "MIN_PEOPLE_FOR_RATE", "REVISION_WINDOW_DAYS")}}
-    state = embedded.run_dag("registry_benchmarks", conf, env)
-    click.echo(f"registry_benchmarks: {state}")
-    if state != "success":
-        raise click.ClickException("The benchmarks DAG run did not succeed; see the log above.")
+    _run_embedded("registry_benchmarks", conf, env)
     _echo_latest_release(period)
 
 
@@ -220,13 +221,6 @@ def send_reminders_command(moment: str | None) -> None:
     """Run the reminders DAG in-process through Airflow's dag.test()."""
     from datetime import UTC, datetime
 
-    from pipelines import embedded
-
     moment = moment or datetime.now(UTC).isoformat()
-    embedded.configure_airflow(Path(current_app.instance_path) / "airflow")
-    embedded.ensure_metadata_database()
-    state = embedded.run_dag("registry_reminders", {"now": moment},
-                             {"DATABASE_URL": current_app.config["DATABASE_URL"]})
-    click.echo(f"registry_reminders: {state}")
-    if state != "success":
-        raise click.ClickException("The reminders DAG run did not succeed; see the log above.")
+    _run_embedded("registry_reminders", {"now": moment},
+                  {"DATABASE_URL": current_app.config["DATABASE_URL"]})
