@@ -110,7 +110,8 @@ def check_airflow(env: Environment) -> str:
         raise CheckFailed(f"Airflow at {settings.airflow_url} reports its metadata database "
                           f"{_status(health, 'metadatabase')}")
     token = _json_request(f"{settings.airflow_url}/auth/token",
-                          {"username": settings.username, "password": settings.password})
+                          {"username": settings.username, "password": settings.password},
+                          advice="check AIRFLOW_USERNAME and AIRFLOW_PASSWORD")
     if not token.get("access_token"):
         raise CheckFailed(f"Airflow at {settings.airflow_url} gave no token to "
                           f"{settings.username}")
@@ -126,7 +127,7 @@ def _status(health: dict, part: str) -> str:
     return (health.get(part) or {}).get("status") or "unknown"
 
 
-def _json_request(url: str, body: dict | None) -> dict:
+def _json_request(url: str, body: dict | None, advice: str = "") -> dict:
     """GET (or POST a JSON body) within TIMEOUT; a failure becomes CheckFailed."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers={
@@ -135,7 +136,8 @@ def _json_request(url: str, body: dict | None) -> dict:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        raise CheckFailed(f"{url} answered HTTP {exc.code} {exc.reason}") from exc
+        raise CheckFailed(f"{url} answered HTTP {exc.code} {exc.reason}"
+                          + (f": {advice}" if advice else "")) from exc
     except (OSError, ValueError) as exc:
         raise CheckFailed(f"cannot reach {url}: {_first_line(exc)}") from exc
 
