@@ -75,7 +75,8 @@ def check_database(env: Environment) -> str:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
     except sa.exc.SQLAlchemyError as exc:
-        raise CheckFailed(f"cannot connect to {shown}: {_first_line(exc.orig or exc)}") from exc
+        reason = getattr(exc, "orig", None) or exc  # the driver's own words when it has them
+        raise CheckFailed(f"cannot connect to {shown}: {_first_line(reason)}") from exc
     finally:
         engine.dispose()
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
@@ -115,8 +116,8 @@ def check_airflow(env: Environment) -> str:
     if not token.get("access_token"):
         raise CheckFailed(f"Airflow at {settings.airflow_url} gave no token to "
                           f"{settings.username}")
-    # The registry only talks to the api-server; the other components are reported so an
-    # operator sees why triggered runs would wait, without failing a start that precedes them.
+    # Reported, not required: the registry talks only to the api-server, and
+    # `docker compose run registry …` starts only what the registry depends on.
     parts = ", ".join(f"{part} {_status(health, part)}"
                       for part in ("scheduler", "dag_processor", "triggerer"))
     return f"{settings.airflow_url} answers, logged in as {settings.username}; {parts}"
@@ -146,7 +147,12 @@ def check_pdf(env: Environment) -> str:
     """Render a one-page document in every enabled language the way the Feedback Report is."""
     from registry.services.feedback_report import render_pdf
 
-    pdf = render_pdf(_sample_page(env.config["LANGUAGES"]))
+    try:
+        pdf = render_pdf(_sample_page(env.config["LANGUAGES"]))
+    except OSError as exc:  # weasyprint opens Pango, HarfBuzz and fontconfig when imported
+        raise CheckFailed(f"weasyprint cannot load a system library ({_first_line(exc)}): "
+                          "install the Debian packages docker/Dockerfile.registry installs"
+                          ) from exc
     if not (pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]):
         raise CheckFailed(f"weasyprint returned {len(pdf)} bytes that are not a PDF")
     import weasyprint

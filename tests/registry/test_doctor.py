@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from registry.config import ConfigurationError
 from tests.smtp import free_port, smtp_server
 
 IMAGE_ONLY = ("--skip", "pdf", "--skip", "charts")  # the checks that import weasyprint/altair
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +166,22 @@ def test_doctor_fails_when_airflow_mode_cannot_reach_airflow(tmp_path):
     assert result.exit_code == 1
     assert lines(result)["airflow"].startswith(
         f"FAIL  airflow   cannot reach {url}/api/v2/monitor/health: ")
+
+
+def test_doctor_fails_on_the_pdf_check_when_pango_is_missing(tmp_path):
+    """As on an image without libpango: hide the library in a private mount namespace."""
+    pango = subprocess.run(["sh", "-c", "readlink -f \"$(ldconfig -p | awk '/libpango-1.0.so.0 /"
+                            "{print $NF; exit}')\""], capture_output=True, text=True).stdout.strip()
+    if not pango or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+        pytest.skip("needs libpango and `unshare -m` (root) to hide it from one process")
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    env.pop("SMTP_HOST", None)
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f'mount --bind /dev/null "{pango}" && exec "$@"', "sh",
+         sys.executable, "-m", "registry.cli", "doctor", "--skip", "database", "--skip", "charts"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL  pdf       weasyprint cannot load a system library (cannot load library " \
+           "'libpango-1.0-0'" in done.stdout
+    assert "install the Debian packages docker/Dockerfile.registry installs" in done.stdout
