@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from registry.doctor import CHECKS
 from registry.services.actors import Actor
 
 CLI_ACTOR = Actor.system("cli")
@@ -224,3 +225,24 @@ def send_reminders_command(moment: str | None) -> None:
     moment = moment or datetime.now(UTC).isoformat()
     _run_embedded("registry_reminders", {"now": moment},
                   {"DATABASE_URL": current_app.config["DATABASE_URL"]})
+
+
+@registry_cli.command("doctor")
+@click.option("--skip", multiple=True, type=click.Choice(list(CHECKS)),
+              help="Leave out a check (repeatable); the image's start skips airflow and smtp.")
+@with_appcontext
+def doctor_command(skip: tuple[str, ...]) -> None:
+    """Check this environment can do each job; one line per check, exit 1 on a failure."""
+    from registry.doctor import Environment, run_checks, summary
+    from registry.services.mailer import SmtpSettings
+
+    results = run_checks(Environment(current_app.config, SmtpSettings.from_env()), skip)
+    for result in results:
+        click.echo(result.line())
+    click.echo(summary(results))
+    if any(result.status == "FAIL" for result in results):
+        raise click.exceptions.Exit(1)
+
+
+if __name__ == "__main__":
+    main()

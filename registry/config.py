@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 DEV_SECRET = "dev-only-not-secret"
 PIPELINE_MODES = ("off", "inprocess", "airflow")
+
+
+@dataclass(frozen=True)
+class FontRequirement:
+    """The font families that can set a language (any one will do) and their Debian package."""
+
+    families: tuple[str, ...]
+    debian_package: str
+
+
+# Every language the registry can be run in, and the fonts its pages and PDFs need.
+# DejaVu Sans sets Latin text; fontconfig does not count it as covering Urdu (it lacks
+# letters such as ہ and ے), so Urdu needs one of Noto's Arabic-script families.
+LANGUAGE_FONTS = {
+    "en": FontRequirement(("DejaVu Sans",), "fonts-dejavu-core"),
+    "ur": FontRequirement(("Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans Arabic"),
+                          "fonts-noto-core"),
+}
 
 
 class ConfigurationError(RuntimeError):
@@ -28,6 +47,11 @@ def release_settings(env) -> dict:
     }
 
 
+def parse_languages(value: str) -> tuple[str, ...]:
+    """Read LANGUAGES, a comma-separated list of language codes such as "en,ur"."""
+    return tuple(code.strip() for code in value.split(",") if code.strip())
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app configuration from the environment and explicit overrides."""
     env = os.environ
@@ -42,6 +66,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "AIRFLOW_PASSWORD": env.get("AIRFLOW_PASSWORD", ""),
         "AIRFLOW_TIMEOUT": float(env.get("AIRFLOW_TIMEOUT", 5)),
         **release_settings(env),
+        "LANGUAGES": parse_languages(env.get("LANGUAGES", "en")),
         "PAGE_SIZE_MAX": 200,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -73,6 +98,12 @@ def check_config(config: dict) -> None:
         raise ConfigurationError(
             f"PIPELINE_MODE must be one of {', '.join(PIPELINE_MODES)}, "
             f"not {config['PIPELINE_MODE']!r}."
+        )
+    unknown = [code for code in config["LANGUAGES"] if code not in LANGUAGE_FONTS]
+    if unknown or not config["LANGUAGES"]:
+        raise ConfigurationError(
+            f"LANGUAGES must list one or more of {', '.join(LANGUAGE_FONTS)}, "
+            f"not {','.join(config['LANGUAGES'])!r}."
         )
     if config["ENV"] != "development" and config.get("TESTING"):
         return
