@@ -20,7 +20,7 @@ from registry.services.institutions import RegisterFilters, get_institution
 from registry.services.paging import page_of
 from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.web.auth import role_required, web_actor
-from registry.web.status import STATUS_LABELS
+from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text
 
 university = Blueprint("university", __name__, url_prefix="/university")
@@ -65,7 +65,7 @@ def _tracker(session, title: str, endpoint: str, period, rows):
         "oversight/tracker.html", period=period, page=page_of(rows, request.args.get("page")),
         summary=compliance_service.summarise(rows), periods=period_service.list_periods(session),
         title=title, endpoint=endpoint, provinces=PROVINCES, args=args,
-        types=INSTITUTION_TYPES, sectors=SECTORS, standings=STATUS_LABELS)
+        types=INSTITUTION_TYPES, sectors=SECTORS, standings=STANDING_LABELS)
 
 
 @university.get("", endpoint="dashboard")

@@ -18,10 +18,11 @@ ARRIVAL_LABELS = {
     "late": "Overdue",
     "missing": "Missing",
     "no_programme": "No programme registered",
-    "pending": "Received, in progress",
-    "done": "Received, accepted",
 }
-STATUS_LABELS = RETURN_STATUS_LABELS | ARRIVAL_LABELS
+# Every standing one row of a status grid can have: the filter's choices.
+STANDING_LABELS = RETURN_STATUS_LABELS | ARRIVAL_LABELS
+# The college dashboard also says whether a received return is accepted yet.
+STATUS_LABELS = STANDING_LABELS | {"pending": "Received, in progress", "done": "Received, accepted"}
 
 
 def status_label(code: str | None) -> str:
