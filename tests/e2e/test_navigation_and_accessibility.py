@@ -65,7 +65,8 @@ def serious_violations(page) -> list[str]:
     bypass it (bypass_csp) to inject axe; the pages themselves are served unchanged.
     """
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
@@ -92,6 +93,12 @@ def click_through(page, nav_name: str, labels: list[str]) -> dict[str, tuple[str
         assert heading(page).strip(), label
         reached[label] = (heading(page), serious_violations(page))
     return reached
+
+
+def test_axe_reports_a_serious_violation_when_there_is_one(registry_with_release, wide):
+    wide.goto(registry_with_release["url"] + "/programmes")
+    wide.evaluate("document.querySelector('label[for=f-type]').remove()")
+    assert any(v.startswith("select-name (critical)") for v in serious_violations(wide))
 
 
 @pytest.mark.parametrize("role", list(ROLES))
