@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session, selectinload
 from registry.models import Institution, PeerGroup, PeerGroupMember, Role
 from registry.services.access import require_role, scope_to_actor
 from registry.services.actors import Actor
-from registry.services.institutions import RegisterFilters
-from registry.services.paging import Page, paginate
 from registry.services.audit import record_event
 from registry.services.errors import NotFound, ValidationFailed
+from registry.services.institutions import RegisterFilters
+from registry.services.paging import Page, paginate
 
 MIN_MEMBERS = 5
 MAX_NAME = 120
