@@ -21,7 +21,7 @@ ROLE_PAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
     Role.UNIVERSITY: (
         ("Status grid", "university.dashboard", ""),
         ("Review queue", "review_pages.queue", ""),
-        ("Side by side", "side_by_side.colleges", ""),
+        ("Colleges side by side", "side_by_side.colleges", ""),
         ("Peer groups", "peer_groups.index", ""),
         ("Quality board", "quality_pages.board", ""),
         ("Messages", "review_pages.messages", ""),

@@ -21,8 +21,15 @@ ARRIVAL_LABELS = {
 }
 # Every standing one row of a status grid can have: the filter's choices.
 STANDING_LABELS = RETURN_STATUS_LABELS | ARRIVAL_LABELS
-# The college dashboard also says whether a received return is accepted yet.
-STATUS_LABELS = STANDING_LABELS | {"pending": "Received, in progress", "done": "Received, accepted"}
+# The college dashboard says whether a received return is accepted yet; the side-by-side
+# table sums up a college's returns.
+STATUS_LABELS = STANDING_LABELS | {
+    "pending": "Received, in progress",
+    "done": "Accepted",
+    "received": "All received",
+    "partly_received": "Partly received",
+    "none_received": "Nothing received",
+}
 
 
 def status_label(code: str | None) -> str:

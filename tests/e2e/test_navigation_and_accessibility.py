@@ -24,7 +24,7 @@ ROLES = {
         "Returns", "Submit", "Upload", "Findings", "Comparison", "Feedback Report (PDF)",
         "API tokens", "Messages"]),
     "university": ("reviewer@kmu.demo", "/university", [
-        "Status grid", "Review queue", "Side by side", "Peer groups", "Quality board",
+        "Status grid", "Review queue", "Colleges side by side", "Peer groups", "Quality board",
         "Messages"]),
     "regulator": ("analyst@pmdc.demo", "/regulator", [
         "Dashboard", "Compliance", "Periods", "Sign-off queue", "Releases", "Audit trail",
