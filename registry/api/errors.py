@@ -50,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(original, DBAPIError):
             return _database_error(original)
         if not wants_json():
-            return exc
+            return app.extensions.get("registry.error_page", lambda e: e)(exc)
         fields = _smorest_fields(exc)
         code = HTTP_CODES.get(exc.code or 500, "http_error")
         message = _message(exc, fields)

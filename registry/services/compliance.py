@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from registry.models import Institution, Period, Programme, Return, ReturnVersion
 from registry.services.access import scope_to_actor
 from registry.services.actors import Actor
+from registry.services.institutions import RegisterFilters
 from registry.services.periods import submission_deadline
 
 DONE_STATUSES = {"validated", "approved", "signed_off"}
@@ -28,6 +29,11 @@ class ComplianceRow:
     received_at: datetime | None
     on_time: bool | None
 
+    @property
+    def standing(self) -> str:
+        """One word for where it stands: the return's status once received, else its state."""
+        return self.status or self.state
+
 
 def expected_in(period: Period) -> ColumnElement[bool]:
     """Which programmes are expected to report for the period: registered, and started by
@@ -43,12 +49,14 @@ def expected_programmes(session: Session, period: Period, institution_ids: list[
 
 
 def compliance(
-    session: Session, actor: Actor, period: Period, now: datetime
+    session: Session, actor: Actor, period: Period, now: datetime,
+    colleges: RegisterFilters | None = None, standing: str | None = None,
 ) -> list[ComplianceRow]:
-    """One row per college × expected programme (or per college without any programme)."""
-    institutions = list(session.scalars(scope_to_actor(
-        select(Institution).options(joinedload(Institution.university))
-        .order_by(Institution.code), actor)))
+    """One row per college × expected programme (or per college without any programme),
+    for the colleges and the standing (status, else state) asked for."""
+    query = scope_to_actor(select(Institution).options(joinedload(Institution.university))
+                           .order_by(Institution.code), actor)
+    institutions = list(session.scalars((colleges or RegisterFilters()).apply(query)))
     ids = [i.id for i in institutions]
     programmes: dict[int, list[Programme]] = {}
     for programme in expected_programmes(session, period, ids):
@@ -64,7 +72,7 @@ def compliance(
         for programme in own:
             rows.append(_row(institution, programme, returns.get(programme.id), period,
                              deadline, now))
-    return rows
+    return [row for row in rows if row.standing == standing] if standing else rows
 
 
 def _row(institution, programme, found, period, deadline, now) -> ComplianceRow:
@@ -96,8 +104,8 @@ def _returns_by_programme(session: Session, period: Period, institution_ids: lis
 
 
 def summarise(rows: list[ComplianceRow]) -> dict[str, int]:
-    """Counts per state, for the tracker's headline."""
+    """Counts per standing (the return's status, else its state), for the tracker's headline."""
     counts: dict[str, int] = {}
     for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
+        counts[row.standing] = counts.get(row.standing, 0) + 1
     return counts

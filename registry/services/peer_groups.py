@@ -10,6 +10,8 @@ from registry.services.access import require_role, scope_to_actor
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import NotFound, ValidationFailed
+from registry.services.institutions import RegisterFilters
+from registry.services.paging import Page, paginate
 
 MIN_MEMBERS = 5
 MAX_NAME = 120
@@ -94,10 +96,22 @@ def get_peer_group(session: Session, actor: Actor, group_id: int) -> PeerGroup:
     return group
 
 
-def candidate_members(session: Session) -> list[Institution]:
-    """Every college on the register, by province then code: any may be a member."""
-    return list(session.scalars(select(Institution).order_by(Institution.province_code,
-                                                             Institution.code)))
+PICKER_PAGE = 40
+
+
+def candidate_members(
+    session: Session, filters: RegisterFilters | None = None, page: int | str | None = 1,
+    per_page: int = PICKER_PAGE,
+) -> Page[Institution]:
+    """Colleges on the register that may be members (any may), filtered, a page at a time."""
+    query = select(Institution).order_by(Institution.province_code, Institution.code)
+    return paginate(session, (filters or RegisterFilters()).apply(query), page, per_page)
+
+
+def colleges_named(session: Session, codes: list[str]) -> list[Institution]:
+    """The colleges with these codes, by name (the picker's "chosen so far")."""
+    return list(session.scalars(select(Institution).where(Institution.code.in_(codes))
+                                .order_by(Institution.name)))
 
 
 def comparable_colleges(session: Session, actor: Actor) -> list[Institution]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.models import Institution, Programme
@@ -12,6 +12,7 @@ from registry.services.access import require_college_of
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
+from registry.services.institutions import RegisterFilters
 
 FRAMEWORK_COMPONENTS = (
     "written_policy",
@@ -97,34 +98,38 @@ def check_programme_matches(programme: Programme, section: dict) -> None:
         )
 
 
-def directory(
-    session: Session,
+def directory_query(
     *,
     level: str | None = None,
     model: str | None = None,
     province: str | None = None,
     component: str | None = None,
     q: str | None = None,
-) -> list[Programme]:
-    """The public programme directory, filtered."""
+    type: str | None = None,
+    sector: str | None = None,
+) -> Select:
+    """The public programme directory as a query, filtered in the database."""
     query = (
         select(Programme)
         .join(Institution)
         .options(joinedload(Programme.institution))
         .order_by(Institution.code, Programme.code)
     )
+    query = RegisterFilters(type, sector, province).apply(query)
     if level:
         query = query.where(Programme.level == level)
     if model:
         query = query.where(Programme.model == model)
-    if province:
-        query = query.where(Institution.province_code == province)
     if q:
         query = query.where(Programme.name.ilike(f"%{q}%") | Institution.name.ilike(f"%{q}%"))
-    programmes = list(session.scalars(query))
     if component:
-        programmes = [p for p in programmes if (p.components or {}).get(component)]
-    return programmes
+        query = query.where(Programme.components[component].as_boolean().is_(True))
+    return query
+
+
+def directory(session: Session, **filters: str | None) -> list[Programme]:
+    """The public programme directory, filtered."""
+    return list(session.scalars(directory_query(**filters)))
 
 
 def get_programme(session: Session, institution_code: str, code: str) -> Programme:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from registry.models import Return, ReturnStatus, ReturnVersion, ReviewDecision, Role
+from registry.models import (
+    Institution,
+    QualityIssue,
+    Return,
+    ReturnStatus,
+    ReturnVersion,
+    ReviewDecision,
+    Role,
+)
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from registry.services.returns import get_return
+from registry.services.paging import PER_PAGE, Page, paginate
+from registry.services.quality import LIVE_STATUSES
+from registry.services.returns import get_return, returns_query
 
 # decision → (who may take it, statuses it applies to, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -97,9 +109,57 @@ def decisions_for(session: Session, actor: Actor, return_id: int) -> list[Review
         ReviewDecision.return_version_id.in_(version_ids)).order_by(ReviewDecision.id)))
 
 
-def review_queue(session: Session, actor: Actor) -> list[Return]:
-    """Returns waiting for this reviewer: validated ones (university), approved (regulator)."""
-    from registry.services.returns import returns_query
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a reviewer narrows the queue to; None means the actor's own waiting status."""
+    period: str | None = None
+    status: str | None = None
+    college: str | None = None
+    open_findings: bool | None = None
 
-    wanted = ReturnStatus.APPROVED if actor.role == Role.REGULATOR else ReturnStatus.VALIDATED
-    return list(session.scalars(returns_query(actor, status=wanted)))
+
+def awaiting_status(actor: Actor) -> str:
+    """The status of returns waiting for this reviewer's decision."""
+    return ReturnStatus.APPROVED if actor.role == Role.REGULATOR else ReturnStatus.VALIDATED
+
+
+def queue_decision(actor: Actor) -> str:
+    """The decision this reviewer takes on the returns waiting for them."""
+    return "sign_off" if actor.role == Role.REGULATOR else "approve"
+
+
+def review_queue(
+    session: Session, actor: Actor, filters: QueueFilters | None = None,
+    page: int | str | None = 1, per_page: int | str | None = PER_PAGE,
+) -> Page[Return]:
+    """Returns for this reviewer, filtered and one page at a time (default: those waiting)."""
+    filters = filters or QueueFilters()
+    status = filters.status if filters.status in set(ReturnStatus) else awaiting_status(actor)
+    query = returns_query(actor, period=filters.period or None, status=status)
+    if filters.college:
+        words = f"%{filters.college.strip()}%"
+        query = query.where(Institution.code.ilike(words) | Institution.name.ilike(words))
+    if filters.open_findings is not None:
+        has_open = _has_open_findings()
+        query = query.where(has_open if filters.open_findings else ~has_open)
+    return paginate(session, query, page, per_page)
+
+
+def _has_open_findings():
+    """Whether a return's latest version has a finding still to settle."""
+    return exists().where(
+        QualityIssue.return_id == Return.id, QualityIssue.status.in_(LIVE_STATUSES),
+        QualityIssue.return_version_id == ReturnVersion.id,
+        ReturnVersion.return_id == Return.id, ReturnVersion.version == Return.latest_version)
+
+
+def decide_many(
+    session: Session, actor: Actor, chosen: list[tuple[int, int]], decision: str,
+    comment: str | None = None,
+) -> list[ReviewDecision]:
+    """Take one decision on several returns (id, version): all are recorded, or none."""
+    if not chosen:
+        raise ValidationFailed("Select at least one return.", {"selected": ["select a return"]})
+    with session.begin_nested():
+        return [decide(session, actor, return_id, version, decision, comment)
+                for return_id, version in chosen]

@@ -18,6 +18,9 @@ from registry.web import (
     side_by_side,
     standard,
 )
+from registry.web.errors import register_error_pages
+from registry.web.navigation import role_links
+from registry.web.status import status_label
 
 
 def register_web(app: Flask) -> None:
@@ -35,6 +38,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(peer_groups.bp)
     app.register_blueprint(side_by_side.bp)
     auth.login_manager.init_app(app)
+    app.jinja_env.globals.update(role_links=role_links, status_label=status_label)
+    register_error_pages(app)
     app.after_request(set_security_headers)
 
 

@@ -53,10 +53,24 @@ def role_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                abort(403)
+                abort(403, f"This page is for {roles_in_words(roles)}.")
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+ROLE_WORDS = {
+    Role.COLLEGE: "college data officers",
+    Role.UNIVERSITY: "university reviewers",
+    Role.REGULATOR: "regulator analysts",
+    Role.ADMIN: "administrators",
+}
+
+
+def roles_in_words(roles: tuple[str, ...]) -> str:
+    """Name the roles a page is for, as a person would say them."""
+    words = [ROLE_WORDS.get(role, role) for role in roles]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @bp.route("/login", methods=["GET", "POST"])

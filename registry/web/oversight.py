@@ -16,9 +16,11 @@ from registry.services import compliance as compliance_service
 from registry.services import dashboard as dashboard_service
 from registry.services import periods as period_service
 from registry.services.errors import DomainError
-from registry.services.institutions import get_institution
-from registry.services.reference_data import PROVINCES
+from registry.services.institutions import RegisterFilters, get_institution
+from registry.services.paging import page_of
+from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.web.auth import role_required, web_actor
+from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text
 
 university = Blueprint("university", __name__, url_prefix="/university")
@@ -26,7 +28,7 @@ regulator = Blueprint("regulator", __name__, url_prefix="/regulator")
 
 SORT_KEYS = {
     "college": lambda r: (r.institution.code, r.programme.code if r.programme else ""),
-    "state": lambda r: (r.state, r.institution.code),
+    "state": lambda r: (r.standing, r.institution.code),
     "received": lambda r: (r.received_at or datetime.max.replace(tzinfo=UTC)),
     "province": lambda r: (r.institution.province_code, r.institution.code),
 }
@@ -40,14 +42,30 @@ def chosen_period(session) -> Period | None:
 
 
 def tracker_rows(session):
+    """The chosen period and its rows, filtered in the service and sorted as asked."""
     period = chosen_period(session)
     if period is None:
         return None, []
-    rows = compliance_service.compliance(session, web_actor(), period, utcnow())
+    rows = compliance_service.compliance(
+        session, web_actor(), period, utcnow(), RegisterFilters.from_args(request.args),
+        request.args.get("status") or None)
     sort = request.args.get("sort", "college")
     rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["college"]),
               reverse=request.args.get("order") == "desc")
     return period, rows
+
+
+TRACKER_ARGS = ("period", "sort", "order", "type", "sector", "province", "status", "q")
+
+
+def _tracker(session, title: str, endpoint: str, period, rows):
+    """Render the status grid or tracker: one page of rows, with the filters kept."""
+    args = {k: request.args[k] for k in TRACKER_ARGS if request.args.get(k)}
+    return render_template(
+        "oversight/tracker.html", period=period, page=page_of(rows, request.args.get("page")),
+        summary=compliance_service.summarise(rows), periods=period_service.list_periods(session),
+        title=title, endpoint=endpoint, provinces=PROVINCES, args=args,
+        types=INSTITUTION_TYPES, sectors=SECTORS, standings=STANDING_LABELS)
 
 
 @university.get("", endpoint="dashboard")
@@ -56,11 +74,7 @@ def university_dashboard():
     """The status grid of the university's affiliated colleges."""
     session = get_session()
     period, rows = tracker_rows(session)
-    return render_template("oversight/tracker.html", period=period, rows=rows,
-                           summary=compliance_service.summarise(rows),
-                           periods=period_service.list_periods(session),
-                           title="Affiliated colleges", endpoint="university.dashboard",
-                           provinces=PROVINCES)
+    return _tracker(session, "Affiliated colleges", "university.dashboard", period, rows)
 
 
 @regulator.get("", endpoint="dashboard")
@@ -83,11 +97,7 @@ def compliance():
     period, rows = tracker_rows(session)
     if request.args.get("format") == "csv" and period is not None:
         return _csv(period, rows)
-    return render_template("oversight/tracker.html", period=period, rows=rows,
-                           summary=compliance_service.summarise(rows),
-                           periods=period_service.list_periods(session),
-                           title="Compliance tracker", endpoint="regulator.compliance",
-                           provinces=PROVINCES)
+    return _tracker(session, "Compliance tracker", "regulator.compliance", period, rows)
 
 
 def _csv(period, rows) -> Response:

@@ -8,7 +8,8 @@ from registry.db import get_session
 from registry.models import Role
 from registry.services import peer_groups as service
 from registry.services.errors import DomainError, NotFound
-from registry.services.reference_data import PROVINCES
+from registry.services.institutions import RegisterFilters
+from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("peer_groups", __name__, url_prefix="/peer-groups")
@@ -30,8 +31,10 @@ def create():
     session = get_session()
     errors: dict[str, list[str]] = {}
     message = None
-    name, chosen = request.form.get("name", ""), request.form.getlist("members")
-    if request.method == "POST":
+    form = request.form
+    name, chosen = form.get("name", ""), list(dict.fromkeys(form.getlist("members")))
+    if request.method == "POST" and form.get("action", "create") == "create" \
+            and not form.get("page"):
         try:
             group = service.create_peer_group(session, web_actor(), name, chosen)
         except DomainError as exc:
@@ -40,9 +43,14 @@ def create():
             flash(f"Peer group “{group.name}” created with {len(group.members)} colleges.",
                   "info")
             return redirect(url_for("peer_groups.detail", group_id=group.id))
+    source = form if request.method == "POST" else request.args
+    filters = RegisterFilters.from_args(source)
     return render_template(
-        "peer_groups/new.html", colleges=service.candidate_members(session), name=name,
-        chosen=set(chosen), errors=errors, message=message, provinces=PROVINCES,
+        "peer_groups/new.html", page=service.candidate_members(session, filters,
+                                                               source.get("page")),
+        name=name, chosen=chosen, chosen_colleges=service.colleges_named(session, chosen),
+        errors=errors, message=message, provinces=PROVINCES, filters=filters,
+        types=INSTITUTION_TYPES, sectors=SECTORS,
         min_members=service.MIN_MEMBERS, max_name=service.MAX_NAME,
     ), 422 if errors or message else 200
 

@@ -7,7 +7,8 @@ from flask import Blueprint, render_template, request
 from registry.db import get_session
 from registry.services import programmes as programme_service
 from registry.services.errors import NotFound
-from registry.services.reference_data import PROVINCES
+from registry.services.paging import paginate
+from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from schemas.codes import Level, MentoringModel
 
 bp = Blueprint("public", __name__)
@@ -27,17 +28,22 @@ COMPONENT_LABELS = {
 }
 
 
+DIRECTORY_FILTERS = ("q", "type", "sector", "province", "level", "model", "component")
+
+
 @bp.get("/programmes")
 def programmes():
     """The programme directory: search and filter."""
-    filters = {k: request.args.get(k) or None
-               for k in ("q", "level", "model", "province", "component")}
+    filters = {k: (request.args.get(k) or "").strip() or None for k in DIRECTORY_FILTERS}
     if filters["component"] not in COMPONENT_LABELS:
         filters["component"] = None
-    found = programme_service.directory(get_session(), **filters)
+    page = paginate(get_session(), programme_service.directory_query(**filters),
+                    request.args.get("page"))
     return render_template(
-        "programmes.html", programmes=found, filters=filters, provinces=PROVINCES,
+        "programmes.html", page=page, filters=filters, provinces=PROVINCES,
         levels=Level, models=MentoringModel, components=COMPONENT_LABELS,
+        types=INSTITUTION_TYPES, sectors=SECTORS,
+        args={k: v for k, v in filters.items() if v},
     )
 
 

@@ -173,7 +173,7 @@ def test_national_median_comes_from_the_release_and_marks_suppression(as_univers
 def test_each_college_shows_its_return_status_and_links_to_its_comparison(as_university,
                                                                             world):
     page = as_university.get(URL).get_data(as_text=True)
-    assert row_of(page, world.colleges["A"].name)[1] == "done 1 of 1 expected approved 1"
+    assert row_of(page, world.colleges["A"].name)[1] == "Accepted 1 of 1 expected Approved by university 1"
     assert (f'href="/college/comparison?institution={world.colleges["A"].code}'
             f'&amp;period={world.period.code}"') in page
 
@@ -281,7 +281,7 @@ def test_period_without_a_release_says_so(as_university, session, world):
     make_period(session, "2026")
     page = as_university.get(f"{URL}?period=2026").get_data(as_text=True)
     assert "No benchmark release has been published for period 2026 yet" in page
-    assert row_of(page, world.colleges["A"].name)[1] == "none received 0 of 1 expected"
+    assert row_of(page, world.colleges["A"].name)[1] == "Nothing received 0 of 1 expected"
 
 
 def test_unknown_period_shows_a_message(as_university, world):
