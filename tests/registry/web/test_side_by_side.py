@@ -173,7 +173,8 @@ def test_national_median_comes_from_the_release_and_marks_suppression(as_univers
 def test_each_college_shows_its_return_status_and_links_to_its_comparison(as_university,
                                                                             world):
     page = as_university.get(URL).get_data(as_text=True)
-    assert row_of(page, world.colleges["A"].name)[1] == "Accepted 1 of 1 expected Approved by university 1"
+    assert (row_of(page, world.colleges["A"].name)[1]
+            == "Accepted 1 of 1 expected Approved by university 1")
     assert (f'href="/college/comparison?institution={world.colleges["A"].code}'
             f'&amp;period={world.period.code}"') in page
 
