@@ -216,8 +216,9 @@ CORE: tuple[Indicator, ...] = (
               COMPONENT_TERMS, len(COMPONENT_TERMS), "percent of components", "higher",
               "proportion", people_denominator=False, tags=("headline",)),
     Indicator("returns_completeness", "Completeness of returns",
-              "Programmes running in the period (registered and started by its end) whose "
-              "return counts in the release, out of those programmes.",
+              "Programmes in the directory whose start date is on or before the period's end "
+              "(a programme without a start date counts as running) whose return counts in "
+              "the release, out of those programmes.",
               ("register.accepted_returns",), ("register.expected_returns",),
               "percent of expected returns", "higher", "proportion", people_denominator=False,
               source="register"),
