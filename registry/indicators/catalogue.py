@@ -38,6 +38,19 @@ MEETINGS_HELD = (
 )
 
 
+# What a return whose denominator is 0 contributes, by kind of indicator.
+ZERO_DENOMINATOR_RULES: dict[str, str] = {
+    "proportion": "not applicable: a share of nothing; the return contributes nothing and is "
+                  "counted as not applicable",
+    "count_rate": "its numerator counts: events with no exposure (e.g. endings of pairs "
+                  "formed during the period) still add to the institution's and the "
+                  "stratum's sums; the return has no value of its own",
+    "quantity_rate": "its numerator counts: hours or meetings with no denominator still add "
+                     "to the institution's and the stratum's sums; the return has no value "
+                     "of its own",
+}
+
+
 @dataclass(frozen=True)
 class Gate:
     """Withhold an indicator for a return when responded / invited is below a minimum."""
@@ -73,6 +86,11 @@ class Indicator:
         return 100.0 if self.kind == "proportion" else 1.0
 
     @property
+    def zero_denominator_counts(self) -> bool:
+        """Whether a return with a zero denominator still adds its numerator to the sums."""
+        return self.kind != "proportion"
+
+    @property
     def paths(self) -> tuple[str, ...]:
         """Every return path the indicator reads (for documentation and extraction)."""
         gate = (self.gate.responded, self.gate.invited) if self.gate else ()
@@ -93,6 +111,7 @@ class Indicator:
             "withheld_when": (f"{self.gate.responded} / {self.gate.invited} < "
                               f"{self.gate.minimum:.0%}" if self.gate else None),
             "family": self.family or None,
+            "zero_denominator": ZERO_DENOMINATOR_RULES[self.kind],
         }
 
 
@@ -197,8 +216,9 @@ CORE: tuple[Indicator, ...] = (
               COMPONENT_TERMS, len(COMPONENT_TERMS), "percent of components", "higher",
               "proportion", people_denominator=False, tags=("headline",)),
     Indicator("returns_completeness", "Completeness of returns",
-              "Programmes running in the period (registered and started by its end) whose "
-              "return counts in the release, out of those programmes.",
+              "Programmes in the directory whose start date is on or before the period's end "
+              "(a programme without a start date counts as running) whose return counts in "
+              "the release, out of those programmes.",
               ("register.accepted_returns",), ("register.expected_returns",),
               "percent of expected returns", "higher", "proportion", people_denominator=False,
               source="register"),

@@ -200,9 +200,9 @@ def _scopes(institutions, overall: Aggregates, by_level: Aggregates) -> dict[str
 
 
 def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
-    """Only the rows with a value for some indicator: the others add nothing to any cell
-    (a third of institution × level rows are levels an institution does not run)."""
-    keep = ~np.isnan(agg.value).all(axis=1)
+    """Only the rows with counted returns for some indicator: the others add nothing to any
+    cell (a third of institution × level rows are levels an institution does not run)."""
+    keep = (agg.units > 0).any(axis=1)
     if keep.all():
         return Scope(attrs, agg)
     return Scope({name: values[keep] for name, values in attrs.items()},
@@ -241,15 +241,18 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
     """The cells of one stratum for every indicator at once."""
     values = agg.value[rows]
     valid = ~np.isnan(values)
-    counts = valid.sum(axis=0)
+    # An institution whose counted returns all have a zero denominator (a count rate) has
+    # no value of its own but still adds its numerator to the stratum's sums.
+    present = agg.units[rows] > 0
+    counts = present.sum(axis=0)
     if not counts.any():
         return
-    numerator = np.where(valid, agg.numerator[rows], 0.0).sum(axis=0)
-    denominator = np.where(valid, agg.denominator[rows], 0.0).sum(axis=0)
-    returns = np.where(valid, agg.units[rows], 0).sum(axis=0)
+    numerator = np.where(present, agg.numerator[rows], 0.0).sum(axis=0)
+    denominator = np.where(present, agg.denominator[rows], 0.0).sum(axis=0)
+    returns = np.where(present, agg.units[rows], 0).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = np.where(denominator > 0, numerator / denominator, np.nan)
-        mean = np.where(valid, values, 0.0).sum(axis=0) / counts
+        mean = np.where(valid, values, 0.0).sum(axis=0) / valid.sum(axis=0)
     q = stats.column_quantiles(values)
     intervals = _intervals(catalogue, numerator, denominator)
     for j, indicator in enumerate(catalogue):
@@ -260,7 +263,7 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
             "returns": int(returns[j]), "numerator": float(numerator[j]),
             "denominator": float(denominator[j]), "pooled_rate": _num(pooled[j]),
             "ci_low": _num(intervals[0][j]), "ci_high": _num(intervals[1][j]),
-            "mean": float(mean[j]),
+            "mean": _num(mean[j]),
             **{name: float(q[s, j]) for s, name in enumerate(STATISTICS)},
             "suppression": PUBLISHED, "rate_withheld": None, "revised": False,
         }

@@ -1,8 +1,11 @@
 """Read indicator numerators and denominators from return payloads.
 
 A value is missing for a return when a field it needs holds a reason code
-(not_collected / not_applicable), is absent (not_reported), when its denominator is 0
-(zero_denominator), or when its gate (a survey response rate) is not met.
+(not_collected / not_applicable), is absent (not_reported), when its gate (a survey
+response rate) is not met, or, for a proportion, when its denominator is 0
+(zero_denominator: not applicable). For a count or quantity rate a zero denominator is not
+missing: the return's numerator and its 0 still count in every sum (the catalogue's
+ZERO_DENOMINATOR_RULES), and only its own value, x / 0, is undefined.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
     for found in (numerator, denominator):
         if isinstance(found, str):
             return Value(None, None, found)
-    if denominator == 0:
+    if denominator == 0 and not indicator.zero_denominator_counts:
         return Value(numerator, denominator, ZERO_DENOMINATOR)
     gate = indicator.gate
     if gate is not None:
@@ -259,7 +262,8 @@ def _vector_value(indicator: Indicator, values, reasons, column, levels):
     else:
         den, den_why = _vector_total(indicator.denominator, values, reasons, column)
     why = np.where(num_why > 0, num_why, den_why)
-    why = np.where((why == 0) & (den == 0), REASON_CODE[ZERO_DENOMINATOR], why)
+    if not indicator.zero_denominator_counts:
+        why = np.where((why == 0) & (den == 0), REASON_CODE[ZERO_DENOMINATOR], why)
     if indicator.gate is not None:
         why = np.where(why == 0, _vector_gate(indicator.gate, values, column), why)
     applies = levels.applies(indicator.programme_levels)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
 from registry.indicators import exports
-from registry.indicators.catalogue import CATALOGUE_VERSION
+from registry.indicators.catalogue import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
 from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
 from registry.indicators.figures import encode_table
 from registry.indicators.revisions import ReleaseView, protect_against_differencing, release_view
@@ -79,6 +79,8 @@ def method_notes(settings: ReleaseSettings) -> dict:
                         f"'{settings.acceptance_level}' (validated < approved < signed_off).",
         "institution_value": "Σ numerator / Σ denominator over the institution's counted "
                              "returns in the period (and per programme level).",
+        "zero_denominators": {kind: f"A return whose denominator is 0, for a {kind}: {rule}."
+                              for kind, rule in ZERO_DENOMINATOR_RULES.items()},
         "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
                         "institution values; quantiles by numpy method "
                         f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
@@ -101,7 +103,10 @@ def method_notes(settings: ReleaseSettings) -> dict:
                                 "suppresses more until no suppressed cell of any release of the "
                                 "period can be recovered from all of them together.",
         "small_rates": f"Rates whose denominator counts people are not published when it is "
-                       f"under {settings.min_people}, nor their numerator and denominator.",
+                       f"under {settings.min_people}, nor their numerator and denominator; "
+                       "where the published numerators and denominators would give a withheld "
+                       "one back by subtraction, more rates are withheld (smallest first) "
+                       "until none can be.",
         "adjusted_benchmark": "Indirect standardisation by programme level: expected = "
                               "Σ_level national pooled rate × the institution's own "
                               "denominator at that level; observed and expected numerators "

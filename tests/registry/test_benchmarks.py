@@ -139,6 +139,21 @@ def test_a_withheld_rate_cannot_be_recovered_from_its_parent_and_siblings():
     assert cells["province=SD"]["median"] is not None  # the distribution is still shown
 
 
+def test_a_college_whose_only_return_has_no_pairs_at_start_still_adds_its_endings():
+    institutions = [InstitutionInfo(k, f"I{k}", "medical", "public", "KP") for k in range(5)]
+    endings = [(2, 10), (2, 10), (2, 10), (2, 10), (3, 0)]  # (unplanned endings, active)
+    units = [ReturnUnit(k, k, "undergraduate", {
+        "programme": {"level": "undergraduate"},
+        "activity": {"unplanned_endings": ended, "active_pairs_start": active}})
+        for k, (ended, active) in enumerate(endings)]
+    national = next(c for c in compute_release(ReleaseInputs("2025", institutions, units),
+                                               SETTINGS).cells
+                    if c["indicator"] == "relationship_attrition" and c["stratum"] == "national")
+    assert (national["numerator"], national["denominator"]) == (11, 40)
+    assert national["institutions"] == 5 and national["returns"] == 5
+    assert national["median"] == 0.2  # the distribution holds the four colleges with a value
+
+
 def test_register_indicators_count_expected_programmes():
     institutions = [InstitutionInfo(k, f"I{k}", "medical", "public", "KP") for k in range(5)]
     expected = [ExpectedUnit(k, "undergraduate", accepted=k < 4, on_time=k < 2)

@@ -90,10 +90,45 @@ def test_a_reason_code_makes_the_indicator_missing_and_is_kept():
     assert value("mentors_over_cap", payload).missing_reason == "not_applicable"
 
 
-def test_a_zero_denominator_makes_the_indicator_missing():
-    # the pilot programme started in the period: no pairs active at its start
+def test_a_count_rate_with_a_zero_denominator_keeps_its_numerator():
+    # the pilot programme started in the period: no pairs active at its start, 7 endings
     found = value("relationship_attrition", pilot_return())
-    assert found.missing_reason == "zero_denominator"
+    assert (found.numerator, found.denominator, found.missing_reason) == (7.0, 0.0, None)
+    assert found.value is None  # 7 / 0 has no value of its own
+
+
+def test_a_quantity_rate_with_a_zero_denominator_keeps_its_numerator():
+    payload = pilot_return()
+    payload["capacity"]["enrolled_mentees"] = 0
+    found = value("contact_hours_per_mentee", payload)
+    assert found.missing_reason is None and found.denominator == 0.0
+    assert found.numerator == payload["activity"]["contact_hours"]
+
+
+def test_a_proportion_with_a_zero_denominator_is_not_applicable():
+    payload = pilot_return()
+    payload["activity"]["rematch_requests"] = 0
+    payload["activity"]["rematch_resolved_30d"] = 0
+    assert value("rematch_timeliness", payload).missing_reason == "zero_denominator"
+
+
+@pytest.mark.parametrize("indicator", [i for i in CATALOGUE if i.source == "return"],
+                         ids=lambda i: i.code)
+def test_the_vectorised_extraction_follows_each_zero_denominator_rule(indicator):
+    payload = pilot_return()
+    for path in indicator.denominator if isinstance(indicator.denominator, tuple) else ():
+        *parents, leaf = path.split("=")[0].split("!=")[0].split(".")
+        target = payload
+        for name in parents:
+            target = target.get(name) or {}
+        if isinstance(target.get(leaf), int | float) and not isinstance(target[leaf], bool):
+            target[leaf] = 0
+    single = indicator_value(indicator, payload)
+    num, den, why = value_matrix([payload], [indicator])
+    if single.missing_reason is None:
+        assert (num[0, 0], den[0, 0], why[0, 0]) == (single.numerator, single.denominator, 0)
+    else:
+        assert REASONS[why[0, 0]] == single.missing_reason
 
 
 def test_an_area_not_asked_about_is_not_reported():
