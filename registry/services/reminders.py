@@ -173,8 +173,9 @@ def send_pending(
 
 
 def messages_for(session: Session, actor: Actor, limit: int = 50) -> list[Message]:
-    """The in-app messages addressed to the actor's college, university or the regulator."""
-    query = select(Message).order_by(Message.id.desc()).limit(limit)
+    """The notices addressed to the actor's college, university or the regulator (no threads)."""
+    query = (select(Message).where(Message.return_id.is_(None))
+             .order_by(Message.id.desc()).limit(limit))
     if actor.role == Role.COLLEGE:
         query = query.where(Message.institution_id == actor.institution_id)
     elif actor.role == Role.UNIVERSITY:

@@ -35,6 +35,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(peer_groups.bp)
     app.register_blueprint(side_by_side.bp)
     auth.login_manager.init_app(app)
+    app.context_processor(review.unread_messages_context)
+    app.jinja_env.globals["thread_kind"] = review.thread_kind
     app.after_request(set_security_headers)
 
 
