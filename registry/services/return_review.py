@@ -62,6 +62,14 @@ class ReturnComparison:
     def changed_count(self) -> int:
         return sum(row.changed for row in self.rows)
 
+    @property
+    def sections(self) -> list[tuple[str, list[FieldRow]]]:
+        """The rows grouped by section, in the standard's order."""
+        grouped: dict[str, list[FieldRow]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.section, []).append(row)
+        return list(grouped.items())
+
 
 class _Absent:
     """No earlier version or return to compare with (distinct from a null value)."""

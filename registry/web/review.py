@@ -10,7 +10,8 @@ from flask_login import current_user
 from registry.api.review import audit_csv
 from registry.db import get_session
 from registry.models import Role
-from registry.services import quality, reminders, return_review, review, threads
+from registry.services import quality, reminders, review, threads
+from registry.services import return_review as data_view
 from registry.services.audit import audit_query
 from registry.services.errors import DomainError, NotFound
 from registry.services.mailer import SmtpSettings
@@ -136,11 +137,11 @@ def _review_page(return_id: int, errors: dict | None = None, form=None):
     return render_template(
         "review/return.html", return_=return_, version=report.version,
         groups=finding_groups(report.issues),
-        comparison=return_review.compare_return(session, actor, return_id, latest),
+        comparison=data_view.compare_return(session, actor, return_id, latest),
         decisions=review.decisions_for(session, actor, return_id),
         actions=review.decisions_open_to(actor, return_.status),
         messages=threads.read_thread(session, actor, return_id),
-        labels=return_review.field_labels(), errors=errors or {}, form=form or {},
+        labels=data_view.field_labels(), errors=errors or {}, form=form or {},
     ), 422 if errors else 200
 
 
