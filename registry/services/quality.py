@@ -36,6 +36,7 @@ from registry.services.access import scope_to_actor
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.services.labels import label_of
 from registry.services.returns import get_return, get_version
 from registry.services.threads import add_to_thread
 
@@ -188,7 +189,8 @@ def _decision_message(issue: QualityIssue, decision: str, note: str) -> str:
     rule = rules_by_id().get(issue.rule_id)
     what = f"{issue.rule_id} {rule.title}" if rule else issue.rule_id
     verb = "accepted" if decision == "accept" else "refused"
-    return (f"Explanation {verb} for {what} ({issue.field}, version {issue.version.version}): "
+    return (f"Explanation {verb} for {what} ({label_of(issue.field)}, version "
+            f"{issue.version.version}): "
             f"{note}\nThe explanation was: {issue.explanation}")
 
 

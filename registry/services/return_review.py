@@ -1,32 +1,20 @@
-"""A return's data as a reviewer reads it: this version against the one before and last period.
-
-Field names come from the data standard's labels (schemas/), so pages show "Enrolled
-mentees", not `capacity.enrolled_mentees`.
-"""
+"""A return's data as a reviewer reads it: this version against the one before and last period."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Return, ReturnVersion
 from registry.services.actors import Actor
+from registry.services.labels import field_labels
 from registry.services.quality_checks import previous_period
 from registry.services.returns import get_version, latest_version
 from schemas import flatten_return
-from schemas.fields import Section
-from schemas.walk import current_schema
 
 HIDDEN_FIELDS = ("header.schema_version", "header.institution_code")
-
-
-@dataclass(frozen=True)
-class FieldLabel:
-    section: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -79,31 +67,6 @@ class _Absent:
 
 
 _ABSENT = _Absent()
-
-
-@cache
-def field_labels() -> dict[str, FieldLabel]:
-    """Every leaf path of the standard with its section and a label that reads alone."""
-    labels: dict[str, FieldLabel] = {}
-    _walk(current_schema(), "", (), labels)
-    return labels
-
-
-def _walk(schema, prefix: str, parents: tuple[str, ...], labels: dict[str, FieldLabel]) -> None:
-    for name, field in schema.fields.items():
-        path = f"{prefix}.{name}" if prefix else name
-        title = field.metadata["title"]
-        if isinstance(field, Section):
-            _walk(field.schema, path, (*parents, title), labels)
-            continue
-        label = f"{parents[-1]}: {title}" if len(parents) > 1 else title
-        labels[path] = FieldLabel(parents[0] if parents else "", label)
-
-
-def label_of(path: str) -> str:
-    """The standard's label for a field path; the path itself when it has none."""
-    known = field_labels().get(path)
-    return known.label if known else path
 
 
 def compare_return(session: Session, actor: Actor, return_id: int, number: int

@@ -14,6 +14,7 @@ from registry.services import quality, return_review, submissions, threads, toke
 from registry.services import returns as return_service
 from registry.services.bulk import read_bulk_file
 from registry.services.errors import DomainError, NotFound
+from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
 from registry.services.return_form import form_fields, payload_from_form, values_from_payload
 from registry.web.auth import role_required, web_actor
@@ -39,7 +40,7 @@ def dashboard():
     return render_template("college/dashboard.html", periods=periods, status=status,
                            returns=returns, institution=current_user.institution,
                            findings=quality.open_findings(session, actor),
-                           labels=return_review.field_labels())
+                           labels=field_labels())
 
 
 @bp.get("/returns/<int:return_id>")
@@ -65,7 +66,7 @@ def _return_page(return_id: int, chosen: int | None, errors: dict | None = None,
         findings=findings_by_severity(report.issues),
         comparison=return_review.compare_return(session, actor, return_id, number),
         messages=threads.read_thread(session, actor, return_id),
-        errors=errors or {}, reply=reply, labels=return_review.field_labels(),
+        errors=errors or {}, reply=reply, labels=field_labels(),
     ), 422 if errors else 200
 
 

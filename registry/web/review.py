@@ -14,6 +14,7 @@ from registry.services import quality, reminders, review, threads
 from registry.services import return_review as data_view
 from registry.services.audit import audit_query
 from registry.services.errors import DomainError, NotFound
+from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
 from registry.services.returns import get_return
 from registry.web.auth import role_required, web_actor
@@ -141,7 +142,7 @@ def _review_page(return_id: int, errors: dict | None = None, form=None):
         decisions=review.decisions_for(session, actor, return_id),
         actions=review.decisions_open_to(actor, return_.status),
         messages=threads.read_thread(session, actor, return_id),
-        labels=data_view.field_labels(), errors=errors or {}, form=form or {},
+        labels=field_labels(), errors=errors or {}, form=form or {},
     ), 422 if errors else 200
 
 
