@@ -65,6 +65,8 @@ def test_college_and_reviewer_close_the_loop(live_registry, browser, tmp_path):
     college.get_by_role("button", name="Upload").click()
     run_quality_checks(database)
     college.goto(f"{base}/college")
+    assert "Q001" in college.locator("#open-findings").inner_text()
+    screenshot(college, "loop-0-college-dashboard-findings")
     college.locator("#open-findings a", has_text="Q001").last.click()
     finding = college.locator("article.finding", has_text="Q001")
     assert "at most 15 mentees per mentor" in finding.inner_text()

@@ -32,7 +32,7 @@ def warned(session, college, period, college_user):
 
 
 def test_return_page_shows_the_finding_with_its_evidence_and_guidance(as_college, warned):
-    return_, issue = warned
+    return_, _ = warned
     page = as_college.get(f"/college/returns/{return_.id}").get_data(as_text=True)
     assert "Q001" in page and "20.3 mentees per mentor" in page
     assert "at most 15 mentees per mentor" in page
