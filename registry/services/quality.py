@@ -133,6 +133,9 @@ def explain_issue(
                  after=IssueStatus.EXPLAINED, detail={"return_id": return_.id,
                                                      "rule": issue.rule_id,
                                                      "reused": reuse_previous})
+    add_to_thread(session, actor, return_, "explanation",
+                  f"Explanation of {_rule_name(issue)} ({label_of(issue.field)}, version "
+                  f"{issue.version.version}): {text}")
     return IssueView(issue, rules_by_id().get(issue.rule_id), previous)
 
 
@@ -185,11 +188,14 @@ def decide_issue(
     return IssueView(issue, rules_by_id().get(issue.rule_id), None)
 
 
-def _decision_message(issue: QualityIssue, decision: str, note: str) -> str:
+def _rule_name(issue: QualityIssue) -> str:
     rule = rules_by_id().get(issue.rule_id)
-    what = f"{issue.rule_id} {rule.title}" if rule else issue.rule_id
+    return f"{issue.rule_id} {rule.title}" if rule else issue.rule_id
+
+
+def _decision_message(issue: QualityIssue, decision: str, note: str) -> str:
     verb = "accepted" if decision == "accept" else "refused"
-    return (f"Explanation {verb} for {what} ({label_of(issue.field)}, version "
+    return (f"Explanation {verb} for {_rule_name(issue)} ({label_of(issue.field)}, version "
             f"{issue.version.version}): "
             f"{note}\nThe explanation was: {issue.explanation}")
 

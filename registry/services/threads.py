@@ -1,4 +1,4 @@
-"""One conversation per return: decisions' comments, refusals, questions and replies.
+"""One conversation per return: explanations, decisions' comments, refusals, replies…
 
 A thread message is a `Message` naming its return. The college of the return and its
 reviewers (its university, the regulator) read and write it; anyone else gets NotFound,
@@ -29,6 +29,7 @@ from registry.services.returns import get_return
 MAX_BODY = 4000
 KIND_LABELS = {
     "decision": "Review decision",
+    "explanation": "College's explanation",
     "refusal": "Explanation refused",
     "acceptance": "Explanation accepted",
     "question": "Reviewer's message",
@@ -61,11 +62,11 @@ def post_message(session: Session, actor: Actor, return_id: int, body: str | Non
     return add_to_thread(session, actor, return_, kind, text)
 
 
-def add_to_thread(session: Session, actor: Actor, return_: Return, kind: str,
-                  body: str) -> Message:
+def add_to_thread(session: Session, actor: Actor, return_: Return, kind: str, body: str,
+                  event_key: str | None = None) -> Message:
     """Add a message to the return's thread for the other side; audited, read by its author."""
     message = Message(
-        event_key=f"thread:{return_.id}:{uuid.uuid4().hex}", kind=kind,
+        event_key=event_key or f"thread:{return_.id}:{uuid.uuid4().hex}", kind=kind,
         recipients=_recipients(session, actor, return_), institution_id=return_.institution_id,
         university_id=return_.institution.university_id, return_id=return_.id,
         author=actor.label, author_user_id=actor.user_id, subject=_subject(kind, return_),

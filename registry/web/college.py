@@ -82,14 +82,15 @@ def findings_by_severity(views: list[quality.IssueView]) -> list[tuple[str, list
 @role_required(Role.COLLEGE)
 def explain(return_id: int, issue_id: int):
     """Explain a warning: new text, or the explanation accepted in an earlier period."""
-    text = request.form.get("text", "")
+    session, text = get_session(), request.form.get("text", "")
     try:
-        quality.explain_issue(get_session(), web_actor(), return_id, issue_id, text=text,
+        quality.explain_issue(session, web_actor(), return_id, issue_id, text=text,
                               reuse_previous=bool(request.form.get("reuse")))
     except NotFound:
         return render_template("not_found.html", what=f"return {return_id}"), 404
     except DomainError as exc:
         return _return_page(return_id, None, errors={issue_id: exc.message})
+    threads.deliver(session, SmtpSettings.from_env(), return_id)
     flash("Explanation recorded; your reviewer will accept or refuse it.", "info")
     return redirect(url_for("college.return_detail", return_id=return_id,
                             _anchor=f"issue-{issue_id}"))

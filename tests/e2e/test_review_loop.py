@@ -79,9 +79,14 @@ def test_college_and_reviewer_close_the_loop(live_registry, browser, tmp_path):
     assert "Explanation recorded" in college.locator(".flash").inner_text()
     return_id = return_of(engine, "KP-MED-PUB-001", "E2E-LOOP", period).id
 
-    # the reviewer sees data, finding and explanation, and refuses it with a reason
+    # the reviewer finds the explanation on Messages, sees data, finding and explanation,
+    # and refuses it with a reason
     log_in(reviewer, base, REVIEWER)
-    reviewer.goto(f"{base}/review/returns/{return_id}")
+    reviewer.goto(f"{base}/messages")
+    waiting = reviewer.locator("#threads tr", has=reviewer.locator(
+        f"a[href^='/review/returns/{return_id}']"))
+    assert "1 unread" in waiting.inner_text()  # the college's explanation
+    waiting.get_by_role("link").click()
     explained = reviewer.locator("article.finding", has_text="Q001")
     assert "large-group mentoring" in explained.inner_text()
     assert "Enrolled mentees" in reviewer.locator("table.data-comparison").inner_text()

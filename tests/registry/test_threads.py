@@ -74,16 +74,19 @@ def test_refusing_an_explanation_puts_the_reason_on_the_thread(session, return_i
     issue = explained_warning(session, return_id, officer)
     quality.decide_issue(session, reviewer, return_id, issue.id, decision="refuse",
                          note="Groups of 40 are not mentoring.")
-    [message] = threads.thread(session, officer, return_id)
-    assert message.kind == "refusal"
-    assert "Groups of 40 are not mentoring." in message.body
-    assert message.recipients == "officer@thread.test"
+    explanation, refusal = threads.thread(session, officer, return_id)
+    assert (explanation.kind, explanation.recipients) == ("explanation", "reviewer@thread.test")
+    assert "Large group model." in explanation.body
+    assert refusal.kind == "refusal"
+    assert "Groups of 40 are not mentoring." in refusal.body
+    assert refusal.recipients == "officer@thread.test"
 
 
-def test_accepting_without_a_note_adds_nothing(session, return_id, officer, reviewer):
+def test_accepting_without_a_note_adds_nothing_after_the_explanation(session, return_id,
+                                                                     officer, reviewer):
     issue = explained_warning(session, return_id, officer)
     quality.decide_issue(session, reviewer, return_id, issue.id, decision="accept")
-    assert threads.thread(session, officer, return_id) == []
+    assert [m.kind for m in threads.thread(session, officer, return_id)] == ["explanation"]
 
 
 def test_a_decision_comment_is_a_message(session, return_id, reviewer, officer):
@@ -142,3 +145,22 @@ def test_messages_are_emailed_when_smtp_is_configured(session, return_id, office
     assert mail["to"] == ["officer@thread.test"]
     assert "Please check mentors trained." in mail["body"]
     assert session.get(Message, message.id).emailed_at is not None
+
+
+def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, return_id,
+                                                                   officer, period):
+    from datetime import timedelta
+
+    from registry.services.reminders import run_reminders
+
+    session.get(Return, return_id).status = "needs_attention"
+    week_later = period.opens_at + timedelta(days=7)
+    moment = (week_later - timedelta(days=week_later.weekday())).replace(hour=9, minute=0)
+    run_reminders(session, moment, None)
+    run_reminders(session, moment + timedelta(hours=5), None)
+    [reminder] = threads.thread(session, officer, return_id)
+    assert reminder.kind == "reminder"
+    assert "wait for a correction or an explanation" in reminder.body
+    assert reminder.recipients == "officer@thread.test"
+    run_reminders(session, moment + timedelta(days=7), None)
+    assert len(threads.thread(session, officer, return_id)) == 2
