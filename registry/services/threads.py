@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -133,7 +133,12 @@ def _unread_query(actor: Actor, *columns):
              .where(or_(Message.author_user_id.is_(None),
                         Message.author_user_id != actor.user_id),
                     Message.id > func.coalesce(ThreadRead.last_read_message_id, 0)))
-    return scope_to_actor(query, actor)
+    return scope_to_actor(query.where(_counted(actor)), actor)
+
+
+def _counted(actor: Actor):
+    """Reminders are the college's to act on: they do not count, or list, for reviewers."""
+    return Message.kind != "reminder" if actor.role != Role.COLLEGE else true()
 
 
 def unread_count(session: Session, actor: Actor) -> int:
@@ -151,7 +156,7 @@ def threads_for(session: Session, actor: Actor, limit: int = 100) -> list[Thread
         select(Message.return_id, func.count(Message.id), func.max(Message.created_at))
         .join(Return, Return.id == Message.return_id)
         .join(Institution, Institution.id == Return.institution_id)
-        .group_by(Message.return_id), actor)
+        .where(_counted(actor)).group_by(Message.return_id), actor)
     rows = session.execute(totals).all()
     unread = dict(session.execute(_unread_query(actor, Message.return_id, func.count(Message.id))
                                   .group_by(Message.return_id)).all())

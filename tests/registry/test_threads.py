@@ -148,7 +148,7 @@ def test_messages_are_emailed_when_smtp_is_configured(session, return_id, office
 
 
 def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, return_id,
-                                                                   officer, period):
+                                                                   officer, reviewer, period):
     from datetime import timedelta
 
     from registry.services.reminders import run_reminders
@@ -164,3 +164,5 @@ def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, retu
     assert reminder.recipients == "officer@thread.test"
     run_reminders(session, moment + timedelta(days=7), None)
     assert len(threads.thread(session, officer, return_id)) == 2
+    assert threads.unread_count(session, officer) == 2
+    assert threads.unread_count(session, reviewer) == 0  # the college's to act on

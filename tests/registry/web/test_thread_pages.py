@@ -109,3 +109,22 @@ def test_unread_messages_is_given_to_every_template(app, client, session, colleg
 
         login_user(user)
         assert render_template_string("{{ unread_messages }}") == "1"
+
+
+def test_reply_is_emailed_to_the_reviewers_when_smtp_is_configured(as_college, session,
+                                                                   college, warned,
+                                                                   monkeypatch):
+    from tests.smtp import smtp_server
+
+    return_, _ = warned
+    make_user(session, "university", email="kmu.reviewer@thread.test",
+              university_id=college.university_id)
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        response = as_college.post(f"/college/returns/{return_.id}/messages",
+                                   data={"body": "Version 2 is on its way."})
+    assert response.status_code == 302
+    [mail] = inbox.messages
+    assert mail["to"] == ["kmu.reviewer@thread.test"]
+    assert "Version 2 is on its way." in mail["body"]
