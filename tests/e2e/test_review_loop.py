@@ -92,6 +92,7 @@ def test_college_and_reviewer_close_the_loop(live_registry, browser, tmp_path):
     assert "Enrolled mentees" in reviewer.locator("table.data-comparison").inner_text()
     explained.get_by_role("button", name="Refuse the explanation").click()
     assert "Say why" in reviewer.locator("#issue-" + explained_id(engine, return_id)).inner_text()
+    screenshot(reviewer, "loop-2-reviewer-refusal-needs-a-reason")
     reviewer.get_by_label("Reason (needed to refuse; sent to the college)").fill(
         "Circles of 20 are lectures, not mentoring; check active mentors.")
     reviewer.get_by_role("button", name="Refuse the explanation").click()
