@@ -128,3 +128,16 @@ def test_reply_is_emailed_to_the_reviewers_when_smtp_is_configured(as_college, s
     [mail] = inbox.messages
     assert mail["to"] == ["kmu.reviewer@thread.test"]
     assert "Version 2 is on its way." in mail["body"]
+
+
+def test_weekly_reminder_shows_on_the_return_page_from_the_registry(as_college, session,
+                                                                    warned, period):
+    from datetime import timedelta
+
+    from registry.services.reminders import run_reminders
+
+    return_, _ = warned
+    run_reminders(session, period.opens_at + timedelta(days=1), None)
+    page = as_college.get(f"/college/returns/{return_.id}").get_data(as_text=True)
+    assert "<strong>Reminder</strong> · the registry" in page
+    assert "wait for a correction or an explanation" in page
