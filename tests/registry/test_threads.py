@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from expectations import load_rules
-from registry.models import AuditEvent, Message, QualityIssue, Return
+from registry.models import AuditEvent, Message, QualityIssue, Return, User
 from registry.services import quality, review, threads
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, ValidationFailed
@@ -166,3 +166,22 @@ def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, retu
     assert len(threads.thread(session, officer, return_id)) == 2
     assert threads.unread_count(session, officer) == 2
     assert threads.unread_count(session, reviewer) == 0  # the college's to act on
+
+
+def test_a_refusal_through_the_api_is_emailed_to_the_college(client, session, return_id,
+                                                             officer, reviewer, monkeypatch):
+    from registry.services.tokens import create_token
+    from tests.factories import bearer
+
+    issue = explained_warning(session, return_id, officer)
+    secret = create_token(session, Actor.system("test"),
+                          session.get(User, reviewer.user_id), "api").secret
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        response = client.post(f"/api/v1/returns/{return_id}/issues/{issue.id}/decision",
+                               json={"decision": "refuse", "note": "Not mentoring."},
+                               headers=bearer(secret))
+    assert response.status_code == 200
+    recipients = sorted(mail["to"][0] for mail in inbox.messages)
+    assert recipients == ["officer@thread.test", "reviewer@thread.test"]  # refusal, explanation
