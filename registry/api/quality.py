@@ -12,6 +12,8 @@ from registry.api.blueprint import Blueprint
 from registry.db import get_session
 from registry.models import IssueStatus
 from registry.services import quality as quality_service
+from registry.services import threads
+from registry.services.mailer import SmtpSettings
 from registry.services.quality import DECISIONS, MAX_TEXT, IssueView
 from registry.services.quality_board import quality_board
 
@@ -239,6 +241,7 @@ class IssueExplanation(MethodView):
         view = quality_service.explain_issue(
             get_session(), require_actor(), return_id, issue_id, text=body.get("text"),
             reuse_previous=body["reuse_previous"])
+        threads.deliver(get_session(), SmtpSettings.from_env(), return_id)
         return issue_change(view)
 
 
@@ -251,6 +254,7 @@ class IssueDecision(MethodView):
         view = quality_service.decide_issue(
             get_session(), require_actor(), return_id, issue_id, decision=body["decision"],
             note=body.get("note"))
+        threads.deliver(get_session(), SmtpSettings.from_env(), return_id)
         return issue_change(view)
 
 

@@ -13,8 +13,9 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.db import get_session
-from registry.services import review
+from registry.services import review, threads
 from registry.services.audit import audit_query
+from registry.services.mailer import SmtpSettings
 from schemas.cells import escape_text
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1",
@@ -71,8 +72,10 @@ class VersionDecisions(MethodView):
     @blp.response(201, DecisionSchema)
     def post(self, args, return_id, version):
         """Approve or return (university), sign off or return (regulator) the latest version."""
-        return review.decide(get_session(), require_actor(), return_id, version,
-                             args["decision"], args["comment"])
+        decision = review.decide(get_session(), require_actor(), return_id, version,
+                                 args["decision"], args["comment"])
+        threads.deliver(get_session(), SmtpSettings.from_env(), return_id)
+        return decision
 
 
 @blp.route("/returns/<int:return_id>/decisions")

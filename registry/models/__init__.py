@@ -15,7 +15,7 @@ from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIss
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
 from registry.models.returns import IdempotencyRecord, Return, ReturnStatus, ReturnVersion
-from registry.models.review import Message, ReviewDecision
+from registry.models.review import Message, ReviewDecision, ThreadRead
 
 __all__ = [
     "AcceptedExplanation",
@@ -44,6 +44,7 @@ __all__ = [
     "ReviewDecision",
     "Role",
     "Severity",
+    "ThreadRead",
     "University",
     "User",
 ]

@@ -1,10 +1,10 @@
-"""Review decisions on return versions, and the messages the registry sends."""
+"""Review decisions on return versions, the messages the registry sends, and who read them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, utcnow
@@ -31,7 +31,10 @@ class ReviewDecision(Base):
 
 
 class Message(Base):
-    """A reminder, notice or summary; its event key makes sending it twice impossible."""
+    """A reminder, notice or summary, or a message on a return's thread (`return_id` set).
+
+    Its event key makes sending it twice impossible.
+    """
 
     __tablename__ = "messages"
 
@@ -47,3 +50,19 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     emailed_at: Mapped[datetime | None]
     email_error: Mapped[str | None] = mapped_column(String(500))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"), index=True)
+    author: Mapped[str | None] = mapped_column(String(300))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ThreadRead(Base):
+    """How far one user has read one return's thread (the last message id seen)."""
+
+    __tablename__ = "thread_reads"
+    __table_args__ = (UniqueConstraint("user_id", "return_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    last_read_message_id: Mapped[int] = mapped_column(default=0)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

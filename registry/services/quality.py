@@ -23,6 +23,7 @@ from expectations import Rule, rules_by_id
 from registry.db import utcnow
 from registry.models import (
     AcceptedExplanation,
+    Institution,
     IssueStatus,
     QualityIssue,
     Return,
@@ -31,10 +32,13 @@ from registry.models import (
     Role,
     Severity,
 )
+from registry.services.access import scope_to_actor
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.services.labels import label_of
 from registry.services.returns import get_return, get_version
+from registry.services.threads import add_to_thread
 
 QUALITY_STATUSES = (ReturnStatus.SUBMITTED, ReturnStatus.VALIDATED,
                     ReturnStatus.NEEDS_ATTENTION, ReturnStatus.REJECTED)
@@ -129,6 +133,9 @@ def explain_issue(
                  after=IssueStatus.EXPLAINED, detail={"return_id": return_.id,
                                                      "rule": issue.rule_id,
                                                      "reused": reuse_previous})
+    add_to_thread(session, actor, return_, "explanation",
+                  f"Explanation of {_rule_name(issue)} ({label_of(issue.field)}, version "
+                  f"{issue.version.version}): {text}")
     return IssueView(issue, rules_by_id().get(issue.rule_id), previous)
 
 
@@ -174,8 +181,23 @@ def decide_issue(
     record_event(session, actor, f"quality.{decision}", "quality_issue", issue.id,
                  before=IssueStatus.EXPLAINED, after=issue.status,
                  detail={"return_id": return_.id, "rule": issue.rule_id, "note": note})
+    if note:
+        add_to_thread(session, actor, return_, "refusal" if decision == "refuse" else "acceptance",
+                      _decision_message(issue, decision, note))
     refresh_version_status(session, actor, issue.version)
     return IssueView(issue, rules_by_id().get(issue.rule_id), None)
+
+
+def _rule_name(issue: QualityIssue) -> str:
+    rule = rules_by_id().get(issue.rule_id)
+    return f"{issue.rule_id} {rule.title}" if rule else issue.rule_id
+
+
+def _decision_message(issue: QualityIssue, decision: str, note: str) -> str:
+    verb = "accepted" if decision == "accept" else "refused"
+    return (f"Explanation {verb} for {_rule_name(issue)} ({label_of(issue.field)}, version "
+            f"{issue.version.version}): "
+            f"{note}\nThe explanation was: {issue.explanation}")
 
 
 def _check_decision(issue: QualityIssue, decision: str, note: str | None) -> None:
@@ -234,3 +256,17 @@ def refresh_version_status(session: Session, actor: Actor, version: ReturnVersio
         if version.version == version.return_.latest_version:
             version.return_.status = status
     return status
+
+
+def open_findings(session: Session, actor: Actor, limit: int = 200) -> list[IssueView]:
+    """Live findings on the latest versions of the returns the actor may read, oldest first."""
+    query = scope_to_actor(
+        select(QualityIssue)
+        .join(Return, Return.id == QualityIssue.return_id)
+        .join(ReturnVersion, ReturnVersion.id == QualityIssue.return_version_id)
+        .join(Institution, Institution.id == Return.institution_id)
+        .where(ReturnVersion.version == Return.latest_version,
+               QualityIssue.status.in_(LIVE_STATUSES))
+        .order_by(QualityIssue.raised_at, QualityIssue.id).limit(limit), actor)
+    rules = rules_by_id()
+    return [IssueView(issue, rules.get(issue.rule_id), None) for issue in session.scalars(query)]

@@ -1,4 +1,5 @@
-"""Deadline reminders, overdue notices and weekly summaries, each sent once per event."""
+"""Deadline reminders, overdue notices, weekly summaries, and weekly reminders on the threads
+of returns that wait for their college; each sent once per event."""
 
 from __future__ import annotations
 
@@ -10,14 +11,26 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Institution, Message, Period, Role, University, User
+from registry.models import (
+    Institution,
+    Message,
+    Period,
+    Return,
+    ReturnStatus,
+    Role,
+    University,
+    User,
+)
 from registry.services.actors import Actor
 from registry.services.compliance import ComplianceRow, compliance
 from registry.services.mailer import SmtpSettings, send_email
+from registry.services.threads import add_to_thread
 
 REMINDER_DAYS = (14, 3)
 OUTSTANDING = {"not_yet_due", "late", "missing"}
 SYSTEM = Actor.system("reminders")
+WAITING_FOR_COLLEGE = (ReturnStatus.NEEDS_ATTENTION, ReturnStatus.REJECTED,
+                       ReturnStatus.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,36 @@ def plan_messages(session: Session, now: datetime) -> int:
             session.add(message)
             known.add(message.event_key)
             created += 1
+    for key, return_ in _waiting_returns(session, now):
+        if key not in known:
+            add_to_thread(session, SYSTEM, return_, "reminder", _waiting_body(return_),
+                          event_key=key)
+            known.add(key)
+            created += 1
     return created
+
+
+def _waiting_returns(session: Session, now: datetime):
+    """Once a week, each return of an active period that waits for its college to act."""
+    year, week, _ = now.isocalendar()
+    for period in _active_periods(session, now):
+        returns = session.scalars(select(Return).where(
+            Return.period_id == period.id, Return.status.in_(WAITING_FOR_COLLEGE))
+            .order_by(Return.id))
+        for return_ in returns:
+            yield f"reminder:{year}-W{week:02d}:return:{return_.id}", return_
+
+
+def _waiting_body(return_: Return) -> str:
+    what = {
+        ReturnStatus.NEEDS_ATTENTION: "has warnings that wait for a correction or an "
+                                      "explanation",
+        ReturnStatus.REJECTED: "has an error that blocks it until a corrected version arrives",
+        ReturnStatus.RETURNED: "was returned by its reviewer (see the comment on this "
+                               "conversation) and waits for a corrected version",
+    }[return_.status]
+    return (f"Reminder: version {return_.latest_version} of this return {what}. "
+            f"The period {return_.period.code} closes on {return_.period.closes_at:%d %B %Y}.")
 
 
 def _candidate_messages(session: Session, now: datetime):
@@ -173,8 +215,9 @@ def send_pending(
 
 
 def messages_for(session: Session, actor: Actor, limit: int = 50) -> list[Message]:
-    """The in-app messages addressed to the actor's college, university or the regulator."""
-    query = select(Message).order_by(Message.id.desc()).limit(limit)
+    """The notices addressed to the actor's college, university or the regulator (no threads)."""
+    query = (select(Message).where(Message.return_id.is_(None))
+             .order_by(Message.id.desc()).limit(limit))
     if actor.role == Role.COLLEGE:
         query = query.where(Message.institution_id == actor.institution_id)
     elif actor.role == Role.UNIVERSITY:

@@ -22,6 +22,7 @@ from registry.services.errors import Conflict, NotFound, PermissionDenied, Valid
 from registry.services.paging import PER_PAGE, Page, paginate
 from registry.services.quality import LIVE_STATUSES
 from registry.services.returns import get_return, returns_query
+from registry.services.threads import add_to_thread
 
 # decision → (who may take it, statuses it applies to, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -30,6 +31,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
                (ReturnStatus.VALIDATED, ReturnStatus.APPROVED), ReturnStatus.RETURNED),
     "sign_off": ((Role.REGULATOR,), (ReturnStatus.APPROVED,), ReturnStatus.SIGNED_OFF),
 }
+DECISION_LABELS = {"approve": "Approved", "return": "Returned to the college",
+                   "sign_off": "Signed off"}
 ACCEPTANCE_ORDER = (ReturnStatus.VALIDATED, ReturnStatus.APPROVED, ReturnStatus.SIGNED_OFF)
 
 
@@ -61,6 +64,12 @@ def decide(
             f"Version {version} is {target.status}; '{decision}' applies only to "
             f"{' or '.join(allowed_from)} versions.")
     return _record(session, actor, return_, target, decision, comment, status_after)
+
+
+def decisions_open_to(actor: Actor, status: str) -> list[str]:
+    """The decisions the actor's role may take on a return in this status."""
+    return [decision for decision, (roles, allowed_from, _) in TRANSITIONS.items()
+            if actor.role in roles and status in allowed_from]
 
 
 def _check_reviewer(actor: Actor, return_: Return, roles: tuple[str, ...]) -> None:
@@ -98,6 +107,9 @@ def _record(session, actor, return_, target, decision, comment, status_after) ->
     record_event(session, actor, f"review.{decision}", "return_version", target.id,
                  before=event.status_before, after=status_after,
                  detail={"return": return_.id, "version": target.version, "comment": comment})
+    if comment:
+        add_to_thread(session, actor, return_, "decision",
+                      f"{DECISION_LABELS[decision]} version {target.version}: {comment}")
     return event
 
 

@@ -40,6 +40,8 @@ def register_web(app: Flask) -> None:
     auth.login_manager.init_app(app)
     app.jinja_env.globals.update(role_links=role_links, status_label=status_label)
     register_error_pages(app)
+    app.context_processor(review.unread_messages_context)
+    app.jinja_env.globals["thread_kind"] = review.thread_kind
     app.after_request(set_security_headers)
 
 

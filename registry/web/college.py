@@ -7,13 +7,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
-from registry.models import Period, Programme, Role
+from registry.models import IssueStatus, Period, Programme, Role, Severity
 from registry.services import compliance as compliance_service
 from registry.services import periods as period_service
+from registry.services import quality, return_review, submissions, threads, tokens
 from registry.services import returns as return_service
-from registry.services import submissions, tokens
 from registry.services.bulk import read_bulk_file
 from registry.services.errors import DomainError, NotFound
+from registry.services.labels import field_labels
+from registry.services.mailer import SmtpSettings
 from registry.services.return_form import form_fields, payload_from_form, values_from_payload
 from registry.web.auth import role_required, web_actor
 from schemas import SCHEMA_VERSION
@@ -36,21 +38,79 @@ def dashboard():
     status = {p.code: compliance_service.compliance(session, actor, p, utcnow()) for p in periods}
     returns = session.scalars(return_service.returns_query(actor)).all()
     return render_template("college/dashboard.html", periods=periods, status=status,
-                           returns=returns, institution=current_user.institution)
+                           returns=returns, institution=current_user.institution,
+                           findings=quality.open_findings(session, actor),
+                           labels=field_labels())
 
 
 @bp.get("/returns/<int:return_id>")
 @role_required(Role.COLLEGE)
 def return_detail(return_id: int):
-    """A return's versions, newest first, with the payload of the one chosen."""
-    session = get_session()
+    """A return's findings, thread and versions, with the payload of the version chosen."""
     try:
-        return_ = return_service.get_return(session, web_actor(), return_id)
+        return _return_page(return_id, request.args.get("version", type=int))
     except NotFound:
         return render_template("not_found.html", what=f"return {return_id}"), 404
-    chosen = request.args.get("version", type=int) or return_.latest_version
-    version = next((v for v in return_.versions if v.version == chosen), return_.versions[-1])
-    return render_template("college/return.html", return_=return_, version=version)
+
+
+def _return_page(return_id: int, chosen: int | None, errors: dict | None = None,
+                 reply: str = ""):
+    """Render the return page (the thread is marked read for the user)."""
+    session, actor = get_session(), web_actor()
+    return_ = return_service.get_return(session, actor, return_id)
+    number = chosen if chosen in {v.version for v in return_.versions} else (
+        return_.latest_version)
+    report = quality.quality_report(session, actor, return_id, number)
+    return render_template(
+        "college/return.html", return_=return_, version=report.version,
+        findings=findings_by_severity(report.issues),
+        comparison=return_review.compare_return(session, actor, return_id, number),
+        messages=threads.read_thread(session, actor, return_id),
+        errors=errors or {}, reply=reply, labels=field_labels(),
+    ), 422 if errors else 200
+
+
+def findings_by_severity(views: list[quality.IssueView]) -> list[tuple[str, list]]:
+    """Live findings grouped errors first, then warnings; resolved ones are left out."""
+    live = [view for view in views if view.issue.status != IssueStatus.RESOLVED]
+    return [(severity, [v for v in live if v.issue.severity == severity])
+            for severity in (Severity.ERROR, Severity.WARNING)
+            if any(v.issue.severity == severity for v in live)]
+
+
+@bp.post("/returns/<int:return_id>/issues/<int:issue_id>/explanation")
+@role_required(Role.COLLEGE)
+def explain(return_id: int, issue_id: int):
+    """Explain a warning: new text, or the explanation accepted in an earlier period."""
+    session, text = get_session(), request.form.get("text", "")
+    try:
+        quality.explain_issue(session, web_actor(), return_id, issue_id, text=text,
+                              reuse_previous=bool(request.form.get("reuse")))
+    except NotFound:
+        return render_template("not_found.html", what=f"return {return_id}"), 404
+    except DomainError as exc:
+        return _return_page(return_id, None, errors={issue_id: exc.message})
+    threads.deliver(session, SmtpSettings.from_env(), return_id)
+    flash("Explanation recorded; your reviewer will accept or refuse it.", "info")
+    return redirect(url_for("college.return_detail", return_id=return_id,
+                            _anchor=f"issue-{issue_id}"))
+
+
+@bp.post("/returns/<int:return_id>/messages")
+@role_required(Role.COLLEGE)
+def reply(return_id: int):
+    """Reply on the return's thread; the reviewers are e-mailed when SMTP is configured."""
+    session = get_session()
+    body = request.form.get("body", "")
+    try:
+        threads.post_message(session, web_actor(), return_id, body)
+    except NotFound:
+        return render_template("not_found.html", what=f"return {return_id}"), 404
+    except DomainError as exc:
+        return _return_page(return_id, None, errors={"thread": exc.message}, reply=body)
+    threads.deliver(session, SmtpSettings.from_env(), return_id)
+    flash("Message sent.", "info")
+    return redirect(url_for("college.return_detail", return_id=return_id, _anchor="thread"))
 
 
 @bp.route("/submit", methods=["GET", "POST"])

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from registry.api.review import audit_csv
 from registry.db import get_session
 from registry.models import ReturnStatus, Role
 from registry.services import periods as period_service
-from registry.services import reminders, review
+from registry.services import quality, reminders, review, threads
+from registry.services import return_review as data_view
 from registry.services.audit import audit_query
-from registry.services.errors import DomainError, ValidationFailed
+from registry.services.errors import DomainError, NotFound, ValidationFailed
+from registry.services.labels import field_labels
+from registry.services.mailer import SmtpSettings
 from registry.services.returns import get_return
 from registry.web.auth import role_required, web_actor
 from registry.web.status import status_label
@@ -126,6 +130,97 @@ def _day(text: str | None, end: bool = False) -> datetime | None:
 @bp.get("/messages")
 @role_required(Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
 def messages():
-    """Reminders, notices and summaries addressed to you."""
-    return render_template("review/messages.html",
-                           messages=reminders.messages_for(get_session(), web_actor()))
+    """The return threads you take part in, with unread counts; then notices addressed to you."""
+    session, actor = get_session(), web_actor()
+    return render_template("review/messages.html", threads=threads.threads_for(session, actor),
+                           messages=reminders.messages_for(session, actor))
+
+
+@bp.route("/review/returns/<int:return_id>", methods=["GET", "POST"])
+@role_required(*REVIEWERS)
+def return_review(return_id: int):
+    """One return for its reviewer: data against last period, findings, versions, thread."""
+    try:
+        if request.method == "POST":
+            return _review_action(return_id)
+        return _review_page(return_id)
+    except NotFound:
+        return render_template("not_found.html", what=f"return {return_id}"), 404
+
+
+def _review_action(return_id: int):
+    """Decide an explanation, decide the return, or write to the college; then show the page."""
+    session, actor, form = get_session(), web_actor(), request.form
+    try:
+        notice, anchor = _apply(session, actor, return_id, form)
+    except NotFound:
+        raise
+    except (DomainError, ValueError) as exc:
+        where = f"issue-{form['issue_id']}" if form.get("issue_id") else (
+            "decision" if form.get("decision") else "thread")
+        message = getattr(exc, "message", "That request could not be read; try again.")
+        return _review_page(return_id, {where: message}, form)
+    threads.deliver(session, SmtpSettings.from_env(), return_id)
+    flash(notice, "info")
+    return redirect(url_for("review_pages.return_review", return_id=return_id, _anchor=anchor))
+
+
+def _apply(session, actor, return_id: int, form) -> tuple[str, str]:
+    """Run the one action the form asks for; (what to tell the reviewer, where to look)."""
+    if form.get("issue_id"):
+        issue_id = int(form["issue_id"])
+        decision = form.get("decision", "")
+        quality.decide_issue(session, actor, return_id, issue_id, decision=decision,
+                             note=form.get("note"))
+        return f"Explanation {'accepted' if decision == 'accept' else 'refused'}.", (
+            f"issue-{issue_id}")
+    if form.get("decision"):
+        review.decide(session, actor, return_id, int(form.get("version", "")),
+                      form["decision"], form.get("comment"))
+        return f"Decision recorded: {form['decision'].replace('_', ' ')}.", "decision"
+    threads.post_message(session, actor, return_id, form.get("body"))
+    return "Message sent to the college.", "thread"
+
+
+def _review_page(return_id: int, errors: dict | None = None, form=None):
+    """Render the review page of a return (its thread is marked read for the reviewer)."""
+    session, actor = get_session(), web_actor()
+    return_ = get_return(session, actor, return_id)
+    latest = return_.latest_version
+    report = quality.quality_report(session, actor, return_id, latest)
+    return render_template(
+        "review/return.html", return_=return_, version=report.version,
+        groups=finding_groups(report.issues),
+        comparison=data_view.compare_return(session, actor, return_id, latest),
+        decisions=review.decisions_for(session, actor, return_id),
+        actions=review.decisions_open_to(actor, return_.status),
+        messages=threads.read_thread(session, actor, return_id),
+        labels=field_labels(), errors=errors or {}, form=form or {},
+    ), 422 if errors else 200
+
+
+FINDING_GROUPS = (
+    ("explained", "Explained by the college: accept or refuse"),
+    ("open", "Open: waiting for the college to correct or explain"),
+    ("refused", "Explanation refused: waiting for the college"),
+    ("accepted", "Accepted"),
+)
+
+
+def finding_groups(views: list[quality.IssueView]) -> list[tuple[str, str, list]]:
+    """The version's live and accepted findings, grouped by what they wait for."""
+    return [(status, title, [v for v in views if v.issue.status == status])
+            for status, title in FINDING_GROUPS
+            if any(v.issue.status == status for v in views)]
+
+
+def unread_messages_context() -> dict[str, int]:
+    """Give every template `unread_messages`: the user's unread thread messages (0 if none)."""
+    if not current_user.is_authenticated:
+        return {"unread_messages": 0}
+    return {"unread_messages": threads.unread_count(get_session(), web_actor())}
+
+
+def thread_kind(kind: str) -> str:
+    """The heading of a thread message of this kind."""
+    return threads.KIND_LABELS.get(kind, "Message")

@@ -115,6 +115,23 @@ def explained_issue(world: World) -> Call:
     return Call({"return_id": return_.id, "issue_id": issue.id}, json={"decision": "accept"})
 
 
+def open_issue_form(world: World) -> Call:
+    """An open warning, and the college's explanation of it as the return page posts it."""
+    call = open_issue(world)
+    return Call(call.params, form={"text": "The cohort was small this year."})
+
+
+def explained_issue_form(world: World) -> Call:
+    """An explained warning, and a reviewer's acceptance as the review page posts it."""
+    return_ = make_return(world)
+    issue = make_issue(world, return_, explained=True)
+    return Call({"return_id": return_.id}, form={"issue_id": str(issue.id), "decision": "accept"})
+
+
+def thread_message(world: World) -> Call:
+    return Call({"return_id": make_return(world).id}, form={"body": "Please check the counts."})
+
+
 def new_return(world: World) -> Call:
     return Call(json=return_payload(world.own, world.period.code))
 
@@ -244,6 +261,9 @@ API_OWN_COLLEGE = (NO_TOKEN, NO_TOKEN, NO_TOKEN, 201, DENIED, DENIED, DENIED, DE
 NATIONAL_ONLY = (HIDDEN,) * 7 + (200, 200)
 PAGE_NATIONAL = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, DENIED, DENIED)  # + reg, adm
 PAGE_OWNERS = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, 200, 200, 200, 200)
+COLLEGE_WRITES = (LOGIN, SEE_OTHER, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED)
+REVIEW_PAGE = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, 200, HIDDEN, 200, DENIED)
+REVIEW_WRITES = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, SEE_OTHER, HIDDEN, SEE_OTHER, DENIED)
 
 V1 = "/api/v1"
 R = f"{V1}/returns/<int:return_id>"
@@ -346,6 +366,9 @@ RULES = [
          LOGIN, LISTED, UNLISTED, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     rule("GET", "/college/returns/<int:return_id>", a_return,
          LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("POST", "/college/returns/<int:return_id>/issues/<int:issue_id>/explanation",
+         open_issue_form, *COLLEGE_WRITES),
+    rule("POST", "/college/returns/<int:return_id>/messages", thread_message, *COLLEGE_WRITES),
     rule("GET", "/college/submit", nothing,
          LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     # the form always submits for the user's own college
@@ -373,6 +396,14 @@ RULES = [
          LOGIN, DENIED, DENIED, LOGIN, LOGIN, LISTED, UNLISTED, UNLISTED, DENIED),
     rule("POST", "/review", validated_return,
          LOGIN, DENIED, DENIED, LOGIN, LOGIN, SEE_OTHER, 422, SEE_OTHER, DENIED),
+    # a return's review page: its college's university and the regulator
+    rule("GET", "/review/returns/<int:return_id>", a_return, *REVIEW_PAGE),
+    rule("POST", "/review/returns/<int:return_id>", explained_issue_form, *REVIEW_WRITES,
+         variant="explanation"),
+    rule("POST", "/review/returns/<int:return_id>", validated_return, *REVIEW_WRITES,
+         variant="decision"),
+    rule("POST", "/review/returns/<int:return_id>", thread_message, *REVIEW_WRITES,
+         variant="message"),
     rule("GET", "/quality/board", open_issue,
          LOGIN, DENIED, DENIED, LOGIN, LOGIN, LISTED, UNLISTED, LISTED, LISTED),
     rule("GET", "/peer-groups", peer_group,
