@@ -254,7 +254,7 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
         pooled = np.where(denominator > 0, numerator / denominator, np.nan)
         mean = np.where(valid, values, 0.0).sum(axis=0) / valid.sum(axis=0)
     q = stats.column_quantiles(values)
-    intervals = _intervals(catalogue, numerator, denominator)
+    intervals = _intervals(catalogue, (agg.numerator[rows], agg.denominator[rows], present))
     for j, indicator in enumerate(catalogue):
         if counts[j] == 0:
             continue
@@ -269,15 +269,15 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
         }
 
 
-def _intervals(catalogue, numerator: np.ndarray, denominator: np.ndarray):
-    """Each indicator's interval by its kind, computed for all indicators in three calls."""
+def _intervals(catalogue, by_institution: tuple[np.ndarray, np.ndarray, np.ndarray]):
+    """Each indicator's 95 % interval for a stratum, computed once per kind."""
     kinds = np.array([i.kind for i in catalogue])
     low, high = np.full(len(catalogue), np.nan), np.full(len(catalogue), np.nan)
-    for kind in ("proportion", "count_rate"):
+    numerators, denominators, present = by_institution
+    for kind in np.unique(kinds):
         chosen = kinds == kind
-        if chosen.any():
-            low[chosen], high[chosen] = stats.rate_interval(kind, numerator[chosen],
-                                                            denominator[chosen])
+        low[chosen], high[chosen] = stats.stratum_interval(
+            kind, numerators[:, chosen], denominators[:, chosen], present[:, chosen])
     return low, high
 
 

@@ -84,10 +84,14 @@ def method_notes(settings: ReleaseSettings) -> dict:
         "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
                         "institution values; quantiles by numpy method "
                         f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
-        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % Wilson score "
-                       "interval for proportions, an exact Poisson (Garwood) interval for "
-                       "counts per unit, and none for hours per unit. Intervals treat returns "
-                       "as independent.",
+        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % interval "
+                       "that accounts for people being clustered in colleges: the ratio "
+                       "estimator's linearised variance over the stratum's institutions, "
+                       "n/(n-1) Σ (y_i - R x_i)² / (Σ x_i)², with Student's t on n-1 degrees "
+                       "of freedom; never narrower than the Wilson score interval "
+                       "(proportions) or the exact Poisson (Garwood) interval (counts per "
+                       "unit) on the pooled counts. An institution's own value keeps the "
+                       "Wilson or Garwood interval on its own people.",
         "suppression": f"Cells with fewer than {settings.min_institutions} institutions are "
                        "suppressed (primary). Complementary suppression then makes sure no "
                        "suppressed cell can be recovered from published cells through any "
