@@ -25,6 +25,14 @@ that counts are integers (some numerators, hours, are not), so an attacker who u
 integrality can get a range up to a unit narrower at each end; the rule below is checked
 on the relaxed range.
 
+A figure one release withholds and another shows unchanged is public, not withheld: it
+is left out.
+
+Not protected, by rule (see `revisions`): the change itself. A cell of a later release
+that changed, and whose earlier value an earlier release shows (or lacks: zero), is known
+up to its change, which every published total containing it gives away (one late return:
+national final − national provisional). Such figures are marked `change_only`.
+
 Protection interval (the rule): a withheld figure x must stay uncertain by at least
 d = max(50 % of x, 3) on each side, within what its own status already says (the prior
 range [a, b] above: e.g. 1–4 institutions for a primary cell): the attacker's range must
@@ -66,6 +74,7 @@ class Interval:
     low: float
     high: float
     prior: tuple[float, float]
+    change_only: bool = False  # a changed cell an earlier release shows (or lacks: zero)
 
     @property
     def required(self) -> tuple[float, float]:
@@ -161,6 +170,15 @@ class _Model:
                     bound = self.bounds[self.column[key]]
                     bound[0], bound[1] = max(bound[0], prior[0]), min(bound[1], prior[1])
 
+    def change_only(self, release: int, stratum: str) -> bool:
+        """Whether the cell changed since every earlier release while one of them shows its
+        earlier value (or lacks the stratum: zero): the releases give away its change."""
+        k = self.node_class[(release, stratum)]
+        if any(self.node_class.get((r, stratum)) == k for r in range(release)):
+            return False
+        return any(stratum not in self.shown[r] or self.shown[r][stratum]["suppression"] == "none"
+                   for r in range(release))
+
     def prior(self, release: int, stratum: str, quantity: str) -> tuple[float, float]:
         """What a cell's status alone says about one of its figures."""
         cell = self.shown[release][stratum]
@@ -253,11 +271,13 @@ class _Model:
         ranges = solved[key]
         found = []
         for (r, stratum), k in sorted(self.node_class.items()):
-            for quantity in (q for q in withheld(self.shown[r][stratum]) if q in self.pair):
+            for quantity in (q for q in withheld(self.shown[r][stratum]) if q in self.pair
+                             and (k, stratum, q) in self.column):  # else public elsewhere
                 low, high = ranges[self.column[(k, stratum, quantity)]]
                 found.append(Interval(r, indicator, stratum, quantity,
                                       float(self.true[r][stratum][quantity]), low, high,
-                                      self.prior(r, stratum, quantity)))
+                                      self.prior(r, stratum, quantity),
+                                      self.change_only(r, stratum)))
         return found
 
 
