@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,8 @@ from registry.indicators.strata import Relation, all_strata, parse_stratum, rela
 from registry.indicators.suppression import PRIMARY, PUBLISHED, SECONDARY, complete
 
 Figures = tuple  # (numerator, denominator, returns) of one institution (× level)
+FIGURES = ("institutions", "returns", "numerator", "denominator", "pooled_rate", "ci_low",
+           "ci_high", "mean", "p10", "p25", "median", "p75", "p90", "rate_withheld")
 Member = tuple[int, str]  # (institution id, level or "" for all levels)
 
 
@@ -62,11 +64,13 @@ class ReleaseView:
 
     status: Mapping[tuple[str, str], str]  # (indicator, stratum) → suppression, present cells
     figures: Mapping[str, Mapping[Member, Figures]]  # indicator → member → figures
+    cells: Mapping[tuple[str, str], Mapping] = field(default_factory=dict)  # as published
 
 
 def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) -> ReleaseView:
     """A release's view from its cells and its institution results (stored or computed)."""
-    status = {(c["indicator"], c["stratum"]): c["suppression"] for c in cells}
+    cells = {(c["indicator"], c["stratum"]): dict(c) for c in cells}
+    status = {key: cell["suppression"] for key, cell in cells.items()}
     figures: dict[str, dict[Member, Figures]] = defaultdict(dict)
     for row in institution_rows:
         counted = figures[row["indicator"]]
@@ -77,7 +81,7 @@ def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) 
             if part.get("value") is not None:
                 counted[(row["institution_id"], level)] = (part["numerator"],
                                                            part["denominator"], part["returns"])
-    return ReleaseView(status, dict(figures))
+    return ReleaseView(status, dict(figures), cells)
 
 
 def suppression_summary(cells: Sequence[Mapping],
@@ -109,8 +113,9 @@ def protect_against_differencing(
     cells = {(c["indicator"], c["stratum"]): c for c in content.cells}
     added: dict[tuple[str, str], str] = {}
     for group in content.suppression_groups:
+        known = _restore_known(check, group, cells)
         before = dict(group.status)
-        _protect_group(check, group.indicators, group.sizes, group.status)
+        _protect_group(check, group.indicators, group.sizes, group.status, known)
         for stratum, status in group.status.items():
             if before.get(stratum, PUBLISHED) == PUBLISHED and status != PUBLISHED:
                 for indicator in group.indicators:
@@ -120,8 +125,26 @@ def protect_against_differencing(
     return added
 
 
+def _restore_known(check: _Check, group, cells: dict) -> frozenset[str]:
+    """Publish again, as an earlier release did, every cell of the group that release
+    published with the same figures for each of the group's indicators: it is public
+    knowledge, hiding it protects nothing. Those strata, never to be chosen as complements."""
+    known = frozenset(stratum for stratum in group.sizes
+                      if all(check.shown_unchanged(indicator, stratum) is not None
+                             for indicator in group.indicators))
+    for stratum in known:
+        group.status[stratum] = PUBLISHED
+        for indicator in group.indicators:
+            cell = cells.get((indicator, stratum))
+            if cell is not None and cell["suppression"] != PUBLISHED:
+                earlier = check.shown_unchanged(indicator, stratum)
+                cell.update({name: earlier[name] for name in FIGURES},
+                            suppression=PUBLISHED)
+    return known
+
+
 def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str, int],
-                   status: dict[str, str]) -> None:
+                   status: dict[str, str], known: frozenset[str] = frozenset()) -> None:
     """Grow the group's pattern until no indicator of it is disclosed across releases."""
     while True:
         extra: set[str] = set()
@@ -131,7 +154,7 @@ def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str,
             return
         for stratum in extra:
             status[stratum] = SECONDARY
-        complete(status, sizes, check.relations)
+        complete(status, sizes, check.relations, known)
 
 
 class _Check:
@@ -142,6 +165,7 @@ class _Check:
         self.relations: list[Relation] = relations()
         self.strata = all_strata()
         self.covers = {code: _cover(parse_stratum(code), institutions) for code in self.strata}
+        self.moved: dict[tuple[str, int, int], set[str]] = {}
 
     def needs(self, indicator: str, status: Mapping[str, str],
               sizes: Mapping[str, int]) -> set[str]:
@@ -152,6 +176,20 @@ class _Check:
             return carried
         disclosed = system.disclosed()
         return system.next_to_hide(disclosed, sizes) if disclosed else set()
+
+    def shown_unchanged(self, indicator: str, stratum: str) -> Mapping | None:
+        """The cell as the latest earlier release published it, if it is unchanged since."""
+        last = len(self.views) - 1
+        for release in range(last - 1, -1, -1):
+            cell = self.views[release].cells.get((indicator, stratum))
+            if cell is not None and cell["suppression"] == PUBLISHED and FIGURES[0] in cell:
+                return cell if stratum not in self._changed(indicator, release, last) else None
+        return None
+
+    def _changed(self, indicator: str, a: int, b: int) -> set[str]:
+        if (indicator, a, b) not in self.moved:
+            self.moved[(indicator, a, b)] = self.changed(indicator, a, b)
+        return self.moved[(indicator, a, b)]
 
     def changed(self, indicator: str, a: int, b: int) -> set[str]:
         """Strata whose cell differs between releases a and b for the indicator."""

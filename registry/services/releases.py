@@ -169,8 +169,7 @@ def earlier_views(session: Session, period: Period) -> list[ReleaseView]:
     views = []
     for release_id in session.scalars(select(Release.id).where(Release.period_id == period.id)
                                       .order_by(Release.number)):
-        cells = session.execute(select(BenchmarkCell.indicator, BenchmarkCell.stratum,
-                                       BenchmarkCell.suppression)
+        cells = session.execute(select(*(getattr(BenchmarkCell, name) for name in CELL_FIELDS))
                                 .where(BenchmarkCell.release_id == release_id)).mappings()
         views.append(release_view(list(cells), release_rows(session, release_id)))
     return views
