@@ -25,7 +25,10 @@ The rule, applied when a release is built after earlier releases of its period:
    a province) makes a new cell equal to national final − national provisional, and the
    check hid the national and province totals of the final to protect it (38 published
    national cells became 7 in a build of the national composition); now the final keeps
-   them, and adds a handful of complementary cells.
+   them, and adds a handful of complementary cells. The new release's own pattern is
+   completed the same way: such a cell counts as known there too (else a college alone in
+   its province, late, leaves that province the only hidden one, and completion hid the
+   national totals).
 A cell whose figures changed is published when it passes suppression on its own and the
 system above pins nothing down. Earlier releases are never changed; suppressed cells the
 earlier releases already gave away between themselves are not counted against the new
@@ -154,7 +157,22 @@ def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str,
             return
         for stratum in extra:
             status[stratum] = SECONDARY
-        complete(status, sizes, check.relations, known)
+        _complete_but_the_change(check, indicators, sizes, status, known)
+
+
+def _complete_but_the_change(check: _Check, indicators: Sequence[str],
+                             sizes: Mapping[str, int], status: dict[str, str],
+                             known: frozenset[str]) -> None:
+    """Complete the new release's pattern, counting as known the suppressed cells that are
+    only their change (rule 4): hiding totals to protect those protects nothing."""
+    change = {stratum for stratum, state in status.items() if state != PUBLISHED
+              and all(check.change_only(indicator, stratum) for indicator in indicators)}
+    view = {stratum: PUBLISHED if stratum in change else state
+            for stratum, state in status.items()}
+    complete(view, sizes, check.relations, known | change)
+    for stratum, state in view.items():
+        if stratum not in change:
+            status[stratum] = state
 
 
 class _Check:
@@ -185,6 +203,15 @@ class _Check:
             if cell is not None and cell["suppression"] == PUBLISHED and FIGURES[0] in cell:
                 return cell if stratum not in self._changed(indicator, release, last) else None
         return None
+
+    def change_only(self, indicator: str, stratum: str) -> bool:
+        """Whether the new release's cell changed since every earlier release and one of them
+        shows its earlier value (or lacks it: zero)."""
+        last = len(self.views) - 1
+        if any(stratum not in self._changed(indicator, r, last) for r in range(last)):
+            return False
+        return any(self.views[r].status.get((indicator, stratum), PUBLISHED) == PUBLISHED
+                   for r in range(last))
 
     def _changed(self, indicator: str, a: int, b: int) -> set[str]:
         if (indicator, a, b) not in self.moved:

@@ -1,7 +1,8 @@
 """A period's provisional and final releases: the final stays useful and gives away no
 more than its change. One late return each time: the only dental college in Azad Kashmir
 (the final has a cell, dental × AJK, the provisional lacked: the case that hid the
-totals), and a dental college of Balochistan (whose province cell passes 5 with it)."""
+totals), a dental college of Balochistan (whose province cell passes 5 with it), and the
+only college of Gilgit-Baltistan (a province the provisional lacks altogether)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def key(cell: dict) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module", params=[("dental", "private", "AJK"),
-                                        ("dental", "public", "BA")], ids=["AJK", "BA"])
+                                        ("dental", "public", "BA"), ("medical", "private", "GB")],
+                ids=["AJK", "BA", "GB"])
 def pair(request):
     """(provisional, final) cells, and each with nothing suppressed (the truth)."""
     full = synthetic_inputs()
@@ -73,7 +75,8 @@ def test_a_final_after_one_late_return_pins_no_count_of_people_but_its_change(pa
               and i.high - i.low < 1e-6]
     # at most the late college's own new cell, which national final − provisional gives away
     assert all(i.change_only and i.release == 1 for i in pinned)
-    assert {i.stratum for i in pinned} <= {"type=dental;province=AJK", "type=dental;province=BA"}
+    assert {i.stratum for i in pinned} <= {"type=dental;province=AJK", "type=dental;province=BA",
+                                           "province=GB", "type=medical;province=GB"}
 
 
 def test_each_release_reports_published_primary_and_secondary_cells_and_what_it_hid():
