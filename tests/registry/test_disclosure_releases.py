@@ -54,9 +54,8 @@ def test_a_final_after_one_late_return_keeps_every_national_cell_published(pair)
 def test_a_final_after_one_late_return_hides_no_cell_published_unchanged(pair):
     provisional, final, (before, after) = pair
     figures = ("institutions", "returns", "numerator", "denominator")
-    same = {key(c) for c in before} & {key(c) for c in after if tuple(c[q] for q in figures)
-                                         in {tuple(b[q] for q in figures) for b in before
-                                             if key(b) == key(c)}}
+    earlier = {key(c): tuple(c[q] for q in figures) for c in before}
+    same = {key(c) for c in after if earlier.get(key(c)) == tuple(c[q] for q in figures)}
     shown = {key(c) for c in provisional if c["suppression"] == "none"} & same
     hidden = {key(c) for c in final if c["suppression"] != "none"}
     assert shown and not shown & hidden
