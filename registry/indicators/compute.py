@@ -18,7 +18,8 @@ from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
 from registry.indicators.suppression import PRIMARY, PUBLISHED, complete, suppress
 
-METHOD_VERSION = "1.1"  # 1.1: rates withheld to protect a withheld rate from subtraction
+METHOD_VERSION = "1.2"  # 1.1: rates withheld to protect a withheld rate from subtraction;
+# 1.2: across releases, the change of a cell whose earlier value is public is not protected
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
@@ -254,7 +255,7 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
         pooled = np.where(denominator > 0, numerator / denominator, np.nan)
         mean = np.where(valid, values, 0.0).sum(axis=0) / valid.sum(axis=0)
     q = stats.column_quantiles(values)
-    intervals = _intervals(catalogue, numerator, denominator)
+    intervals = _intervals(catalogue, (agg.numerator[rows], agg.denominator[rows], present))
     for j, indicator in enumerate(catalogue):
         if counts[j] == 0:
             continue
@@ -269,15 +270,15 @@ def _group_cells(agg: Aggregates, rows: np.ndarray, catalogue, stratum: str):
         }
 
 
-def _intervals(catalogue, numerator: np.ndarray, denominator: np.ndarray):
-    """Each indicator's interval by its kind, computed for all indicators in three calls."""
+def _intervals(catalogue, by_institution: tuple[np.ndarray, np.ndarray, np.ndarray]):
+    """Each indicator's 95 % interval for a stratum, computed once per kind."""
     kinds = np.array([i.kind for i in catalogue])
     low, high = np.full(len(catalogue), np.nan), np.full(len(catalogue), np.nan)
-    for kind in ("proportion", "count_rate"):
+    numerators, denominators, present = by_institution
+    for kind in np.unique(kinds):
         chosen = kinds == kind
-        if chosen.any():
-            low[chosen], high[chosen] = stats.rate_interval(kind, numerator[chosen],
-                                                            denominator[chosen])
+        low[chosen], high[chosen] = stats.stratum_interval(
+            kind, numerators[:, chosen], denominators[:, chosen], present[:, chosen])
     return low, high
 
 

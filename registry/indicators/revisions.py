@@ -15,7 +15,20 @@ The rule, applied when a release is built after earlier releases of its period:
 3. The published cells of every release and every release's additive relations are
    solved together as one linear system. While it determines any suppressed cell of any
    release, the new release suppresses one more published cell (the smallest sharing a
-   relation with it), then completes its own pattern as usual.
+   relation with it, and not one an earlier release shows unchanged: that is public
+   knowledge, hiding it again protects nothing), then completes its own pattern (whose
+   own complements can still fall on such cells: 2 of 1,598 in the case below).
+4. The change is not protected (see below): a changed cell of the new release whose
+   earlier value is public (an earlier release publishes it, or lacks the stratum: zero)
+   is known up to its change, so its being determined is not a reason to hide more. Without
+   this, one late return from a college alone in its stratum (the only dental college of
+   a province) makes a new cell equal to national final − national provisional, and the
+   check hid the national and province totals of the final to protect it (38 published
+   national cells became 7 in a build of the national composition); now the final keeps
+   them, and adds a handful of complementary cells. The new release's own pattern is
+   completed the same way: such a cell counts as known there too (else a college alone in
+   its province, late, leaves that province the only hidden one, and completion hid the
+   national totals).
 A cell whose figures changed is published when it passes suppression on its own and the
 system above pins nothing down. Earlier releases are never changed; suppressed cells the
 earlier releases already gave away between themselves are not counted against the new
@@ -23,24 +36,28 @@ one. Indicators that share a pattern within a release share the additions too.
 
 Not covered: the change itself. A cell published in both releases that changed because of
 a few colleges (two late returns, one correction) shows those colleges' contribution, or
-its change, as the difference; the `revised` flag says which cells moved. The check is
-linear and exact: it assumes nothing about bounds (counts are non-negative), which a
-reader could add.
+its change, as the difference; the `revised` flag says which cells moved. A final release
+that keeps its totals cannot hide a single late college's figures: they are the change of
+every total that contains it. The check is
+linear and exact: it assumes nothing about bounds (counts are non-negative, the
+thresholds), which a reader can add; `attack` measures what they give away.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from registry.indicators.compute import InstitutionInfo, ReleaseContent, blank_cell
 from registry.indicators.strata import Relation, all_strata, parse_stratum, relations
-from registry.indicators.suppression import PUBLISHED, SECONDARY, complete
+from registry.indicators.suppression import PRIMARY, PUBLISHED, SECONDARY, complete
 
 Figures = tuple  # (numerator, denominator, returns) of one institution (× level)
+FIGURES = ("institutions", "returns", "numerator", "denominator", "pooled_rate", "ci_low",
+           "ci_high", "mean", "p10", "p25", "median", "p75", "p90", "rate_withheld")
 Member = tuple[int, str]  # (institution id, level or "" for all levels)
 
 
@@ -50,11 +67,13 @@ class ReleaseView:
 
     status: Mapping[tuple[str, str], str]  # (indicator, stratum) → suppression, present cells
     figures: Mapping[str, Mapping[Member, Figures]]  # indicator → member → figures
+    cells: Mapping[tuple[str, str], Mapping] = field(default_factory=dict)  # as published
 
 
 def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) -> ReleaseView:
     """A release's view from its cells and its institution results (stored or computed)."""
-    status = {(c["indicator"], c["stratum"]): c["suppression"] for c in cells}
+    cells = {(c["indicator"], c["stratum"]): dict(c) for c in cells}
+    status = {key: cell["suppression"] for key, cell in cells.items()}
     figures: dict[str, dict[Member, Figures]] = defaultdict(dict)
     for row in institution_rows:
         counted = figures[row["indicator"]]
@@ -65,7 +84,24 @@ def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) 
             if part.get("value") is not None:
                 counted[(row["institution_id"], level)] = (part["numerator"],
                                                            part["denominator"], part["returns"])
-    return ReleaseView(status, dict(figures))
+    return ReleaseView(status, dict(figures), cells)
+
+
+def suppression_summary(cells: Sequence[Mapping],
+                        previous: Sequence[Mapping] = ()) -> dict[str, int]:
+    """Cells published, primary, secondary, rates withheld; and the information lost
+    against the previous release of the period: cells (rates) it showed that this hides."""
+    status = Counter(c["suppression"] for c in cells)
+    shown = {(c["indicator"], c["stratum"]) for c in previous if c["suppression"] == PUBLISHED}
+    rates = {(c["indicator"], c["stratum"]) for c in previous
+             if c["suppression"] == PUBLISHED and not c["rate_withheld"]}
+    hidden = {(c["indicator"], c["stratum"]) for c in cells if c["suppression"] != PUBLISHED}
+    withheld = {(c["indicator"], c["stratum"]) for c in cells
+                if c["suppression"] == PUBLISHED and c["rate_withheld"]}
+    return {"published": status[PUBLISHED], "primary": status[PRIMARY],
+            "secondary": status[SECONDARY], "rates_withheld": len(withheld),
+            "cells_hidden_since_previous": len(shown & hidden),
+            "rates_withheld_since_previous": len(rates & withheld)}
 
 
 def protect_against_differencing(
@@ -80,8 +116,9 @@ def protect_against_differencing(
     cells = {(c["indicator"], c["stratum"]): c for c in content.cells}
     added: dict[tuple[str, str], str] = {}
     for group in content.suppression_groups:
+        known = _restore_known(check, group, cells)
         before = dict(group.status)
-        _protect_group(check, group.indicators, group.sizes, group.status)
+        _protect_group(check, group.indicators, group.sizes, group.status, known)
         for stratum, status in group.status.items():
             if before.get(stratum, PUBLISHED) == PUBLISHED and status != PUBLISHED:
                 for indicator in group.indicators:
@@ -91,8 +128,26 @@ def protect_against_differencing(
     return added
 
 
+def _restore_known(check: _Check, group, cells: dict) -> frozenset[str]:
+    """Publish again, as an earlier release did, every cell of the group that release
+    published with the same figures for each of the group's indicators: it is public
+    knowledge, hiding it protects nothing. Those strata, never to be chosen as complements."""
+    known = frozenset(stratum for stratum in group.sizes
+                      if all(check.shown_unchanged(indicator, stratum) is not None
+                             for indicator in group.indicators))
+    for stratum in known:
+        group.status[stratum] = PUBLISHED
+        for indicator in group.indicators:
+            cell = cells.get((indicator, stratum))
+            if cell is not None and cell["suppression"] != PUBLISHED:
+                earlier = check.shown_unchanged(indicator, stratum)
+                cell.update({name: earlier[name] for name in FIGURES},
+                            suppression=PUBLISHED)
+    return known
+
+
 def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str, int],
-                   status: dict[str, str]) -> None:
+                   status: dict[str, str], known: frozenset[str] = frozenset()) -> None:
     """Grow the group's pattern until no indicator of it is disclosed across releases."""
     while True:
         extra: set[str] = set()
@@ -102,7 +157,22 @@ def _protect_group(check: _Check, indicators: Sequence[str], sizes: Mapping[str,
             return
         for stratum in extra:
             status[stratum] = SECONDARY
-        complete(status, sizes, check.relations)
+        _complete_but_the_change(check, indicators, sizes, status, known)
+
+
+def _complete_but_the_change(check: _Check, indicators: Sequence[str],
+                             sizes: Mapping[str, int], status: dict[str, str],
+                             known: frozenset[str]) -> None:
+    """Complete the new release's pattern, counting as known the suppressed cells that are
+    only their change (rule 4): hiding totals to protect those protects nothing."""
+    change = {stratum for stratum, state in status.items() if state != PUBLISHED
+              and all(check.change_only(indicator, stratum) for indicator in indicators)}
+    view = {stratum: PUBLISHED if stratum in change else state
+            for stratum, state in status.items()}
+    complete(view, sizes, check.relations, known | change)
+    for stratum, state in view.items():
+        if stratum not in change:
+            status[stratum] = state
 
 
 class _Check:
@@ -113,6 +183,7 @@ class _Check:
         self.relations: list[Relation] = relations()
         self.strata = all_strata()
         self.covers = {code: _cover(parse_stratum(code), institutions) for code in self.strata}
+        self.moved: dict[tuple[str, int, int], set[str]] = {}
 
     def needs(self, indicator: str, status: Mapping[str, str],
               sizes: Mapping[str, int]) -> set[str]:
@@ -123,6 +194,29 @@ class _Check:
             return carried
         disclosed = system.disclosed()
         return system.next_to_hide(disclosed, sizes) if disclosed else set()
+
+    def shown_unchanged(self, indicator: str, stratum: str) -> Mapping | None:
+        """The cell as the latest earlier release published it, if it is unchanged since."""
+        last = len(self.views) - 1
+        for release in range(last - 1, -1, -1):
+            cell = self.views[release].cells.get((indicator, stratum))
+            if cell is not None and cell["suppression"] == PUBLISHED and FIGURES[0] in cell:
+                return cell if stratum not in self._changed(indicator, release, last) else None
+        return None
+
+    def change_only(self, indicator: str, stratum: str) -> bool:
+        """Whether the new release's cell changed since every earlier release and one of them
+        shows its earlier value (or lacks it: zero)."""
+        last = len(self.views) - 1
+        if any(stratum not in self._changed(indicator, r, last) for r in range(last)):
+            return False
+        return any(self.views[r].status.get((indicator, stratum), PUBLISHED) == PUBLISHED
+                   for r in range(last))
+
+    def _changed(self, indicator: str, a: int, b: int) -> set[str]:
+        if (indicator, a, b) not in self.moved:
+            self.moved[(indicator, a, b)] = self.changed(indicator, a, b)
+        return self.moved[(indicator, a, b)]
 
     def changed(self, indicator: str, a: int, b: int) -> set[str]:
         """Strata whose cell differs between releases a and b for the indicator."""
@@ -198,7 +292,16 @@ class _System:
         did not already give away)."""
         before = {node for nodes in self._solve(range(self.last)) for node in nodes}
         return [nodes for nodes in self._solve(range(self.last + 1))
-                if not all(node in before for node in nodes)]
+                if not all(node in before for node in nodes) and not self._change_only(nodes)]
+
+    def _change_only(self, nodes: list[tuple[int, str]]) -> bool:
+        """A changed new cell whose earlier value is public (published, or absent: zero):
+        what the releases give away about it is its change, which is not protected."""
+        if any(release < self.last for release, _ in nodes):
+            return False
+        code = nodes[0][1]
+        return any(self.status[(release, code)] in (None, PUBLISHED)
+                   for release in range(self.last))
 
     def _solve(self, releases: range) -> list[list[tuple[int, str]]]:
         classes = self._classes(releases)

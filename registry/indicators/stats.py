@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import special
+from scipy import stats as distributions
 
 Z95 = 1.959963984540054
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -41,6 +42,47 @@ def poisson_rate_interval(count, exposure, alpha: float = 0.05) -> tuple[np.ndar
         high = special.gammaincinv(x + 1, 1 - alpha / 2) / t
     invalid = ~(t > 0) | np.isnan(x)
     return np.where(invalid, np.nan, low), np.where(invalid, np.nan, high)
+
+
+def clustered_ratio_interval(numerators, denominators, present,
+                             alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for Σy / Σx over institutions whose people are not independent trials.
+
+    Columns are indicators, rows institutions (`present` marks those counted). The
+    ratio estimator's linearised variance over institutions,
+    n / (n - 1) · Σ (y_i - R x_i)² / (Σ x_i)², with Student's t on n - 1 degrees of
+    freedom (Cochran 1977, 6.13): it grows with how much the colleges' own rates differ,
+    which treating every person as one trial ignores. NaN with fewer than 2 institutions.
+    """
+    y = np.where(present, numerators, 0.0)
+    x = np.where(present, denominators, 0.0)
+    n = present.sum(axis=0)
+    total_x = x.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = y.sum(axis=0) / total_x
+        residuals = np.where(present, y - ratio * x, 0.0)
+        variance = n / (n - 1) * (residuals ** 2).sum(axis=0) / total_x ** 2
+        half = distributions.t.ppf(1 - alpha / 2, np.maximum(n - 1, 1)) * np.sqrt(variance)
+    invalid = (n < 2) | ~(total_x > 0)
+    return (np.where(invalid, np.nan, np.clip(ratio - half, 0.0, None)),
+            np.where(invalid, np.nan, ratio + half))
+
+
+def stratum_interval(kind: str, numerators, denominators,
+                     present) -> tuple[np.ndarray, np.ndarray]:
+    """A stratum's 95 % interval for Σy / Σx over institutions (rows) per column.
+
+    The wider of the interval over institutions (people are clustered in colleges) and
+    the kind's interval on the pooled counts (Wilson, exact Poisson; hours have only the
+    first), so it is never narrower than treating every person as one trial.
+    """
+    low, high = clustered_ratio_interval(numerators, denominators, present)
+    if kind in ("proportion", "count_rate"):
+        pooled_low, pooled_high = rate_interval(
+            kind, np.where(present, numerators, 0.0).sum(axis=0),
+            np.where(present, denominators, 0.0).sum(axis=0))
+        low, high = np.fmin(low, pooled_low), np.fmax(high, pooled_high)
+    return low, (np.minimum(high, 1.0) if kind == "proportion" else high)
 
 
 def rate_interval(kind: str, numerator, denominator) -> tuple[np.ndarray, np.ndarray]:

@@ -43,10 +43,13 @@ def suppress(
 
 
 def complete(status: dict[str, str], sizes: Mapping[str, int],
-             relations: Sequence[Relation]) -> None:
-    """Suppress more (in place) until no suppressed cell follows from the published ones."""
+             relations: Sequence[Relation], fixed: frozenset[str] = frozenset()) -> None:
+    """Suppress more (in place) until no suppressed cell follows from the published ones;
+    `fixed` cells are public anyway (an earlier release shows them) and never chosen."""
     live = [r for r in relations if any(m in sizes for m in r.members)]
-    while _complete_relations(status, sizes, live) or _close_linear_gaps(status, sizes, live):
+    choosable = {c: size if c not in fixed else 0 for c, size in sizes.items()}
+    while (_complete_relations(status, choosable, live)
+           or _close_linear_gaps(status, choosable, live)):
         pass
 
 
@@ -63,7 +66,7 @@ def _complete_relations(status: dict, sizes: Mapping[str, int], relations) -> bo
 def _hide_smallest(status: dict, sizes: Mapping[str, int], relation: Relation) -> bool:
     """Suppress the smallest published non-empty child (the parent if no child is left)."""
     candidates = [c for c in relation.children if status.get(c) == PUBLISHED and sizes[c] > 0]
-    if not candidates and status.get(relation.parent) == PUBLISHED:
+    if not candidates and status.get(relation.parent) == PUBLISHED and sizes[relation.parent]:
         candidates = [relation.parent]
     if not candidates:
         return False

@@ -20,7 +20,12 @@ from registry.indicators import exports
 from registry.indicators.catalogue import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
 from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
 from registry.indicators.figures import encode_table
-from registry.indicators.revisions import ReleaseView, protect_against_differencing, release_view
+from registry.indicators.revisions import (
+    ReleaseView,
+    protect_against_differencing,
+    release_view,
+    suppression_summary,
+)
 from registry.indicators.stats import QUANTILE_METHOD
 from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
@@ -84,10 +89,14 @@ def method_notes(settings: ReleaseSettings) -> dict:
         "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
                         "institution values; quantiles by numpy method "
                         f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
-        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % Wilson score "
-                       "interval for proportions, an exact Poisson (Garwood) interval for "
-                       "counts per unit, and none for hours per unit. Intervals treat returns "
-                       "as independent.",
+        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % interval "
+                       "that accounts for people being clustered in colleges: the ratio "
+                       "estimator's linearised variance over the stratum's institutions, "
+                       "n/(n-1) Σ (y_i - R x_i)² / (Σ x_i)², with Student's t on n-1 degrees "
+                       "of freedom; never narrower than the Wilson score interval "
+                       "(proportions) or the exact Poisson (Garwood) interval (counts per "
+                       "unit) on the pooled counts. An institution's own value keeps the "
+                       "Wilson or Garwood interval on its own people.",
         "suppression": f"Cells with fewer than {settings.min_institutions} institutions are "
                        "suppressed (primary). Complementary suppression then makes sure no "
                        "suppressed cell can be recovered from published cells through any "
@@ -101,7 +110,10 @@ def method_notes(settings: ReleaseSettings) -> dict:
                                 "did not change counts as one unknown: a cell suppressed "
                                 "earlier stays suppressed while unchanged, and the new release "
                                 "suppresses more until no suppressed cell of any release of the "
-                                "period can be recovered from all of them together.",
+                                "period can be recovered from all of them together; the cells it "
+                                "adds are never ones published unchanged before. The change of a "
+                                "cell between releases is not protected: a final release "
+                                "keeps its totals, whose change shows the late returns.",
         "small_rates": f"Rates whose denominator counts people are not published when it is "
                        f"under {settings.min_people}, nor their numerator and denominator; "
                        "where the published numerators and denominators would give a withheld "
@@ -135,11 +147,12 @@ def build_release(
         content = compute_release(inputs, settings.compute)
         across = protect_against_differencing(content, earlier_views(session, period),
                                               inputs.institutions)
+        previous = _cells_of(session, provisional)
         if kind == "final":
-            mark_revisions(content.cells, _cells_of(session, provisional))
+            mark_revisions(content.cells, previous)
         return store_release(session, actor, period, settings, content, Build(
             kind, run_id, now, provisional, selection.excluded, selection.pending_newer,
-            len(across)))
+            len(across), suppression_summary(content.cells, previous)))
 
 
 @contextmanager
@@ -165,8 +178,7 @@ def earlier_views(session: Session, period: Period) -> list[ReleaseView]:
     views = []
     for release_id in session.scalars(select(Release.id).where(Release.period_id == period.id)
                                       .order_by(Release.number)):
-        cells = session.execute(select(BenchmarkCell.indicator, BenchmarkCell.stratum,
-                                       BenchmarkCell.suppression)
+        cells = session.execute(select(*(getattr(BenchmarkCell, name) for name in CELL_FIELDS))
                                 .where(BenchmarkCell.release_id == release_id)).mappings()
         views.append(release_view(list(cells), release_rows(session, release_id)))
     return views
@@ -229,6 +241,7 @@ class Build:
     excluded: list = field(default_factory=list)
     pending_newer: list = field(default_factory=list)
     suppressed_across_releases: int = 0
+    suppression: dict = field(default_factory=dict)  # counts, and what it hid since the last
 
 
 def store_release(session: Session, actor: Actor, period: Period, settings: ReleaseSettings,
@@ -252,7 +265,8 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         provenance={"return_version_ids": content.return_version_ids,
                     "excluded": build.excluded,
                     "accepted_but_newer_version_pending": build.pending_newer,
-                    "suppressed_against_earlier_releases": build.suppressed_across_releases},
+                    "suppressed_against_earlier_releases": build.suppressed_across_releases,
+                    "suppression": build.suppression},
     )
     session.add(release)
     session.flush()

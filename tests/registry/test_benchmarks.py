@@ -73,7 +73,24 @@ def test_national_cell_statistics(content):
     # P75 h=3.75 → 0.75; P90 h=4.5 → 0.825
     assert [national[q] for q in ("p10", "p25", "median", "p75", "p90")] == pytest.approx(
         [0.55, 0.625, 0.725, 0.75, 0.825])
-    low, high = stats.wilson_interval(375, 540)
+    # over the six colleges (y, x): residuals y - R x with R = 375/540, variance
+    # n/(n-1) Σ residual² / (Σx)², t on 5 degrees of freedom (2.5706): 0.6944 ± 0.1595
+    colleges = [(90, 120), (60, 100), (70, 100), (90, 100), (15, 20), (50, 100)]
+    residuals = sum((y - 375 / 540 * x) ** 2 for y, x in colleges)
+    half = 2.570581836 * (6 / 5 * residuals / 540 ** 2) ** 0.5
+    assert (national["ci_low"], national["ci_high"]) == pytest.approx(
+        (375 / 540 - half, 375 / 540 + half))
+    wilson_low, wilson_high = stats.wilson_interval(375, 540)  # treats 540 people as trials
+    assert national["ci_low"] < wilson_low and national["ci_high"] > wilson_high
+
+
+def test_a_stratum_interval_is_never_narrower_than_its_pooled_binomial_interval():
+    institutions = [InstitutionInfo(k, f"I{k}", "medical", "public", "KP") for k in range(5)]
+    units = [ReturnUnit(k, k, "undergraduate", coverage_payload("undergraduate", 40, 50))
+             for k in range(5)]  # every college at 80 %: no spread between colleges
+    national = cell(compute_release(ReleaseInputs("2025", institutions, units), SETTINGS),
+                    "coverage", "national")
+    low, high = stats.wilson_interval(200, 250)
     assert (national["ci_low"], national["ci_high"]) == pytest.approx((low, high))
 
 
