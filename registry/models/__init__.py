@@ -2,6 +2,7 @@
 
 from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
+from registry.models.drafts import Draft
 from registry.models.benchmarks import (
     BenchmarkCell,
     IndicatorValue,
@@ -22,6 +23,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "BenchmarkCell",
+    "Draft",
     "Extension",
     "IdempotencyRecord",
     "IndicatorValue",

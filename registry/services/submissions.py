@@ -25,7 +25,7 @@ from registry.models import (
     ReturnStatus,
     ReturnVersion,
 )
-from registry.services import pipeline_trigger
+from registry.services import drafts, pipeline_trigger
 from registry.services import programmes as programme_service
 from registry.services.access import require_college_of
 from registry.services.actors import Actor
@@ -237,7 +237,7 @@ def submit_return(
                                  received_at)
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, result.version_id)
-    _finish_submission(session, checked, programme)
+    _finish_submission(session, actor, checked, programme)
     return result
 
 
@@ -280,7 +280,7 @@ def store_returns(
     for item, programme, (return_, version) in zip(checked, programmes, versions, strict=True):
         session.add(AuditEvent(**_submission_event(actor, item, programme, return_, source,
                                                    version.payload_sha256)))
-        _finish_submission(session, item, programme)
+        _finish_submission(session, actor, item, programme)
     session.flush()  # versions, then audit rows, each in one multi-row INSERT
     return [SubmissionResult.of(version) for _, version in versions]
 
@@ -305,10 +305,12 @@ def _submission_event(
 
 
 def _finish_submission(
-    session: Session, checked: CheckedReturn, programme: ProgrammeRef | Programme
+    session: Session, actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme
 ) -> None:
-    """Refresh the directory's components and hand the submission on."""
+    """Refresh the directory's components, drop the draft it replaces, hand the submission on."""
     _refresh_programme_components(session, programme, checked)
+    drafts.discard_submitted(session, actor, checked.institution.id, checked.period.id,
+                             programme.code)
     pipeline_trigger.notify_submitted(session, checked.period.code)
 
 
