@@ -1,0 +1,82 @@
+"""Findings at once on submit: the pipeline's one-return rules, run on one return version.
+
+The rules that can judge a return on its own (within-return) or against the same
+programme's previous-period return (credibility) run here exactly as the quality
+pipeline runs them: the same suite files, the same frame derivations
+(quality_frame.build_frame) and the same Great Expectations validation
+(quality_checks.validate_frame). The national rules need the whole period and follow
+when the pipeline has run. Nothing is stored: the pipeline files the issues.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expectations import Rule, load_rules
+from registry.models import Period, Return, ReturnVersion
+from registry.services.actors import Actor
+from registry.services.quality_checks import Finding, previous_period, validate_frame
+from registry.services.returns import get_version
+
+ONE_RETURN_KINDS = ("within_return", "credibility")
+
+
+@dataclass(frozen=True)
+class ReturnFindings:
+    """What the one-return rules found on a version, and against which previous period."""
+
+    version: ReturnVersion
+    findings: list[Finding]
+    rules: dict[str, Rule]
+    previous_period: str | None
+    compared: bool
+    seconds: float
+
+
+def one_return_rules() -> tuple[Rule, ...]:
+    """The rules that need only the return and its previous-period record."""
+    return tuple(rule for rule in load_rules() if rule.kind in ONE_RETURN_KINDS)
+
+
+def one_return_findings(session: Session, actor: Actor, return_id: int, number: int
+                        ) -> ReturnFindings:
+    """Run the within-return and previous-period rules on one version of a return."""
+    from registry.services.quality_frame import build_frame
+
+    started = time.perf_counter()
+    version = get_version(session, actor, return_id, number)
+    return_ = version.return_
+    previous = previous_period(session, return_.period)
+    before = previous_version(session, return_, previous)
+    rules = load_rules()
+    frame = build_frame([_record(return_, version)],
+                        [_record(before.return_, before)] if before else [], rules)
+    wanted = {rule.id: rule for rule in one_return_rules()}
+    findings = [f for f in validate_frame(frame, rules) if f.rule_id in wanted]
+    return ReturnFindings(version, findings, wanted, previous.code if previous else None,
+                          before is not None, time.perf_counter() - started)
+
+
+def previous_version(session: Session, return_: Return, period: Period | None
+                     ) -> ReturnVersion | None:
+    """The latest version of the same programme's return in the given (previous) period."""
+    if period is None:
+        return None
+    return session.scalar(
+        select(ReturnVersion).join(Return, Return.id == ReturnVersion.return_id)
+        .where(Return.institution_id == return_.institution_id,
+               Return.programme_id == return_.programme_id, Return.period_id == period.id,
+               ReturnVersion.version == Return.latest_version))
+
+
+def _record(return_: Return, version: ReturnVersion) -> dict:
+    """A quality-frame record of one version (the ids and the payload the figures come from)."""
+    return {"version_id": version.id, "return_id": return_.id,
+            "institution_id": return_.institution_id, "programme_id": return_.programme_id,
+            "institution_code": return_.institution.code,
+            "programme_code": return_.programme.code, "version_status": version.status,
+            "return_status": return_.status, "payload": version.payload}
