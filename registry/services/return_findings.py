@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expectations import Rule, load_rules
-from registry.models import Period, Return, ReturnVersion
+from registry.models import Period, Programme, Return, ReturnVersion
 from registry.services.actors import Actor
 from registry.services.quality_checks import Finding, previous_period, validate_frame
 from registry.services.returns import get_version
@@ -80,3 +80,20 @@ def _record(return_: Return, version: ReturnVersion) -> dict:
             "institution_code": return_.institution.code,
             "programme_code": return_.programme.code, "version_status": version.status,
             "return_status": return_.status, "payload": version.payload}
+
+
+def last_period_values(session: Session, actor: Actor, period_code: str, programme_code: str
+                       ) -> tuple[str | None, dict[str, str]]:
+    """The previous period's code and the programme's values then, as the form shows them."""
+    from registry.services.return_form import values_from_payload
+
+    period = session.scalar(select(Period).where(Period.code == period_code))
+    previous = previous_period(session, period) if period is not None else None
+    if previous is None or actor.institution_id is None:
+        return None, {}
+    version = session.scalar(
+        select(ReturnVersion).join(Return, Return.id == ReturnVersion.return_id)
+        .join(Programme, Programme.id == Return.programme_id)
+        .where(Return.institution_id == actor.institution_id, Programme.code == programme_code,
+               Return.period_id == previous.id, ReturnVersion.version == Return.latest_version))
+    return previous.code, values_from_payload(version.payload) if version else {}
