@@ -2,7 +2,6 @@
 
 from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
-from registry.models.drafts import Draft
 from registry.models.benchmarks import (
     BenchmarkCell,
     IndicatorValue,
@@ -12,6 +11,7 @@ from registry.models.benchmarks import (
     Release,
     ReleasePublication,
 )
+from registry.models.drafts import Draft
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
