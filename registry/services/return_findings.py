@@ -82,18 +82,25 @@ def _record(return_: Return, version: ReturnVersion) -> dict:
             "return_status": return_.status, "payload": version.payload}
 
 
-def last_period_values(session: Session, actor: Actor, period_code: str, programme_code: str
-                       ) -> tuple[str | None, dict[str, str]]:
-    """The previous period's code and the programme's values then, as the form shows them."""
-    from registry.services.return_form import values_from_payload
-
+def last_period_payload(session: Session, actor: Actor, period_code: str, programme_code: str
+                        ) -> tuple[str | None, dict | None]:
+    """The previous period's code and the college's return for the programme then, if any."""
     period = session.scalar(select(Period).where(Period.code == period_code))
     previous = previous_period(session, period) if period is not None else None
     if previous is None or actor.institution_id is None:
-        return None, {}
+        return None, None
     version = session.scalar(
         select(ReturnVersion).join(Return, Return.id == ReturnVersion.return_id)
         .join(Programme, Programme.id == Return.programme_id)
         .where(Return.institution_id == actor.institution_id, Programme.code == programme_code,
                Return.period_id == previous.id, ReturnVersion.version == Return.latest_version))
-    return previous.code, values_from_payload(version.payload) if version else {}
+    return previous.code, version.payload if version else None
+
+
+def last_period_values(session: Session, actor: Actor, period_code: str, programme_code: str
+                       ) -> tuple[str | None, dict[str, str]]:
+    """The previous period's code and the programme's values then, as the form shows them."""
+    from registry.services.return_form import values_from_payload
+
+    previous, payload = last_period_payload(session, actor, period_code, programme_code)
+    return previous, values_from_payload(payload) if payload else {}

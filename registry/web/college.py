@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
 from registry.models import Period, Programme, Role
+from registry.services import college_template as template_service
 from registry.services import compliance as compliance_service
 from registry.services import drafts as draft_service
 from registry.services import periods as period_service
@@ -32,6 +33,10 @@ from schemas.examples import pilot_return
 bp = Blueprint("college", __name__, url_prefix="/college")
 NEW_PROGRAMME = "__new__"
 PRACTICE_PROGRAMME = "PRACTICE"
+TEMPLATE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 def open_periods(session) -> list[Period]:
@@ -207,7 +212,8 @@ def upload():
                 flash(f"{len(results)} return(s) received from {upload_file.filename}.", "info")
                 return redirect(url_for("college.dashboard"))
     status = 422 if (problems or message) and request.method == "POST" else 200
-    return render_template("college/upload.html", problems=problems, message=message), status
+    return render_template("college/upload.html", problems=problems, message=message,
+                           periods=open_periods(get_session())), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -287,3 +293,32 @@ def _practice_page(period: str, values: dict[str, str], *, errors: dict | None =
         errors=errors or {}, message=message, period=period, programme_code=PRACTICE_PROGRAMME,
         opened={s.name for s in sections}, focus="", institution=current_user.institution,
     ), status
+
+
+@bp.get("/template.xlsx")
+@role_required(Role.COLLEGE)
+def template_xlsx():
+    """The college's XLSX template for a period, pre-filled with its programmes."""
+    return _template_download("xlsx")
+
+
+@bp.get("/template.csv")
+@role_required(Role.COLLEGE)
+def template_csv():
+    """The college's CSV template for a period, pre-filled with its programmes."""
+    return _template_download("csv")
+
+
+def _template_download(kind: str):
+    session = get_session()
+    periods = open_periods(session)
+    period = request.args.get("period") or (periods[0].code if periods else "")
+    try:
+        template = template_service.college_template(session, web_actor(), period)
+    except NotFound:
+        return render_template("not_found.html", what=f"reporting period {period!r}"), 404
+    body = (template_service.college_xlsx(template) if kind == "xlsx"
+            else template_service.college_csv(template))
+    name = f"returns-{template.institution.code}-{template.period.code}.{kind}"
+    return Response(body, mimetype=TEMPLATE_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
