@@ -60,7 +60,9 @@ class FormSection:
         """'to correct', 'complete', 'started' or 'not started'."""
         if self.error_count:
             return "to correct"
-        required = [f for f in self.fields if f.leaf.required]
+        # an empty code list is a valid answer (none), so it never leaves a section unfinished
+        required = [f for f in self.fields
+                    if f.leaf.required and f.leaf.field.kind != "code list"]
         if (required and all(f.value for f in required)) or (not required and self.filled):
             return "complete"
         return "started" if self.filled else "not started"
