@@ -7,7 +7,7 @@ return versions only), and is deleted when its return is submitted by any channe
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -20,6 +20,7 @@ from schemas.walk import return_leaves
 
 MAX_CODE = 32
 MAX_VALUE = 2000
+DELETE_CHUNK = 300  # keys per DELETE … IN (…): 3 variables each, under SQLite's limit
 
 
 def save_draft(
@@ -70,17 +71,19 @@ def delete_draft(session: Session, actor: Actor, draft_id: int) -> None:
     session.flush()
 
 
-def discard_submitted(session: Session, actor: Actor, institution_id: int, period_id: int,
-                      programme_code: str) -> None:
-    """Delete the draft a submitted return replaces, if there is one."""
-    deleted = session.execute(
-        delete(Draft).where(Draft.institution_id == institution_id,
-                            Draft.period_id == period_id,
-                            Draft.programme_code == programme_code)
-        .returning(Draft.id)).scalars().all()
-    for draft_id in deleted:
-        record_event(session, actor, "draft.discard", "return_draft", draft_id, before="saved",
-                     detail={"reason": "return submitted", "programme": programme_code})
+def discard_submitted(session: Session, actor: Actor,
+                      keys: list[tuple[int, int, str]]) -> None:
+    """Delete the drafts the submitted returns replace: (institution id, period id, code)."""
+    for start in range(0, len(keys), DELETE_CHUNK):
+        chunk = keys[start:start + DELETE_CHUNK]
+        deleted = session.execute(
+            delete(Draft).where(tuple_(Draft.institution_id, Draft.period_id,
+                                       Draft.programme_code).in_(chunk))
+            .returning(Draft.id, Draft.programme_code)).all()
+        for draft_id, code in deleted:
+            record_event(session, actor, "draft.discard", "return_draft", draft_id,
+                         before="saved", detail={"reason": "return submitted",
+                                                 "programme": code})
 
 
 def _find(session: Session, institution_id: int, period_id: int, code: str) -> Draft | None:

@@ -87,6 +87,11 @@ def form_sections(values: dict[str, str], errors: dict[str, list[str]],
     return [FormSection(name, labels[name], fields) for name, fields in sections.items()]
 
 
+def field_labels() -> dict[str, str]:
+    """Each field's label with its group, by path (for the error summary)."""
+    return {leaf.path: leaf.full_label for leaf in return_leaves()}
+
+
 def section_of(path: str) -> str:
     """The section (step) holding a field path."""
     return path.split(".", 1)[0]

@@ -237,7 +237,8 @@ def submit_return(
                                  received_at)
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, result.version_id)
-    _finish_submission(session, actor, checked, programme)
+    _finish_submission(session, checked, programme)
+    drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)])
     return result
 
 
@@ -280,7 +281,10 @@ def store_returns(
     for item, programme, (return_, version) in zip(checked, programmes, versions, strict=True):
         session.add(AuditEvent(**_submission_event(actor, item, programme, return_, source,
                                                    version.payload_sha256)))
-        _finish_submission(session, actor, item, programme)
+        _finish_submission(session, item, programme)
+    drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)
+                                              for key, programme in zip(keys, programmes,
+                                                                        strict=True)])
     session.flush()  # versions, then audit rows, each in one multi-row INSERT
     return [SubmissionResult.of(version) for _, version in versions]
 
@@ -305,12 +309,10 @@ def _submission_event(
 
 
 def _finish_submission(
-    session: Session, actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme
+    session: Session, checked: CheckedReturn, programme: ProgrammeRef | Programme
 ) -> None:
-    """Refresh the directory's components, drop the draft it replaces, hand the submission on."""
+    """Refresh the directory's components and hand the submission on."""
     _refresh_programme_components(session, programme, checked)
-    drafts.discard_submitted(session, actor, checked.institution.id, checked.period.id,
-                             programme.code)
     pipeline_trigger.notify_submitted(session, checked.period.code)
 
 

@@ -19,6 +19,7 @@ from registry.services.bulk import read_bulk_file
 from registry.services.errors import DomainError, NotFound
 from registry.services.return_findings import last_period_values, one_return_findings
 from registry.services.return_form import (
+    field_labels,
     form_sections,
     payload_from_form,
     programme_values,
@@ -139,7 +140,7 @@ def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
         "college/submit.html", sections=sections, errors=errors, message=message,
         period=key[0], programme_code=key[1], last_period=last_period, has_last=bool(last),
         opened=opened, focus=focus, draft=draft, source=source,
-        institution=current_user.institution,
+        institution=current_user.institution, labels=field_labels(),
     ), status
 
 
@@ -292,6 +293,7 @@ def _practice_page(period: str, values: dict[str, str], *, errors: dict | None =
         "college/submit.html", practice=True, practice_ok=ok, sections=sections,
         errors=errors or {}, message=message, period=period, programme_code=PRACTICE_PROGRAMME,
         opened={s.name for s in sections}, focus="", institution=current_user.institution,
+        labels=field_labels(),
     ), status
 
 

@@ -85,3 +85,13 @@ def test_deleting_a_draft_is_audited_and_only_its_college_may(session, officer, 
 def test_only_college_users_keep_drafts(session, period):
     with pytest.raises(PermissionDenied):
         drafts.save_draft(session, Actor.system("test"), "2025", "UG-1", {})
+
+
+def test_a_bulk_file_deletes_the_drafts_of_the_returns_it_stores(session, officer, college,
+                                                                 period):
+    for code in ("UG-1", "UG-2", "UG-3"):
+        drafts.save_draft(session, officer, "2025", code, {"capacity.enrolled_mentees": "4"})
+    submissions.store_returns(session, officer, [return_payload(college, "2025", code)
+                                                 for code in ("UG-1", "UG-3")], source="csv")
+    assert [d.programme_code for d in drafts.drafts_of(session, officer)] == ["UG-2"]
+    assert _events(session, "draft.discard") == 2
