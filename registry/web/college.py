@@ -244,10 +244,9 @@ def delete_draft(draft_id: int):
     """Delete one of the college's drafts."""
     try:
         draft_service.delete_draft(get_session(), web_actor(), draft_id)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Draft deleted.", "info")
+    except NotFound:
+        return render_template("not_found.html", what=f"draft {draft_id}"), 404
+    flash("Draft deleted.", "info")
     return redirect(url_for("college.submit"))
 
 
