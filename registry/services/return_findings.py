@@ -11,13 +11,20 @@ when the pipeline has run. Nothing is stored: the pipeline files the issues.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expectations import Rule, load_rules
-from registry.models import Period, Programme, Return, ReturnVersion
+from registry.models import (
+    Period,
+    Programme,
+    QualityIssue,
+    Return,
+    ReturnStatus,
+    ReturnVersion,
+)
 from registry.services.actors import Actor
 from registry.services.quality_checks import Finding, previous_period, validate_frame
 from registry.services.returns import get_version
@@ -35,6 +42,12 @@ class ReturnFindings:
     previous_period: str | None
     compared: bool
     seconds: float
+    national: list[QualityIssue] = field(default_factory=list)
+
+    @property
+    def pipeline_has_run(self) -> bool:
+        """Whether the quality pipeline has checked this version yet."""
+        return self.version.status != ReturnStatus.SUBMITTED
 
 
 def one_return_rules() -> tuple[Rule, ...]:
@@ -58,7 +71,16 @@ def one_return_findings(session: Session, actor: Actor, return_id: int, number: 
     wanted = {rule.id: rule for rule in one_return_rules()}
     findings = [f for f in validate_frame(frame, rules) if f.rule_id in wanted]
     return ReturnFindings(version, findings, wanted, previous.code if previous else None,
-                          before is not None, time.perf_counter() - started)
+                          before is not None, time.perf_counter() - started,
+                          national_issues(session, version))
+
+
+def national_issues(session: Session, version: ReturnVersion) -> list[QualityIssue]:
+    """The issues the pipeline filed on the version from the rules that need the whole period."""
+    return list(session.scalars(
+        select(QualityIssue).where(QualityIssue.return_version_id == version.id,
+                                   QualityIssue.kind.not_in(ONE_RETURN_KINDS))
+        .order_by(QualityIssue.rule_id, QualityIssue.field)))
 
 
 def previous_version(session: Session, return_: Return, period: Period | None

@@ -76,3 +76,24 @@ def _submit_closed(session, college, period_code: str) -> None:
     submit_return(session, _officer(session, college), return_payload(college, period_code,
                                                                       "UG-1"),
                   source="api", now=period.opens_at + timedelta(days=1))
+
+
+def test_national_findings_follow_once_the_pipeline_has_run(session, college):
+    from expectations import rules_by_id
+    from registry.models import ReturnVersion
+
+    make_period(session, "2025")
+    officer = _officer(session, college)
+    result = _submit(session, officer, college, "2025")
+    found = one_return_findings(session, officer, result.return_id, result.version)
+    assert not found.pipeline_has_run and found.national == []
+    rule = rules_by_id()["Q020"]
+    issue = QualityIssue(return_version_id=result.version_id, return_id=result.return_id,
+                         rule_id=rule.id, kind=rule.kind, severity=rule.severity,
+                         field=rule.field, value="z = 4.1", expected=rule.expected,
+                         message=rule.message, status="open")
+    session.add(issue)
+    session.get(ReturnVersion, result.version_id).status = "needs_attention"
+    session.flush()
+    found = one_return_findings(session, officer, result.return_id, result.version)
+    assert found.pipeline_has_run and found.national == [issue]
