@@ -14,7 +14,6 @@ from schemas.cells import coerce_cell
 from schemas.walk import Leaf, current_schema, return_leaves
 
 FIXED_HEADER = ("header.schema_version", "header.institution_code")
-KEY_FIELDS = ("header.period_code", "header.programme_code")
 NUMERIC_KINDS = ("count", "number")
 
 
@@ -66,11 +65,6 @@ class FormSection:
         if (required and all(f.value for f in required)) or (not required and self.filled):
             return "complete"
         return "started" if self.filled else "not started"
-
-
-def form_fields(values: dict[str, str], errors: dict[str, list[str]]) -> dict[str, list[FormField]]:
-    """The form's fields grouped by section, with current values and messages beside each."""
-    return {s.name: s.fields for s in form_sections(values, errors, {})}
 
 
 def form_sections(values: dict[str, str], errors: dict[str, list[str]],
