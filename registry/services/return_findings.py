@@ -58,21 +58,45 @@ def one_return_rules() -> tuple[Rule, ...]:
 def one_return_findings(session: Session, actor: Actor, return_id: int, number: int
                         ) -> ReturnFindings:
     """Run the within-return and previous-period rules on one version of a return."""
+    return returns_findings(session, actor, [(return_id, number)])[0]
+
+
+def returns_findings(session: Session, actor: Actor, keys: list[tuple[int, int]]
+                     ) -> list[ReturnFindings]:
+    """Run the one-return rules on versions given as (return id, version number), in order.
+
+    Versions of one period share one frame and one validation (its cost hardly grows with
+    rows); a programme meets its previous-period return as in the pipeline.
+    """
+    versions = list({v.id: v for v in (get_version(session, actor, return_id, number)
+                                       for return_id, number in keys)}.values())
+    by_period: dict[int, list[ReturnVersion]] = {}
+    for version in versions:
+        by_period.setdefault(version.return_.period_id, []).append(version)
+    found: dict[int, ReturnFindings] = {}
+    for group in by_period.values():
+        found.update(_period_findings(session, group))
+    return [found[version.id] for version in versions]
+
+
+def _period_findings(session: Session, versions: list[ReturnVersion]
+                     ) -> dict[int, ReturnFindings]:
+    """Validate versions of one period, with their previous-period returns, in one frame."""
     from registry.services.quality_frame import build_frame
 
     started = time.perf_counter()
-    version = get_version(session, actor, return_id, number)
-    return_ = version.return_
-    previous = previous_period(session, return_.period)
-    before = previous_version(session, return_, previous)
+    previous = previous_period(session, versions[0].return_.period)
+    before = {v.id: previous_version(session, v.return_, previous) for v in versions}
     rules = load_rules()
-    frame = build_frame([_record(return_, version)],
-                        [_record(before.return_, before)] if before else [], rules)
+    frame = build_frame([_record(v.return_, v) for v in versions],
+                        [_record(b.return_, b) for b in before.values() if b], rules)
     wanted = {rule.id: rule for rule in one_return_rules()}
     findings = [f for f in validate_frame(frame, rules) if f.rule_id in wanted]
-    return ReturnFindings(version, findings, wanted, previous.code if previous else None,
-                          before is not None, time.perf_counter() - started,
-                          national_issues(session, version))
+    seconds = time.perf_counter() - started
+    return {v.id: ReturnFindings(v, [f for f in findings if f.version_id == v.id], wanted,
+                                 previous.code if previous else None, before[v.id] is not None,
+                                 seconds, national_issues(session, v))
+            for v in versions}
 
 
 def national_issues(session: Session, version: ReturnVersion) -> list[QualityIssue]:

@@ -17,7 +17,7 @@ from registry.services import returns as return_service
 from registry.services import submissions, tokens
 from registry.services.bulk import read_bulk_file
 from registry.services.errors import DomainError, NotFound
-from registry.services.return_findings import last_period_values, one_return_findings
+from registry.services.return_findings import last_period_values, returns_findings
 from registry.services.return_form import (
     field_labels,
     form_sections,
@@ -34,6 +34,7 @@ from schemas.examples import pilot_return
 bp = Blueprint("college", __name__, url_prefix="/college")
 NEW_PROGRAMME = "__new__"
 PRACTICE_PROGRAMME = "PRACTICE"
+MAX_FINDINGS_SHOWN = 50  # returns of one upload whose findings are shown at once
 TEMPLATE_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -211,7 +212,10 @@ def upload():
                 problems, message = exc.fields, exc.message
             else:
                 flash(f"{len(results)} return(s) received from {upload_file.filename}.", "info")
-                return redirect(url_for("college.dashboard"))
+                if len(results) > MAX_FINDINGS_SHOWN:
+                    return redirect(url_for("college.dashboard"))
+                return redirect(url_for("college.submitted_many", v=[
+                    f"{result.return_id}:{result.version}" for result in results]))
     status = 422 if (problems or message) and request.method == "POST" else 200
     return render_template("college/upload.html", problems=problems, message=message,
                            periods=open_periods(get_session())), status
@@ -254,12 +258,29 @@ def delete_draft(draft_id: int):
 @role_required(Role.COLLEGE)
 def submitted(return_id: int, version: int):
     """What the within-return and previous-period rules found on the version just submitted."""
+    return _findings_page([(return_id, version)])
+
+
+@bp.get("/submitted")
+@role_required(Role.COLLEGE)
+def submitted_many():
+    """The same findings for every version a file stored (?v=<return id>:<version>, repeated)."""
     try:
-        found = one_return_findings(get_session(), web_actor(), return_id, version)
+        keys = [tuple(int(part) for part in item.split(":", 1))
+                for item in request.args.getlist("v")]
+    except ValueError:
+        keys = []
+    if not keys or any(len(key) != 2 for key in keys):
+        return render_template("not_found.html", what="those returns"), 404
+    return _findings_page(keys[:MAX_FINDINGS_SHOWN])
+
+
+def _findings_page(keys: list[tuple[int, int]]):
+    try:
+        found = returns_findings(get_session(), web_actor(), keys)
     except NotFound:
-        return render_template("not_found.html", what=f"return {return_id}"), 404
-    return render_template("college/submitted.html", found=found,
-                           return_=found.version.return_)
+        return render_template("not_found.html", what="that return"), 404
+    return render_template("college/submitted.html", found_all=found)
 
 
 @bp.route("/practice", methods=["GET", "POST"])

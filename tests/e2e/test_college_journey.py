@@ -40,7 +40,7 @@ def test_college_uploads_sees_error_and_corrects_it(live_registry, page, tmp_pat
 
     page.get_by_label("File (.xlsx or .csv)").set_input_files(str(good_file))
     page.get_by_role("button", name="Upload").click()
-    assert "1 return(s) received" in page.locator(".flash").inner_text()
+    assert "1 return(s) received" in page.locator(".flash").first.inner_text()
     assert _stored(engine, "E2E-UPLOAD") == 1
 
 

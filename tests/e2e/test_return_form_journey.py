@@ -83,7 +83,7 @@ def test_draft_saved_reloaded_restored_and_submitted_with_findings_at_once(live_
     page.get_by_role("button", name="Submit this return").click()
 
     assert "Version 1 of return E2E-DRAFT" in page.locator("h1").inner_text()
-    findings = page.locator("#findings").inner_text()
+    findings = page.locator("table.findings").inner_text()
     assert "Q008" in findings and "activity.contact_hours" in findings
     assert "national rules" in page.locator("#national-note").inner_text()
     screenshot(page, "form-submitted-findings")
@@ -108,7 +108,7 @@ def test_last_period_beside_the_field_then_a_finding_links_back_to_its_field(
     screenshot(page, "form-last-period-change")
 
     page.get_by_role("button", name="Submit this return").click()
-    assert "Q010" in page.locator("#findings").inner_text()
+    assert "Q010" in page.locator("table.findings").inner_text()
     page.get_by_role("link", name="Correct capacity.enrolled_mentees").click()
     focused = page.evaluate("document.activeElement.id")
     assert focused == "f-capacity-enrolled_mentees"
@@ -142,7 +142,8 @@ def test_prefilled_template_downloaded_filled_and_uploaded(live_registry, page, 
 
     page.get_by_label("File (.xlsx or .csv)").set_input_files(str(path))
     page.get_by_role("button", name="Upload").click()
-    assert "1 return(s) received" in page.locator(".flash").inner_text()
+    assert "1 return(s) received" in page.locator(".flash").first.inner_text()
+    assert "Version" in page.locator("h1").inner_text()  # the findings of the file's returns
     screenshot(page, "college-template-uploaded")
     assert _latest_payload(engine, period)["evaluation"]["focus_groups_held"] == 7
 

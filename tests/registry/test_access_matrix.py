@@ -139,6 +139,11 @@ def own_draft(world: World) -> Call:
     return Call({"draft_id": draft.id})
 
 
+def uploaded_return(world: World) -> Call:
+    """A return as an upload names it on the findings page: ?v=<return id>:<version>."""
+    return Call(query={"v": f"{make_return(world).id}:1"})
+
+
 def template_period(world: World) -> Call:
     return Call(query={"period": world.period.code})
 
@@ -372,6 +377,8 @@ RULES = [
     rule("POST", "/college/drafts/<int:draft_id>/delete", own_draft,
          LOGIN, SEE_OTHER, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     rule("GET", "/college/submitted/<int:return_id>/<int:version>", a_return,
+         LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("GET", "/college/submitted", uploaded_return,
          LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     # the training page checks a return for the user's own college and stores nothing
     rule("GET", "/college/practice", nothing,

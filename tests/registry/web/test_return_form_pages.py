@@ -123,3 +123,32 @@ def test_no_form_starts_with_example_values(as_college, college, period):
     assert example not in page
 
 
+
+
+def test_an_upload_shows_the_findings_of_each_return_it_stored(as_college, session, college,
+                                                              period):
+    import io
+
+    from schemas.tabular import dump_returns_to_csv
+
+    payloads = [return_payload(college, "2025", "UG-1",
+                               activity={"contact_hours": "not_collected"}),
+                return_payload(college, "2025", "UG-2")]
+    response = as_college.post("/college/upload", data={
+        "file": (io.BytesIO(dump_returns_to_csv(payloads)), "returns.csv")},
+        content_type="multipart/form-data")
+    assert "/college/submitted?v=" in response.headers["Location"]
+    page = as_college.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 returns received" in page and "Q008" in page
+    assert ("None of the 12 within-return and previous-period rules found anything in "
+            "version 1 of UG-2") in page
+
+
+def test_findings_of_another_colleges_return_are_hidden(as_college, client, other_college,
+                                                       period, other_token):
+    from tests.factories import bearer
+
+    created = client.post("/api/v1/returns", json=return_payload(other_college),
+                          headers=bearer(other_token)).json
+    assert as_college.get(f"/college/submitted?v={created['id']}:1").status_code == 404
+    assert as_college.get("/college/submitted?v=nonsense").status_code == 404
