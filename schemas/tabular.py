@@ -34,6 +34,7 @@ LAST_DATA_ROW = FIRST_DATA_ROW + MAX_RETURNS - 1
 KEY_COLUMNS = ("header.institution_code", "header.period_code", "header.programme_code")
 VERSION_COLUMN = "header.schema_version"
 README_SHEET = "README"
+ONE_SHEET = "returns"  # the one-sheet layout: a row per return, every field a column
 _AUTHOR = "Mentoring Registry"
 
 
@@ -89,6 +90,11 @@ def csv_columns() -> tuple[str, ...]:
     return tuple(_leaves())
 
 
+def column_label(path: str) -> str:
+    """Return a column's heading: the field's dictionary label with its area and group."""
+    return _leaves()[path].full_label
+
+
 def _is_required_column(path: str) -> bool:
     return path != VERSION_COLUMN and _leaves()[path].required
 
@@ -116,6 +122,38 @@ def dump_returns_to_csv(returns: Iterable[dict]) -> bytes:
     writer.writerow(csv_columns())
     for payload in returns:
         flat = flatten_return(payload)
+        writer.writerow([_csv_text(flat.get(path)) for path in csv_columns()])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def build_one_sheet_template(rows: Iterable[dict[str, object]], title: str,
+                             notes: Iterable[str] = ()) -> bytes:
+    """Return a template with an instructions sheet and one sheet holding a row per return.
+
+    Each row is a flattened return (path -> value), e.g. pre-filled from last period; the
+    codes of a return are typed once, in its row.
+    """
+    workbook = Workbook()
+    readme = workbook.active
+    readme.title = README_SHEET
+    _write_readme(readme, title, (*notes, *_ONE_SHEET_LAYOUT, *_README_VALUES))
+    sheet = workbook.create_sheet(ONE_SHEET)
+    _write_section_sheet(sheet, csv_columns(), section_label=True)
+    workbook.active = 1
+    for flat in rows:
+        row = sheet.max_row + 1
+        for index, path in enumerate(csv_columns(), start=1):
+            _write_cell(sheet.cell(row=row, column=index), flat.get(path))
+    return _save(workbook)
+
+
+def dump_flat_rows_to_csv(rows: Iterable[dict[str, object]]) -> bytes:
+    """Return a CSV template: the paths, the column labels, then one row per flattened return."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(csv_columns())
+    writer.writerow([column_label(path) for path in csv_columns()])
+    for flat in rows:
         writer.writerow([_csv_text(flat.get(path)) for path in csv_columns()])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -164,12 +202,18 @@ def _write_cell(cell: Cell, value: object) -> None:
         cell.data_type = "s"  # text stays text, even when it starts with "="
 
 
-def _write_section_sheet(sheet: Worksheet, columns: tuple[str, ...]) -> None:
+def _write_section_sheet(sheet: Worksheet, columns: tuple[str, ...], *,
+                         section_label: bool = False) -> None:
     sheet.append(list(columns))
-    sheet.append([_leaves()[path].field.label for path in columns])
+    sheet.append([_section_label(path) + column_label(path) if section_label
+                  else column_label(path) for path in columns])
     sheet.freeze_panes = f"{get_column_letter(len(KEY_COLUMNS) + 1)}{FIRST_DATA_ROW}"
     for index, path in enumerate(columns, start=1):
         _format_column(sheet, index, _leaves()[path])
+
+
+def _section_label(path: str) -> str:
+    return f"{current_schema().fields[_leaves()[path].section].label} · "
 
 
 def _format_column(sheet: Worksheet, index: int, leaf: Leaf) -> None:
@@ -243,19 +287,21 @@ def _custom(formula: str, wanted: str) -> DataValidation:
     )
 
 
-def _write_readme(sheet: Worksheet) -> None:
+def _write_readme(sheet: Worksheet, title: str | None = None,
+                  texts: Iterable[str] | None = None) -> None:
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 30
     sheet.column_dimensions["C"].width = 60
-    for line in _readme_lines():
+    title = title or f"Mentoring programme returns - template for data standard v{SCHEMA_VERSION}"
+    for line in _readme_lines(title, _README_TEXT if texts is None else texts):
         sheet.append(line)
     sheet["A1"].font = Font(bold=True, size=14)
 
 
-def _readme_lines() -> Iterator[list[str]]:
-    yield [f"Mentoring programme returns - template for data standard v{SCHEMA_VERSION}"]
+def _readme_lines(title: str, texts: Iterable[str]) -> Iterator[list[str]]:
+    yield [title]
     yield []
-    for text in _README_TEXT:
+    for text in texts:
         yield [text]
     yield []
     yield ["Coded fields", "Code", "Meaning"]
@@ -264,7 +310,7 @@ def _readme_lines() -> Iterator[list[str]]:
             yield [leaf.path, choice["code"], choice["label"]]
 
 
-_README_TEXT = (
+_README_LAYOUT = (
     "One return = one institution x one programme x one reporting period.",
     "Each return takes one row in every section sheet (header, programme, governance, "
     "needs_assessment, capacity, activity, evaluation); the outcomes sheet is optional.",
@@ -273,6 +319,18 @@ _README_TEXT = (
     "the rows join up.",
     "Row 1 holds the field codes: do not change, move or delete them. Row 2 holds the field "
     "names; hover over them for guidance. Type data from row 3 down.",
+)
+_ONE_SHEET_LAYOUT = (
+    "One return = one institution x one programme x one reporting period, and takes one row "
+    f"of the '{ONE_SHEET}' sheet. The first three columns (institution, period and programme "
+    "codes) say which return the row is: they are typed once, in the return's row.",
+    "To add a new programme, add a row below the others: your institution code, the period "
+    "code and a new programme code, then its values. Delete the row of a programme you do "
+    "not report this period.",
+    "Row 1 holds the field codes: do not change, move or delete them. Row 2 names each field "
+    "with its section, area and group; hover over it for guidance. Data starts in row 3.",
+)
+_README_VALUES = (
     "Counts: a whole number of 0 or more. 0 means a real zero. If a figure is missing, type "
     "not_collected (the college did not record it) or not_applicable (it does not apply). "
     "Empty count cells are refused.",
@@ -289,6 +347,7 @@ _README_TEXT = (
     f"At most {MAX_RETURNS:,} returns per file. Upload the file as .xlsx; every problem in "
     "it is listed with its sheet, row and column, and nothing is stored until all are fixed.",
 )
+_README_TEXT = (*_README_LAYOUT, *_README_VALUES)
 
 
 # ---------------------------------------------------------------- reading
@@ -366,6 +425,8 @@ def _open_workbook(data: bytes) -> Workbook:
 
 
 def _read_workbook(workbook: Workbook, problems: list[dict]) -> list[_Row]:
+    if ONE_SHEET in workbook.sheetnames and not set(sections()) & set(workbook.sheetnames):
+        return _read_one_sheet(workbook[ONE_SHEET], problems)
     missing = [name for name in _required_sections() if name not in workbook.sheetnames]
     if missing:
         raise BulkFileError(
@@ -380,6 +441,17 @@ def _read_workbook(workbook: Workbook, problems: list[dict]) -> list[_Row]:
     for name in present:
         rows.extend(_read_sheet(workbook[name], name, layouts[name], problems))
     return rows
+
+
+def _read_one_sheet(sheet: Worksheet, problems: list[dict]) -> list[_Row]:
+    """Read the one-sheet layout: a row per return, holding every section."""
+    _check_width(sheet.max_column or 0, f"The sheet '{sheet.title}'")
+    header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+    structural: list[dict] = []
+    layout = _layout(header, csv_columns(), ONE_SHEET, structural)
+    if structural:
+        raise BulkFileError(structural)
+    return list(_read_sheet(sheet, ONE_SHEET, layout, problems, covers=sections()))
 
 
 def _check_layouts(workbook: Workbook, names: list[str]) -> dict[str, dict[int, str]]:
@@ -424,13 +496,14 @@ def _layout(
 
 
 def _read_sheet(
-    sheet: Worksheet, name: str, layout: dict[int, str], problems: list[dict]
+    sheet: Worksheet, name: str, layout: dict[int, str], problems: list[dict],
+    covers: tuple[str, ...] | None = None,
 ) -> Iterator[_Row]:
     width = max(layout) + 1
     columns = [(index, path, _leaves()[path].field) for index, path in layout.items()]
     cells = sheet.iter_rows(min_row=FIRST_DATA_ROW, max_row=LAST_DATA_ROW + 1, max_col=width)
     for number, row in enumerate(cells, start=FIRST_DATA_ROW):
-        parsed = _Row(name, number, (name,), {})
+        parsed = _Row(name, number, covers or (name,), {})
         if not _fill_row(parsed, row, columns, problems):
             continue
         if number > LAST_DATA_ROW:
@@ -496,6 +569,8 @@ def _read_csv(reader: Any, problems: list[dict]) -> list[_Row]:
     rows = []
     for record in reader:
         _check_width(len(record), f"Row {reader.line_num}")
+        if reader.line_num == 2 and _is_label_row(record, layout):
+            continue
         values = _csv_values(record, layout)
         if not values:
             continue
@@ -505,6 +580,13 @@ def _read_csv(reader: Any, problems: list[dict]) -> list[_Row]:
             break
         rows.append(_Row(None, reader.line_num, sections(), values))
     return rows
+
+
+def _is_label_row(record: list[str], layout: dict[int, str]) -> bool:
+    """Whether a row holds the column labels (the CSV template's second row)."""
+    cells = [(record[index].strip(), path) for index, path in layout.items()
+             if index < len(record)]
+    return bool(cells) and all(text == column_label(path) for text, path in cells)
 
 
 def _csv_values(record: list[str], layout: dict[int, str]) -> dict[str, object]:

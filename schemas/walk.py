@@ -18,6 +18,14 @@ class Leaf:
     path: str
     field: StandardField
     required: bool
+    groups: tuple[str, ...] = ()
+
+    @property
+    def full_label(self) -> str:
+        """Return the label with its group, e.g. 'Mentee satisfaction, by rating: Rated 1'."""
+        label = self.field.label
+        group = self.groups[-1] if self.groups else ""
+        return label if not group or label.startswith(group) else f"{group}: {label}"
 
     @property
     def section(self) -> str:
@@ -30,14 +38,17 @@ def join_path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def iter_leaves(schema: Schema, prefix: str = "", required: bool = True) -> Iterator[Leaf]:
-    """Yield every leaf field of a schema in declaration order."""
+def iter_leaves(
+    schema: Schema, prefix: str = "", required: bool = True, groups: tuple[str, ...] = ()
+) -> Iterator[Leaf]:
+    """Yield every leaf field of a schema in declaration order, with its groups' labels."""
     for name, field in schema.fields.items():
         path = join_path(prefix, name)
         if isinstance(field, Section):
-            yield from iter_leaves(field.schema, path, required and field.required)
+            inner = (*groups, field.label) if prefix else groups  # a top section is not a group
+            yield from iter_leaves(field.schema, path, required and field.required, inner)
         else:
-            yield Leaf(path, field, required and field.required)
+            yield Leaf(path, field, required and field.required, groups)
 
 
 def skeleton(schema: Schema) -> dict:

@@ -11,6 +11,7 @@ from registry.models.benchmarks import (
     Release,
     ReleasePublication,
 )
+from registry.models.drafts import Draft
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
@@ -22,6 +23,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "BenchmarkCell",
+    "Draft",
     "Extension",
     "IdempotencyRecord",
     "IndicatorValue",

@@ -140,3 +140,9 @@ def get_programme(session: Session, institution_code: str, code: str) -> Program
     if programme is None:
         raise NotFound(f"No programme {code!r} registered for {institution_code!r}.")
     return programme
+
+
+def programmes_of(session: Session, institution_id: int | None) -> list[Programme]:
+    """The institution's registered programmes (its directory entries), by code."""
+    return list(session.scalars(select(Programme).where(
+        Programme.institution_id == institution_id).order_by(Programme.code)))

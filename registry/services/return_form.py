@@ -1,14 +1,20 @@
-"""The web form of a return: one input per field of the standard, read back into a payload."""
+"""The web form of a return: one input per field of the standard, read back into a payload.
+
+The form runs section by section; each field shows last period's value beside it and
+the change, and each section reports how far it is filled.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.models import Programme
 from schemas import flatten_return, unflatten_return
 from schemas.cells import coerce_cell
-from schemas.walk import Leaf, return_leaves
+from schemas.walk import Leaf, current_schema, return_leaves
 
 FIXED_HEADER = ("header.schema_version", "header.institution_code")
+NUMERIC_KINDS = ("count", "number")
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,7 @@ class FormField:
     leaf: Leaf
     value: str
     errors: list[str]
+    last: str = ""
 
     @property
     def path(self) -> str:
@@ -25,20 +32,79 @@ class FormField:
     def input_id(self) -> str:
         return "f-" + self.leaf.path.replace(".", "-")
 
+    @property
+    def change(self) -> str:
+        """The change from last period's value, in words ('' when there is nothing to compare)."""
+        return change_text(self.leaf, self.last, self.value)
 
-def form_fields(values: dict[str, str], errors: dict[str, list[str]]) -> dict[str, list[FormField]]:
-    """The form's fields grouped by section, with current values and messages beside each."""
+
+@dataclass(frozen=True)
+class FormSection:
+    """One step of the form: its fields and how far they are filled."""
+
+    name: str
+    label: str
+    fields: list[FormField]
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for f in self.fields if f.value)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(f.errors) for f in self.fields)
+
+    @property
+    def status(self) -> str:
+        """'to correct', 'complete', 'started' or 'not started'."""
+        if self.error_count:
+            return "to correct"
+        # an empty code list is a valid answer (none), so it never leaves a section unfinished
+        required = [f for f in self.fields
+                    if f.leaf.required and f.leaf.field.kind != "code list"]
+        if (required and all(f.value for f in required)) or (not required and self.filled):
+            return "complete"
+        return "started" if self.filled else "not started"
+
+
+def form_sections(values: dict[str, str], errors: dict[str, list[str]],
+                  last: dict[str, str]) -> list[FormSection]:
+    """The form's steps (every section but the header), with values, errors and last values."""
+    labels = {name: field.label for name, field in current_schema().fields.items()}
     sections: dict[str, list[FormField]] = {}
     for leaf in return_leaves():
-        if leaf.path in FIXED_HEADER:
+        if leaf.section == "header":
             continue
-        field = FormField(leaf, values.get(leaf.path, ""), _errors_for(leaf.path, errors))
-        sections.setdefault(leaf.section, []).append(field)
-    return sections
+        sections.setdefault(leaf.section, []).append(FormField(
+            leaf, values.get(leaf.path, ""), list(errors.get(leaf.path, [])),
+            last.get(leaf.path, "")))
+    return [FormSection(name, labels[name], fields) for name, fields in sections.items()]
 
 
-def _errors_for(path: str, errors: dict[str, list[str]]) -> list[str]:
-    return list(errors.get(path, []))
+def section_of(path: str) -> str:
+    """The section (step) holding a field path."""
+    return path.split(".", 1)[0]
+
+
+def change_text(leaf: Leaf, before: str, now: str) -> str:
+    """Say how a value changed since last period: '+12 (+10 %)', 'no change', 'changed'."""
+    if not before or not now:
+        return ""
+    if leaf.field.kind in NUMERIC_KINDS and _is_numeric(before) and _is_numeric(now):
+        old, new = float(before), float(now)
+        if old == new:
+            return "no change"
+        relative = f" ({(new - old) / old:+.0%})" if old else ""
+        return f"{new - old:+g}{relative}"
+    return "no change" if before == now else "changed"
+
+
+def _is_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def values_from_payload(payload: dict) -> dict[str, str]:
@@ -49,7 +115,30 @@ def values_from_payload(payload: dict) -> dict[str, str]:
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
     return "" if value is None else str(value)
+
+
+def programme_values(programme: Programme) -> dict[str, str]:
+    """The programme section as the directory entry holds it."""
+    return {
+        "programme.name": programme.name, "programme.level": programme.level,
+        "programme.model": programme.model,
+        "programme.disciplines": ";".join(programme.disciplines or []),
+        "programme.start_date": programme.start_date.isoformat() if programme.start_date else "",
+    }
+
+
+def values_from_form(form) -> dict[str, str]:
+    """The form's values as typed, by field path (several codes joined with ';')."""
+    values = {}
+    for leaf in return_leaves():
+        if leaf.field.kind == "code list" and hasattr(form, "getlist"):
+            values[leaf.path] = ";".join(form.getlist(leaf.path))
+        else:
+            values[leaf.path] = (form.get(leaf.path) or "").strip()
+    return values
 
 
 def payload_from_form(form: dict[str, str], institution_code: str, schema_version: str) -> dict:
@@ -68,3 +157,4 @@ def payload_from_form(form: dict[str, str], institution_code: str, schema_versio
     if not any(v not in (None, []) for k, v in flat.items() if k.startswith("outcomes.")):
         flat = {k: v for k, v in flat.items() if not k.startswith("outcomes.")}
     return unflatten_return(flat)
+

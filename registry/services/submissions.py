@@ -25,7 +25,7 @@ from registry.models import (
     ReturnStatus,
     ReturnVersion,
 )
-from registry.services import pipeline_trigger
+from registry.services import drafts, pipeline_trigger
 from registry.services import programmes as programme_service
 from registry.services.access import require_college_of
 from registry.services.actors import Actor
@@ -238,6 +238,7 @@ def submit_return(
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, result.version_id)
     _finish_submission(session, checked, programme)
+    drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)])
     return result
 
 
@@ -281,6 +282,9 @@ def store_returns(
         session.add(AuditEvent(**_submission_event(actor, item, programme, return_, source,
                                                    version.payload_sha256)))
         _finish_submission(session, item, programme)
+    drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)
+                                              for key, programme in zip(keys, programmes,
+                                                                        strict=True)])
     session.flush()  # versions, then audit rows, each in one multi-row INSERT
     return [SubmissionResult.of(version) for _, version in versions]
 

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
 from registry.models import IssueStatus, Period, Programme, Role, Severity
+from registry.services import college_template as template_service
 from registry.services import compliance as compliance_service
+from registry.services import drafts as draft_service
 from registry.services import periods as period_service
+from registry.services import programmes as programme_service
 from registry.services import quality, return_review, submissions, threads, tokens
 from registry.services import returns as return_service
 from registry.services.bulk import read_bulk_file
 from registry.services.errors import DomainError, NotFound
 from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
-from registry.services.return_form import form_fields, payload_from_form, values_from_payload
+from registry.services.return_findings import last_period_values, returns_findings
+from registry.services.return_form import (
+    form_sections,
+    payload_from_form,
+    programme_values,
+    section_of,
+    values_from_form,
+    values_from_payload,
+)
 from registry.web.auth import role_required, web_actor
 from schemas import SCHEMA_VERSION
 from schemas.examples import pilot_return
 
 bp = Blueprint("college", __name__, url_prefix="/college")
+NEW_PROGRAMME = "__new__"
+PRACTICE_PROGRAMME = "PRACTICE"
+MAX_FINDINGS_SHOWN = 50  # returns of one upload whose findings are shown at once
+TEMPLATE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 def open_periods(session) -> list[Period]:
@@ -116,47 +134,121 @@ def reply(return_id: int):
 @bp.route("/submit", methods=["GET", "POST"])
 @role_required(Role.COLLEGE)
 def submit():
-    """Submit a return by form; errors appear beside their fields."""
-    session = get_session()
-    institution = current_user.institution
-    errors: dict[str, list[str]] = {}
-    message = None
+    """Fill a return section by section, saving a draft at each step; submit when ready."""
+    session, actor = get_session(), web_actor()
     if request.method == "POST":
-        payload = payload_from_form(request.form, institution.code, SCHEMA_VERSION)
-        try:
-            result = submissions.submit_return(session, web_actor(), payload, source="web")
-        except DomainError as exc:
-            errors, message = exc.fields, exc.message
-            values = {k: v for k, v in request.form.items()}
-            values.update({k: ";".join(request.form.getlist(k)) for k in request.form})
-        else:
-            flash(f"Version {result.version} received; quality checks are running.",
-                  "info")
-            return redirect(url_for("college.return_detail", return_id=result.return_id))
-    else:
-        values = _starting_values(session, institution)
+        return _post_return_form(session, actor)
+    key, start_errors = _chosen_key(request.args)
+    if key is None:
+        return _start_page(session, actor, start_errors)
+    values, source = _starting_values(session, actor, *key)
+    return _form_page(session, actor, key, values, source=source)
+
+
+def _chosen_key(args) -> tuple[tuple[str, str] | None, dict[str, list[str]]]:
+    """The period and programme code chosen on the start page (or named in the link)."""
+    period, programme = args.get("period", ""), args.get("programme", "").strip()
+    if programme == NEW_PROGRAMME:
+        programme = args.get("new_programme", "").strip()
+        if not programme:
+            return None, {"new_programme": ["Give the new programme's code."]}
+    if period and programme:
+        return (period, programme), {}
+    return None, {}
+
+
+def _start_page(session, actor, errors: dict[str, list[str]]):
+    """Pick the period and the programme (or a new one), or resume a draft."""
     return render_template(
-        "college/submit.html", sections=form_fields(values, errors), errors=errors,
-        message=message, periods=open_periods(session), institution=institution,
+        "college/submit_start.html", periods=open_periods(session), errors=errors,
+        programmes=programme_service.programmes_of(session, actor.institution_id),
+        drafts=draft_service.drafts_of(session, actor), new_value=NEW_PROGRAMME,
+        chosen_period=request.args.get("period"),
     ), 422 if errors else 200
 
 
-def _starting_values(session, institution) -> dict[str, str]:
-    """Prefill from the chosen programme's latest return, else a worked example."""
-    period = request.args.get("period")
-    programme_code = request.args.get("programme")
-    if programme_code:
-        programme = session.scalar(select(Programme).where(
-            Programme.institution_id == institution.id, Programme.code == programme_code))
-        found = session.scalars(return_service.returns_query(
-            web_actor(), programme=programme_code)).first() if programme else None
-        if found is not None:
-            values = values_from_payload(return_service.latest_version(session, found).payload)
-            if period:
-                values["header.period_code"] = period
-            return values
-    example = pilot_return(institution.code, period or "", programme_code or "")
-    return values_from_payload(example)
+def _starting_values(session, actor, period: str, programme_code: str
+                     ) -> tuple[dict[str, str], str]:
+    """The draft if one is saved, else the return as last submitted, else the directory entry."""
+    header = {"header.period_code": period, "header.programme_code": programme_code}
+    draft = draft_service.find_draft(session, actor, period, programme_code)
+    if draft is not None:
+        return {**draft.values, **header}, "draft"
+    found = session.scalars(return_service.returns_query(
+        actor, period=period, programme=programme_code)).first()
+    if found is not None:
+        version = return_service.latest_version(session, found)
+        return {**values_from_payload(version.payload), **header}, "version"
+    programme = session.scalar(select(Programme).where(
+        Programme.institution_id == actor.institution_id, Programme.code == programme_code))
+    if programme is not None:
+        return {**programme_values(programme), **header}, "directory"
+    return header, "new"
+
+
+def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
+               errors: dict | None = None, message: str | None = None, source: str = "",
+               status: int = 200):
+    """The form's steps with last period's values beside each field."""
+    errors = errors or {}
+    last_period, last = last_period_values(session, actor, *key)
+    sections = form_sections(values, errors, last)
+    focus = _focus_field(sections, request.args.get("focus", ""))
+    opened = _opened_steps(sections, errors, focus or None, request.args.get("step"))
+    draft = draft_service.find_draft(session, actor, *key)
+    return render_template(
+        "college/submit.html", sections=sections, errors=errors, message=message,
+        period=key[0], programme_code=key[1], last_period=last_period, has_last=bool(last),
+        opened=opened, focus=focus, draft=draft, source=source,
+        institution=current_user.institution, labels=field_labels(),
+    ), status
+
+
+def _focus_field(sections, wanted: str) -> str:
+    """The input to focus: the field named, or the first field of the group named."""
+    if not wanted:
+        return ""
+    return next((f.path for s in sections for f in s.fields
+                 if f.path == wanted or f.path.startswith(f"{wanted}.")), "")
+
+
+def _opened_steps(sections, errors: dict, focus: str | None, step: str | None) -> set[str]:
+    """The steps shown open: those with errors, else the focused field's, the asked or the first."""
+    names = [s.name for s in sections]
+    with_errors = {section_of(path) for path in errors} & set(names)
+    if with_errors:
+        return with_errors
+    if focus:
+        return {section_of(focus)}
+    if step in names:
+        return {step}
+    return {next((s.name for s in sections if s.status != "complete"), names[0])}
+
+
+def _post_return_form(session, actor):
+    """Save the draft and go to the step asked for, or submit the return."""
+    form = request.form
+    key = (form.get("header.period_code", ""), form.get("header.programme_code", "").strip())
+    values = values_from_form(form)
+    goto = form.get("goto")
+    if goto is not None:
+        try:
+            draft_service.save_draft(session, actor, key[0], key[1], values)
+        except DomainError as exc:
+            return _form_page(session, actor, key, values, errors=exc.fields,
+                              message=exc.message, status=422)
+        flash(f"Draft saved at {utcnow():%H:%M} UTC.", "info")
+        return redirect(url_for("college.submit", period=key[0], programme=key[1],
+                                step=goto or None) + (f"#step-{goto}" if goto else ""))
+    payload = payload_from_form(form, current_user.institution.code, SCHEMA_VERSION)
+    try:
+        result = submissions.submit_return(session, actor, payload, source="web")
+    except DomainError as exc:
+        return _form_page(session, actor, key, values, errors=exc.fields, message=exc.message,
+                          status=422)
+    flash(f"Version {result.version} received; quality checks are running.", "info")
+    return redirect(url_for("college.submitted", return_id=result.return_id,
+                            version=result.version))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -179,9 +271,13 @@ def upload():
                 problems, message = exc.fields, exc.message
             else:
                 flash(f"{len(results)} return(s) received from {upload_file.filename}.", "info")
-                return redirect(url_for("college.dashboard"))
+                if len(results) > MAX_FINDINGS_SHOWN:
+                    return redirect(url_for("college.dashboard"))
+                return redirect(url_for("college.submitted_many", v=[
+                    f"{result.return_id}:{result.version}" for result in results]))
     status = 422 if (problems or message) and request.method == "POST" else 200
-    return render_template("college/upload.html", problems=problems, message=message), status
+    return render_template("college/upload.html", problems=problems, message=message,
+                           periods=open_periods(get_session())), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -203,3 +299,107 @@ def api_tokens():
             flash(getattr(exc, "message", "That token does not exist."), "error")
     return render_template("college/tokens.html", tokens=tokens.tokens_of(session, actor),
                            new_secret=new_secret)
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@role_required(Role.COLLEGE)
+def delete_draft(draft_id: int):
+    """Delete one of the college's drafts."""
+    try:
+        draft_service.delete_draft(get_session(), web_actor(), draft_id)
+    except NotFound:
+        return render_template("not_found.html", what=f"draft {draft_id}"), 404
+    flash("Draft deleted.", "info")
+    return redirect(url_for("college.submit"))
+
+
+@bp.get("/submitted/<int:return_id>/<int:version>")
+@role_required(Role.COLLEGE)
+def submitted(return_id: int, version: int):
+    """What the within-return and previous-period rules found on the version just submitted."""
+    return _findings_page([(return_id, version)])
+
+
+@bp.get("/submitted")
+@role_required(Role.COLLEGE)
+def submitted_many():
+    """The same findings for every version a file stored (?v=<return id>:<version>, repeated)."""
+    try:
+        keys = [tuple(int(part) for part in item.split(":", 1))
+                for item in request.args.getlist("v")]
+    except ValueError:
+        keys = []
+    if not keys or any(len(key) != 2 for key in keys):
+        return render_template("not_found.html", what="those returns"), 404
+    return _findings_page(keys[:MAX_FINDINGS_SHOWN])
+
+
+def _findings_page(keys: list[tuple[int, int]]):
+    try:
+        found = returns_findings(get_session(), web_actor(), keys)
+    except NotFound:
+        return render_template("not_found.html", what="that return"), 404
+    return render_template("college/submitted.html", found_all=found)
+
+
+@bp.route("/practice", methods=["GET", "POST"])
+@role_required(Role.COLLEGE)
+def practice():
+    """A training page: the form, filled with an example only when asked; nothing is stored."""
+    session, actor = get_session(), web_actor()
+    institution = current_user.institution
+    periods = open_periods(session)
+    period = periods[0].code if periods else ""
+    if request.method == "GET":
+        values = values_from_payload(pilot_return(institution.code, period, PRACTICE_PROGRAMME)
+                                     ) if request.args.get("example") else {}
+        return _practice_page(period, values)
+    values = values_from_form(request.form)
+    payload = payload_from_form(request.form, institution.code, SCHEMA_VERSION)
+    try:
+        submissions.check_return(session, actor, payload)
+    except DomainError as exc:
+        return _practice_page(period, values, errors=exc.fields, message=exc.message,
+                              status=422)
+    return _practice_page(period, values, ok="This return meets the data standard: "
+                          "submitted for real, it would be accepted.")
+
+
+def _practice_page(period: str, values: dict[str, str], *, errors: dict | None = None,
+                   message: str | None = None, ok: str | None = None, status: int = 200):
+    sections = form_sections(values, errors or {}, {})
+    return render_template(
+        "college/submit.html", practice=True, practice_ok=ok, sections=sections,
+        errors=errors or {}, message=message, period=period, programme_code=PRACTICE_PROGRAMME,
+        opened={s.name for s in sections}, focus="", institution=current_user.institution,
+        labels=field_labels(),
+    ), status
+
+
+@bp.get("/template.xlsx")
+@role_required(Role.COLLEGE)
+def template_xlsx():
+    """The college's XLSX template for a period, pre-filled with its programmes."""
+    return _template_download("xlsx")
+
+
+@bp.get("/template.csv")
+@role_required(Role.COLLEGE)
+def template_csv():
+    """The college's CSV template for a period, pre-filled with its programmes."""
+    return _template_download("csv")
+
+
+def _template_download(kind: str):
+    session = get_session()
+    periods = open_periods(session)
+    period = request.args.get("period") or (periods[0].code if periods else "")
+    try:
+        template = template_service.college_template(session, web_actor(), period)
+    except NotFound:
+        return render_template("not_found.html", what=f"reporting period {period!r}"), 404
+    body = (template_service.college_xlsx(template) if kind == "xlsx"
+            else template_service.college_csv(template))
+    name = f"returns-{template.institution.code}-{template.period.code}.{kind}"
+    return Response(body, mimetype=TEMPLATE_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -145,6 +145,26 @@ def return_form(world: World) -> Call:
     return Call(form=values_from_payload(return_payload(world.own, world.period.code)))
 
 
+def own_draft(world: World) -> Call:
+    """A draft of the own college's return for the open period."""
+    from registry.models import Draft
+
+    draft = Draft(institution_id=world.own.id, period_id=world.period.id,
+                  programme_code="UG-DRAFT", values={}, saved_by="test")
+    world.session.add(draft)
+    world.session.flush()
+    return Call({"draft_id": draft.id})
+
+
+def uploaded_return(world: World) -> Call:
+    """A return as an upload names it on the findings page: ?v=<return id>:<version>."""
+    return Call(query={"v": f"{make_return(world).id}:1"})
+
+
+def template_period(world: World) -> Call:
+    return Call(query={"period": world.period.code})
+
+
 def unpublished_release(world: World) -> Call:
     release = make_release(world, published=False)
     return Call({"release_id": release.id}, marker=release.pipeline_run_id)
@@ -375,6 +395,23 @@ RULES = [
     rule("POST", "/college/submit", return_form,
          LOGIN, SEE_OTHER, SEE_OTHER, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     rule("GET", "/college/upload", nothing,
+         LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    # a draft is its college's alone; the findings page shows the college's own return
+    rule("POST", "/college/drafts/<int:draft_id>/delete", own_draft,
+         LOGIN, SEE_OTHER, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("GET", "/college/submitted/<int:return_id>/<int:version>", a_return,
+         LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("GET", "/college/submitted", uploaded_return,
+         LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    # the training page checks a return for the user's own college and stores nothing
+    rule("GET", "/college/practice", nothing,
+         LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("POST", "/college/practice", return_form,
+         LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    # each college downloads its own template
+    rule("GET", "/college/template.xlsx", template_period,
+         LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
+    rule("GET", "/college/template.csv", template_period,
          LOGIN, 200, 200, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED),
     # a file of the owning college's returns: another college's user is refused (422 page)
     rule("POST", "/college/upload", return_file,

@@ -80,7 +80,8 @@ def test_upload_of_a_good_file_stores_every_return(as_college, session, college,
 def test_return_page_shows_version_history(as_college, session, college, period):
     as_college.post("/college/submit", data=form_data(return_payload(college)))
     response = as_college.post("/college/submit", data=form_data(return_payload(college)))
-    page = as_college.get(response.headers["Location"]).get_data(as_text=True)
+    return_id = response.headers["Location"].split("/")[-2]  # /college/submitted/<id>/<version>
+    page = as_college.get(f"/college/returns/{return_id}").get_data(as_text=True)
     assert "Version 2 as received" in page
 
 
