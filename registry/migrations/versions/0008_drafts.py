@@ -1,7 +1,7 @@
 """drafts of returns: one per institution, period and programme code
 
-Revision ID: 0007_drafts
-Revises: 0006
+Revision ID: 0008_drafts
+Revises: 0007_threads
 Create Date: 2026-12-05 06:15:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import registry.db
 
 
-revision = '0007_drafts'
-down_revision = '0006'
+revision = '0008_drafts'
+down_revision = '0007_threads'
 branch_labels = None
 depends_on = None
 
