@@ -110,8 +110,8 @@ def test_last_period_beside_the_field_then_a_finding_links_back_to_its_field(
     page.get_by_role("button", name="Submit this return").click()
     assert "Q010" in page.locator("table.findings").inner_text()
     page.get_by_role("link", name="Correct capacity.enrolled_mentees").click()
-    focused = page.evaluate("document.activeElement.id")
-    assert focused == "f-capacity-enrolled_mentees"
+    # the browser applies autofocus once the page has loaded, not at once
+    page.wait_for_function("document.activeElement.id === 'f-capacity-enrolled_mentees'")
     assert page.locator("#f-capacity-enrolled_mentees").input_value() == str(before * 2 + 30)
     screenshot(page, "form-focus-from-finding")
 
