@@ -159,6 +159,7 @@ def add_robust_z(frame: pd.DataFrame, _previous: pd.DataFrame, rule: Rule) -> No
     count = values.groupby(level).transform("count")
     z = CONSISTENCY * (values - median) / mad.where(mad > 0)
     frame[f"{source}_median"] = median
+    frame[f"{source}_mad"] = mad
     frame[f"{source}_z"] = z.where(count >= rule.parameters["min_returns"])
 
 

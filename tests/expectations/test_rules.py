@@ -206,7 +206,7 @@ def test_a_missing_programme_is_its_own_issue_on_the_colleges_other_return(outco
     assert (finding.field, finding.value) == ("programmes.CB", "CB")
 
 
-def test_an_outlier_reports_the_national_median_and_robust_z(outcome):
+def test_an_outlier_reports_the_national_median_mad_and_robust_z(outcome):
     [finding] = fired(outcome, "ratio_outlier")["Q020"]
     assert finding.value.startswith("13.8 (national median 2.")
-    assert "robust z +" in finding.value
+    assert ", MAD " in finding.value and "robust z +" in finding.value
