@@ -27,6 +27,7 @@ DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
 NATIONAL = "national"
 DIMENSION_LABELS = {"type": "College type", "sector": "Sector", "province": "Province",
                     "level": "Programme level"}
+BREAKDOWN_SEPARATOR = "×"  # in breakdown keys: "type×sector"
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,12 @@ def stratum_label(code: str) -> str:
         return "National"
     return " · ".join(PROVINCES.get(v, v) if d == "province" else v.capitalize()
                       for d, v in pairs.items())
+
+
+def breakdown_label(breakdown: str) -> str:
+    """Words for a breakdown key: 'national', 'by province', 'by college type and sector'."""
+    if breakdown == NATIONAL:
+        return "national"
+    words = [DIMENSION_LABELS[d].lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
+    return "by " + " and ".join(words)
+
