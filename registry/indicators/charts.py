@@ -23,7 +23,7 @@ WIDTH = 440
 ROW_STEP = 46
 SUPPRESSED_GREY = "#767676"
 SERIES_COLOURS = {"National": OKABE_ITO["blue"], "Peers": OKABE_ITO["green"],
-                  "Your college": OKABE_ITO["vermillion"]}
+                  "Your college": OKABE_ITO["vermillion"]}  # other series: the palette's rest
 STATUS_SHAPES = {"final": "circle", "provisional": "triangle-up"}
 DISTRIBUTION_PARTS = {"P10 to P90 of colleges": "#8a8a8a", "P25 to P75": "#9cc7e4",
                       "Median": OKABE_ITO["blue"], "Your college": OKABE_ITO["vermillion"]}
@@ -33,7 +33,7 @@ TILE_POSITIONS = {"GB": (2, 0), "KP": (1, 1), "IS": (2, 1), "AJK": (3, 1), "BA":
 TILE_LINES = {"AJK": ["Azad Jammu", "and Kashmir"], "IS": ["Islamabad", "Capital Territory"],
               "KP": ["Khyber", "Pakhtunkhwa"], "GB": ["Gilgit-", "Baltistan"]}
 COMPLIANCE_COLOURS = {"Submitted": OKABE_ITO["blue"], "Late": OKABE_ITO["orange"],
-                      "Missing": OKABE_ITO["vermillion"]}
+                      "Missing": OKABE_ITO["vermillion"], "Not yet due": "#bdbdbd"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _legend_colour(parts: dict[str, str], title: str | None = None) -> alt.Color
 
 
 def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator) -> dict:
-    """Box rows (P10–P90 line, P25–P75 box, median bar), the college marked, suppressed rows named."""
+    """Rows of P10–P90 line, P25–P75 box and median bar; the college marked; suppressions named."""
     data = [{"order": k, **row.__dict__} for k, row in enumerate(rows)]
     values = [v for r in rows for v in (r.p90, r.marker)]
     x = alt.X("p10:Q", scale=value_scale(indicator, values), axis=value_axis(indicator))
@@ -143,14 +143,15 @@ def series_spec(points: Sequence[SeriesPoint], indicator: Indicator,
     """Lines across periods; shape marks provisional/final; dashed rules mark breaks."""
     data = [p.__dict__ for p in points]
     periods = list(dict.fromkeys(p.period for p in points))
-    names = [s for s in SERIES_COLOURS if any(p.series == s for p in points)]
+    names = list(dict.fromkeys(p.series for p in points))
+    others = iter(c for c in OKABE_ITO.values() if c not in SERIES_COLOURS.values())
     x = alt.X("period:O", sort=periods, title="Period", axis=alt.Axis(
         labelAngle=0 if len(periods) * 62 <= WIDTH else -40, labelFontSize=12,
         titleFontSize=12, labelOverlap=False))
     y = alt.Y("value:Q", scale=value_scale(indicator, [p.high or p.value for p in points]),
               axis=value_axis(indicator))
     colour = alt.Color("series:N", title=None, scale=alt.Scale(
-        domain=names, range=[SERIES_COLOURS[s] for s in names]))
+        domain=names, range=[SERIES_COLOURS.get(s) or next(others) for s in names]))
     base = alt.Chart(alt.Data(values=data)).properties(width=WIDTH, height=220)
     present = base.transform_filter("datum.value != null")
     layers = [
@@ -239,7 +240,7 @@ def compliance_spec(rows: Sequence[dict]) -> dict:
 
 
 def render_svg(spec: dict, label: str) -> str:
-    """Render a Vega-Lite spec to an SVG that scales down to its container and reads as one image."""
+    """Render a Vega-Lite spec to an SVG that reads as one image (role img, labelled)."""
     import vl_convert  # imported on first render: it loads a JavaScript engine
 
     svg = vl_convert.vegalite_to_svg(spec)

@@ -8,6 +8,7 @@ comparable without care.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -55,26 +56,39 @@ def published_releases(session: Session) -> list[Release]:
     return sorted(releases, key=lambda r: r.period.starts_on)
 
 
-def indicator_series(session: Session, indicator: str, stratum: str = NATIONAL) -> list[SeriesPoint]:
+def indicator_series(session: Session, indicator: str,
+                     stratum: str = NATIONAL) -> list[SeriesPoint]:
     """The indicator's national and stratum figures in every period with a published release."""
     check_series_args(indicator, stratum)
+    return series_of(session, [indicator], (NATIONAL, stratum))[indicator]
+
+
+def series_of(session: Session, indicators: Sequence[str], strata: Sequence[str]
+              ) -> dict[str, list[SeriesPoint]]:
+    """Several indicators' series over the same strata, read in two queries."""
     releases = published_releases(session)
-    strata = tuple(dict.fromkeys((NATIONAL, stratum)))
-    cells = _cells(session, [r.id for r in releases], indicator, strata)
+    strata = tuple(dict.fromkeys(strata))
+    cells = _cells(session, [r.id for r in releases], indicators, strata)
+    return {code: _points(releases, code, strata, cells) for code in indicators}
+
+
+def _points(releases: list[Release], indicator: str, strata: tuple[str, ...],
+            cells: dict[tuple[int, str, str], dict]) -> list[SeriesPoint]:
     points, previous = [], None
     for release in releases:
         versions = (release.catalogue_version, release.method_version)
         points.append(SeriesPoint(
             release.period.code, release.id, release.number, release.kind, *versions,
             previous is not None and versions != previous, release.min_institutions,
-            {s: cells.get((release.id, s)) for s in strata}))
+            {s: cells.get((release.id, indicator, s)) for s in strata}))
         previous = versions
     return points
 
 
-def _cells(session: Session, release_ids: list[int], indicator: str,
-           strata: tuple[str, ...]) -> dict[tuple[int, str], dict]:
+def _cells(session: Session, release_ids: list[int], indicators: Sequence[str],
+           strata: tuple[str, ...]) -> dict[tuple[int, str, str], dict]:
     found = session.scalars(select(BenchmarkCell).where(
-        BenchmarkCell.release_id.in_(release_ids), BenchmarkCell.indicator == indicator,
+        BenchmarkCell.release_id.in_(release_ids), BenchmarkCell.indicator.in_(indicators),
         BenchmarkCell.stratum.in_(strata)))
-    return {(c.release_id, c.stratum): {f: getattr(c, f) for f in FIGURES} for c in found}
+    return {(c.release_id, c.indicator, c.stratum): {f: getattr(c, f) for f in FIGURES}
+            for c in found}

@@ -47,6 +47,16 @@ def indicator_value(value, code: str) -> str:
     return f"{value:.2f}"
 
 
+@bp.app_template_filter("indicator_change")
+def indicator_change(value, code: str) -> str:
+    """A change between periods: percentage points for proportions, signed figures otherwise."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return f"{100 * value:+.1f} percentage points"
+    return f"{value:+.2f}"
+
+
 @bp.app_template_global("chart_max")
 def chart_max(code: str, *values) -> float:
     """The right end of a chart's axis: 1 for proportions, else a round figure above the data."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from registry.models import Release, ReleasePublication
 from registry.services import releases
 from registry.services.actors import Actor
-from tests.registry.benchmark_data import add_return, closed_period, payload_with, seven_colleges
+from tests.registry.benchmark_data import two_published_periods
 
 SYSTEM = Actor.system("test")
 SETTINGS = releases.ReleaseSettings()
@@ -18,21 +18,7 @@ SETTINGS = releases.ReleaseSettings()
 
 @pytest.fixture
 def two_periods(session):
-    """Periods 2023 (published provisional) and 2024 (provisional, then a final, published)."""
-    earlier, later = closed_period(session, "2023"), closed_period(session, "2024")
-    colleges = seven_colleges(session, earlier)
-    for k, college in enumerate(colleges):
-        add_return(session, college, later,
-                   payload_with(college, later, "undergraduate", enrolled=40 + k))
-    published = {}
-    after_window = datetime.now(UTC) + timedelta(days=SETTINGS.revision_window_days + 1)
-    for period, run in ((earlier, "a"), (later, "b"), (later, "c")):
-        release = releases.build_release(session, SYSTEM, period, SETTINGS, run_id=run,
-                                         kind="provisional" if run != "c" else "final",
-                                         now=after_window if run == "c" else None)
-        releases.publish_release(session, SYSTEM, release)
-        published[run] = release
-    return published
+    return two_published_periods(session)
 
 
 def test_the_series_has_the_newest_published_release_of_each_period(client, two_periods):
