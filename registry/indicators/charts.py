@@ -19,8 +19,9 @@ from registry.indicators.catalogue import Indicator
 OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73",
              "orange": "#E69F00", "sky": "#56B4E9", "purple": "#CC79A7", "grey": "#6b6b6b"}
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"  # Liberation is metric-equal to Arial
-WIDTH = 440
+WIDTH = 340  # drawn at natural size: fits a 390 px phone with little shrinking
 ROW_STEP = 46
+FONT_SIZE = 13
 SUPPRESSED_GREY = "#767676"
 SERIES_COLOURS = {"National": OKABE_ITO["blue"], "Peers": OKABE_ITO["green"],
                   "Your college": OKABE_ITO["vermillion"]}  # other series: the palette's rest
@@ -30,7 +31,7 @@ DISTRIBUTION_PARTS = {"P10 to P90 of colleges": "#8a8a8a", "P25 to P75": "#9cc7e
 # The seven provinces and territories on a grid, roughly where they lie on a map.
 TILE_POSITIONS = {"GB": (2, 0), "KP": (1, 1), "IS": (2, 1), "AJK": (3, 1), "BA": (0, 2),
                   "PB": (2, 2), "SD": (1, 3)}
-TILE_LINES = {"AJK": ["Azad Jammu", "and Kashmir"], "IS": ["Islamabad", "Capital Territory"],
+TILE_LINES = {"AJK": ["Azad Jammu", "& Kashmir"], "IS": ["Islamabad"],
               "KP": ["Khyber", "Pakhtunkhwa"], "GB": ["Gilgit-", "Baltistan"]}
 COMPLIANCE_COLOURS = {"Submitted": OKABE_ITO["blue"], "Late": OKABE_ITO["orange"],
                       "Missing": OKABE_ITO["vermillion"], "Not yet due": "#bdbdbd"}
@@ -82,21 +83,24 @@ def value_scale(indicator: Indicator, values: Sequence[float | None]) -> alt.Sca
     return alt.Scale(domain=[0, top * 1.1 or 1.0], zero=True, nice=True)
 
 
-def value_axis(indicator: Indicator, **extra) -> alt.Axis:
+def value_axis(indicator: Indicator, title: str | None = None, **extra) -> alt.Axis:
     """An axis with ticks, grid and the unit in its title."""
-    return alt.Axis(format=value_format(indicator), title=_unit_title(indicator), tickCount=5,
-                    grid=True, labelFontSize=12, titleFontSize=12, **extra)
+    return alt.Axis(format=value_format(indicator), title=title or _unit_title(indicator),
+                    tickCount=5, grid=True, labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
+                    **extra)
 
 
 def _unit_title(indicator: Indicator) -> str:
+    if indicator.unit.lower() == indicator.name.lower():
+        return indicator.name
     return f"{indicator.name} ({indicator.unit})"
 
 
 def _config(chart: alt.TopLevelMixin) -> dict:
     """The chart as a Vega-Lite dict with the registry's fonts and no outer border."""
     return chart.configure(font=FONT).configure_view(stroke=None).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom", direction="horizontal",
-        columns=2, labelLimit=0).to_dict()
+        labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom",
+        direction="horizontal", columns=2, labelLimit=0).to_dict()
 
 
 def _legend_colour(parts: dict[str, str], title: str | None = None) -> alt.Color:
@@ -124,10 +128,10 @@ def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator) -> 
         .encode(x=alt.X("p25:Q"), x2="p75:Q", y=y, color=colour),
         shown.transform_calculate(part="'Median'").mark_tick(size=24, thickness=3)
         .encode(x=alt.X("median:Q"), y=y, color=colour),
-        base.mark_text(align="left", baseline="bottom", dy=-10, fontSize=13,
+        base.mark_text(align="left", baseline="bottom", dy=-10, fontSize=FONT_SIZE + 1,
                        limit=WIDTH).encode(text="label:N", y=y, x=alt.value(0)),
         base.transform_filter("datum.suppressed_note != null").mark_text(
-            align="left", baseline="middle", fontSize=12, fontStyle="italic",
+            align="left", baseline="middle", fontSize=FONT_SIZE, fontStyle="italic",
             color=SUPPRESSED_GREY).encode(text="suppressed_note:N", y=y, x=alt.value(4)),
     ]
     if "Your college" in parts:
@@ -146,10 +150,10 @@ def series_spec(points: Sequence[SeriesPoint], indicator: Indicator,
     names = list(dict.fromkeys(p.series for p in points))
     others = iter(c for c in OKABE_ITO.values() if c not in SERIES_COLOURS.values())
     x = alt.X("period:O", sort=periods, title="Period", axis=alt.Axis(
-        labelAngle=0 if len(periods) * 62 <= WIDTH else -40, labelFontSize=12,
-        titleFontSize=12, labelOverlap=False))
+        labelAngle=0 if len(periods) * 62 <= WIDTH else -40, labelFontSize=FONT_SIZE,
+        titleFontSize=FONT_SIZE, labelOverlap=False))
     y = alt.Y("value:Q", scale=value_scale(indicator, [p.high or p.value for p in points]),
-              axis=value_axis(indicator))
+              axis=value_axis(indicator, title=indicator.unit.capitalize()))
     colour = alt.Color("series:N", title=None, scale=alt.Scale(
         domain=names, range=[SERIES_COLOURS.get(s) or next(others) for s in names]))
     base = alt.Chart(alt.Data(values=data)).properties(width=WIDTH, height=220)
@@ -193,20 +197,20 @@ def tile_map_spec(tiles: Sequence[dict], indicator: Indicator) -> dict:
     """
     data = [_tile(t, indicator) for t in tiles if t["code"] in TILE_POSITIONS]
     scale = value_scale(indicator, [t.get("value") for t in tiles])
-    base = alt.Chart(alt.Data(values=data)).properties(width=4 * 120, height=4 * 84)
+    base = alt.Chart(alt.Data(values=data)).properties(width=4 * 90, height=4 * 72)
     x = alt.X("col:O", axis=None, scale=alt.Scale(domain=[0, 1, 2, 3], paddingInner=0.06))
     y = alt.Y("row:O", axis=None, scale=alt.Scale(domain=[0, 1, 2, 3], paddingInner=0.06))
     fill = alt.Color("value:Q", scale=alt.Scale(scheme="blues", domain=scale.domain),
                      legend=alt.Legend(format=value_format(indicator), title=_unit_title(
-                         indicator), orient="bottom", direction="horizontal", gradientLength=260))
+                         indicator), orient="bottom", direction="horizontal", gradientLength=240))
     return _config(alt.layer(
         base.mark_rect(color="#e6e6e6", cornerRadius=4).encode(x=x, y=y),
         base.transform_filter("datum.value != null").mark_rect(cornerRadius=4).encode(
             x=x, y=y, color=fill),
-        base.mark_text(fontSize=12, dy=-10, lineHeight=14, baseline="bottom").encode(
+        base.mark_text(fontSize=11, dy=-6, lineHeight=12, baseline="bottom").encode(
             x=x, y=y, text="lines:N", color=alt.condition("datum.dark", alt.value("white"),
                                                           alt.value("black"))),
-        base.mark_text(fontSize=15, fontWeight="bold", dy=14).encode(
+        base.mark_text(fontSize=FONT_SIZE + 1, fontWeight="bold", dy=12).encode(
             x=x, y=y, text="shown:N", color=alt.condition("datum.dark", alt.value("white"),
                                                           alt.value("black"))),
     ))
@@ -230,13 +234,14 @@ def compliance_spec(rows: Sequence[dict]) -> dict:
     data = [{**r, "rank": list(COMPLIANCE_COLOURS).index(r["state"])} for r in rows]
     return _config(alt.Chart(alt.Data(values=data)).mark_bar(size=20).encode(
         y=alt.Y("province:N", sort=order, title=None, axis=alt.Axis(
-            labelLimit=0, labelFontSize=12)),
+            labelLimit=0, labelFontSize=FONT_SIZE)),
         x=alt.X("n:Q", stack="zero", title="Expected returns", axis=alt.Axis(
-            tickMinStep=1, format="d", labelFontSize=12, titleFontSize=12)),
+            tickMinStep=1, format="d", tickCount=4, labelFontSize=FONT_SIZE,
+            titleFontSize=FONT_SIZE)),
         color=alt.Color("state:N", title=None, scale=alt.Scale(
             domain=list(COMPLIANCE_COLOURS), range=list(COMPLIANCE_COLOURS.values()))),
         order=alt.Order("rank:Q"),
-    ).properties(width=300, height=alt.Step(30)))
+    ).properties(width=200, height=alt.Step(30)))
 
 
 def render_svg(spec: dict, label: str) -> str:

@@ -77,11 +77,12 @@ def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
                     ) -> list[tuple[str, str]]:
     """A college's value against the national distribution: one chart per unit of measure.
 
-    Returns (title, svg) pairs: all percentages on one chart, each other indicator alone.
+    Returns (title, svg) pairs: all percentages on one chart, each other indicator alone;
+    the families of need and improvement areas stay in the table beside them.
     """
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        if row["value"] is not None and row["national"]:
+        if row["value"] is not None and row["national"] and not BY_CODE[row["indicator"]].family:
             unit = "percent" if row["kind"] == "proportion" else row["indicator"]
             groups.setdefault(unit, []).append(row)
     found = []
