@@ -108,11 +108,13 @@ def _legend_colour(parts: dict[str, str], title: str | None = None) -> alt.Color
                                                             range=list(parts.values())))
 
 
-def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator) -> dict:
+def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator,
+                      axis_title: str | None = None) -> dict:
     """Rows of P10–P90 line, P25–P75 box and median bar; the college marked; suppressions named."""
     data = [{"order": k, **row.__dict__} for k, row in enumerate(rows)]
     values = [v for r in rows for v in (r.p90, r.marker)]
-    x = alt.X("p10:Q", scale=value_scale(indicator, values), axis=value_axis(indicator))
+    x = alt.X("p10:Q", scale=value_scale(indicator, values),
+              axis=value_axis(indicator, title=axis_title))
     y = alt.Y("label:N", sort=alt.EncodingSortField("order"), axis=None,
               scale=alt.Scale(paddingInner=0.0))
     base = alt.Chart(alt.Data(values=data)).properties(

@@ -93,8 +93,10 @@ def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
                       for r in members]
         label = (f"{title}: your college (diamond) against the national distribution of "
                  "colleges; the table below has the figures")
+        axis = "Percent" if unit == "percent" else None
         found.append((title, CACHE.get(("standing", key, unit), lambda rows=chart_rows,
-                                       i=indicator: charts.distribution_spec(rows, i), label)))
+                                       i=indicator, a=axis: charts.distribution_spec(rows, i, a),
+                                       label)))
     return found
 
 

@@ -34,6 +34,11 @@ def test_a_rate_is_drawn_on_a_percent_axis_from_zero_to_one_hundred():
     assert x["scale"]["domain"] == [0, 1] and x["scale"]["zero"] is True
 
 
+def test_a_chart_of_several_rates_titles_its_axis_plainly():
+    x = layer(charts.distribution_spec(ROWS, COVERAGE, "Percent"), "rule")["encoding"]["x"]
+    assert x["axis"]["title"] == "Percent" and x["axis"]["format"] == ".0%"
+
+
 def test_a_count_rate_axis_starts_at_zero_and_reaches_past_the_data():
     rows = [charts.DistributionRow("National", 1, 2, 3, 4, 9.5, marker=12.0)]
     x = layer(charts.distribution_spec(rows, MEETINGS), "rule")["encoding"]["x"]
