@@ -97,10 +97,14 @@ def _unit_title(indicator: Indicator) -> str:
 
 
 def _config(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict with the registry's fonts and no outer border."""
+    """The chart as a Vega-Lite dict with the registry's fonts and no outer border.
+
+    Validation against the Vega-Lite schema costs ~100 ms a chart, so the tests do it once
+    per kind of chart (tests/registry/test_charts.py), not every request.
+    """
     return chart.configure(font=FONT).configure_view(stroke=None).configure_legend(
         labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom",
-        direction="horizontal", columns=2, labelLimit=0).to_dict()
+        direction="horizontal", columns=2, labelLimit=0).to_dict(validate=False)
 
 
 def _legend_colour(parts: dict[str, str], title: str | None = None) -> alt.Color:

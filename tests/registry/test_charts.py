@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import altair as alt
+import jsonschema
+import pytest
+
 from registry.indicators import charts
 from registry.indicators.catalogue import BY_CODE
 from registry.indicators.strata import breakdown_label
@@ -164,3 +168,20 @@ def test_breakdowns_read_as_words():
     assert [breakdown_label(b) for b in BREAKDOWNS][:6] == [
         "national", "by college type", "by sector", "by province", "by programme level",
         "by college type and sector"]
+
+
+def every_kind_of_chart() -> dict[str, dict]:
+    tiles = [{"code": c, "name": n, "value": 0.5} for c, n in PROVINCES.items()]
+    series = [charts.SeriesPoint("National", "2024-25", 0.5, "final", 0.4, 0.6)]
+    return {
+        "distribution": charts.distribution_spec(ROWS, COVERAGE),
+        "series": charts.series_spec(series, COVERAGE, breaks=["2024-25"]),
+        "sparkline": charts.sparkline_spec(series * 2),
+        "tiles": charts.tile_map_spec(tiles, COVERAGE),
+        "compliance": charts.compliance_spec([{"province": "Punjab", "state": "Late", "n": 1}]),
+    }
+
+
+@pytest.mark.parametrize("kind", ["distribution", "series", "sparkline", "tiles", "compliance"])
+def test_every_kind_of_chart_is_a_valid_vega_lite_specification(kind):
+    jsonschema.validate(every_kind_of_chart()[kind], alt.load_schema())
