@@ -201,8 +201,8 @@ def tile_map_spec(tiles: Sequence[dict], indicator: Indicator) -> dict:
 
     Each tile is a dict with `code`, `name`, `value` and optional `suppressed_note`.
     """
-    data = [_tile(t, indicator) for t in tiles if t["code"] in TILE_POSITIONS]
     scale = value_scale(indicator, [t.get("value") for t in tiles])
+    data = [_tile(t, indicator, scale.domain[1]) for t in tiles if t["code"] in TILE_POSITIONS]
     base = alt.Chart(alt.Data(values=data)).properties(width=4 * 90, height=4 * 72)
     x = alt.X("col:O", axis=None, scale=alt.Scale(domain=[0, 1, 2, 3], paddingInner=0.06))
     y = alt.Y("row:O", axis=None, scale=alt.Scale(domain=[0, 1, 2, 3], paddingInner=0.06))
@@ -222,16 +222,15 @@ def tile_map_spec(tiles: Sequence[dict], indicator: Indicator) -> dict:
     ))
 
 
-def _tile(tile: dict, indicator: Indicator) -> dict:
+def _tile(tile: dict, indicator: Indicator, top: float) -> dict:
+    """A tile's place, its words, and whether its shade is dark enough for white text."""
     col, row = TILE_POSITIONS[tile["code"]]
-    value = tile.get("value")
-    top = 1.0 if indicator.kind == "proportion" else None
-    shown = ("suppressed" if tile.get("suppressed_note") else
-             "no figure" if value is None else
-             f"{100 * value:.0f} %" if indicator.kind == "proportion" else f"{value:.2f}")
+    value, note = tile.get("value"), tile.get("suppressed_note") or ""
+    shown = ("suppressed" if note.startswith("suppressed") else "no figure" if value is None
+             else f"{100 * value:.0f} %" if indicator.kind == "proportion" else f"{value:.2f}")
     return {"code": tile["code"], "col": col, "row": row, "value": value, "shown": shown,
             "lines": TILE_LINES.get(tile["code"], [tile["name"]]),
-            "dark": bool(value is not None and top and value > 0.6 * top)}
+            "dark": value is not None and value > 0.55 * top}
 
 
 def compliance_spec(rows: Sequence[dict]) -> dict:

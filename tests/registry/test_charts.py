@@ -128,10 +128,19 @@ def test_the_tile_map_places_each_province_once_and_greys_suppressed_ones():
     values = spec["data"]["values"]
     assert len({(t["col"], t["row"]) for t in values}) == len(PROVINCES) == len(values)
     assert next(t for t in values if t["code"] == "GB")["shown"] == "suppressed"
+    assert next(t for t in values if t["code"] == "PB")["dark"] is False  # 50 % of 100 %
     coloured = [lay for lay in spec["layer"] if lay["mark"]["type"] == "rect"
                 and "color" in lay["encoding"]]
     assert coloured[0]["transform"] == [{"filter": "datum.value != null"}]
     assert coloured[0]["encoding"]["color"]["legend"]["format"] == ".0%"
+
+
+def test_dark_tiles_of_a_count_rate_get_white_text():
+    tiles = [{"code": "PB", "name": "Punjab", "value": 5.2}, {"code": "SD", "name": "Sindh",
+                                                              "value": 1.0}]
+    values = {t["code"]: t for t in charts.tile_map_spec(tiles, MEETINGS)["data"]["values"]}
+    assert values["PB"]["dark"] is True and values["SD"]["dark"] is False
+    assert values["PB"]["shown"] == "5.20"
 
 
 def test_compliance_bars_stack_in_a_fixed_order_of_states():
