@@ -163,8 +163,8 @@ def _trend_chart(trend: list[dict], institution: Institution, indicator: str) ->
     return chart_service.series_chart(key, indicator, points, breaks, label, intervals=False)
 
 
-TREND_SERIES = (("Your college", "value"), ("National", "national_median"),
-                ("Peers", "peer_median"))
+TREND_SERIES = (("National", "national_median"), ("Peers", "peer_median"),
+                ("Your college", "value"))  # drawn last, so on top where the lines meet
 
 
 @bp.get("/college/feedback-report.pdf")
