@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from registry.db import get_session, utcnow
 from registry.indicators.catalogue import BY_CODE, CATALOGUE, HEADLINE
-from registry.indicators.charts import SeriesPoint
+from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
 from registry.services import benchmarks as benchmark_service
@@ -74,6 +74,11 @@ def indicator_name(code: str) -> str:
 @bp.app_template_global("stratum_label")
 def _stratum_label(code: str) -> str:
     return stratum_label(code)
+
+
+@bp.app_template_global("suppressed_note")
+def _suppressed_note(suppression: str, min_institutions: int) -> str:
+    return suppressed_note(suppression, min_institutions)
 
 
 @bp.app_template_global("breakdown_label")
