@@ -27,7 +27,8 @@ SERIES_COLOURS = {"National": OKABE_ITO["blue"], "Peers": OKABE_ITO["green"],
                   "Your college": OKABE_ITO["vermillion"]}  # other series: the palette's rest
 STATUS_SHAPES = {"final": "circle", "provisional": "triangle-up"}
 DISTRIBUTION_PARTS = {"P10 to P90 of colleges": "#8a8a8a", "P25 to P75": "#9cc7e4",
-                      "Median": OKABE_ITO["blue"], "Your college": OKABE_ITO["vermillion"]}
+                      "Median": OKABE_ITO["blue"], "Your college": OKABE_ITO["vermillion"],
+                      "Expected for your mix of levels": "#000000"}
 # The seven provinces and territories on a grid, roughly where they lie on a map.
 TILE_POSITIONS = {"GB": (2, 0), "KP": (1, 1), "IS": (2, 1), "AJK": (3, 1), "BA": (0, 2),
                   "PB": (2, 2), "SD": (1, 3)}
@@ -49,6 +50,7 @@ class DistributionRow:
     p90: float | None = None
     marker: float | None = None
     suppressed_note: str | None = None
+    expected: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator,
                       axis_title: str | None = None) -> dict:
     """Rows of P10–P90 line, P25–P75 box and median bar; the college marked; suppressions named."""
     data = [{"order": k, **row.__dict__} for k, row in enumerate(rows)]
-    values = [v for r in rows for v in (r.p90, r.marker)]
+    values = [v for r in rows for v in (r.p90, r.marker, r.expected)]
     x = alt.X("p10:Q", scale=value_scale(indicator, values),
               axis=value_axis(indicator, title=axis_title))
     y = alt.Y("label:N", sort=alt.EncodingSortField("order"), axis=None,
@@ -124,8 +126,9 @@ def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator,
     base = alt.Chart(alt.Data(values=data)).properties(
         width=WIDTH, height=alt.Step(ROW_STEP))
     shown = base.transform_filter("datum.suppressed_note == null && datum.median != null")
-    parts = {k: v for k, v in DISTRIBUTION_PARTS.items()
-             if k != "Your college" or any(r.marker is not None for r in rows)}
+    optional = {"Your college": "marker", "Expected for your mix of levels": "expected"}
+    parts = {k: v for k, v in DISTRIBUTION_PARTS.items() if k not in optional
+             or any(getattr(r, optional[k]) is not None for r in rows)}
     colour = _legend_colour(parts)
     layers = [
         shown.transform_calculate(part="'P10 to P90 of colleges'").mark_rule(
@@ -145,6 +148,11 @@ def distribution_spec(rows: Sequence[DistributionRow], indicator: Indicator,
             part="'Your college'").mark_point(shape="diamond", size=150, filled=True,
                                               stroke="white", strokeWidth=1, opacity=1)
             .encode(x=alt.X("marker:Q"), y=y, color=colour))
+    if "Expected for your mix of levels" in parts:
+        layers.append(base.transform_filter("datum.expected != null").transform_calculate(
+            part="'Expected for your mix of levels'").mark_point(
+                shape="triangle-down", size=90, filled=True, opacity=1, yOffset=-12)
+            .encode(x=alt.X("expected:Q"), y=y, color=colour))
     return _config(alt.layer(*layers))
 
 

@@ -57,13 +57,12 @@ def indicator_change(value, code: str) -> str:
     return f"{value:+.2f}"
 
 
-@bp.app_template_global("chart_max")
-def chart_max(code: str, *values) -> float:
-    """The right end of a chart's axis: 1 for proportions, else a round figure above the data."""
-    if BY_CODE[code].kind == "proportion":
-        return 1.0
-    top = max([v for v in values if v is not None] or [1.0])
-    return float(f"{top * 1.15:.2g}") or 1.0
+@bp.app_template_global("report_chart")
+def report_chart(row: dict, report: dict) -> str:
+    """A Feedback Report chart, rendered once per release, college and peer group."""
+    key = (report["provenance"]["number"], report["institution"].id,
+           report["peer_group"]["name"])
+    return chart_service.report_chart(key, row, report["min_institutions"])
 
 
 @bp.app_template_global("indicator_name")

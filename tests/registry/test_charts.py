@@ -88,6 +88,16 @@ def test_the_college_is_marked_only_when_there_is_a_value_to_mark():
     assert all(lay["mark"]["type"] != "point" for lay in plain["layer"])
 
 
+def test_the_expected_value_is_marked_only_when_there_is_one():
+    rows = [charts.DistributionRow("Nation", 0.1, 0.2, 0.3, 0.4, 0.5, marker=0.35,
+                                   expected=0.45)]
+    spec = charts.distribution_spec(rows, COVERAGE)
+    expected = layer(spec, "point", shape="triangle-down")
+    assert expected["encoding"]["x"]["field"] == "expected"
+    assert all(lay["mark"].get("shape") != "triangle-down"
+               for lay in charts.distribution_spec(ROWS, COVERAGE)["layer"])
+
+
 def test_colours_come_from_the_colour_blind_safe_palette():
     points = [charts.SeriesPoint(s, "2024-25", 0.5) for s in charts.SERIES_COLOURS]
     spec = charts.series_spec(points, COVERAGE)
