@@ -106,7 +106,7 @@ def _config(chart: alt.TopLevelMixin) -> dict:
     """
     return chart.configure(font=FONT).configure_view(stroke=None).configure_legend(
         labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom",
-        direction="horizontal", columns=2, labelLimit=0).to_dict(validate=False)
+        direction="horizontal", columns=2, labelLimit=0, titleLimit=0).to_dict(validate=False)
 
 
 def _legend_colour(parts: dict[str, str], title: str | None = None) -> alt.Color:
@@ -216,15 +216,15 @@ def tile_map_spec(tiles: Sequence[dict], indicator: Indicator) -> dict:
     y = alt.Y("row:O", axis=None, scale=alt.Scale(domain=[0, 1, 2, 3], paddingInner=0.06))
     fill = alt.Color("value:Q", scale=alt.Scale(scheme="blues", domain=scale.domain),
                      legend=alt.Legend(format=value_format(indicator), title=_unit_title(
-                         indicator), orient="bottom", direction="horizontal", gradientLength=240))
+                         indicator), orient="bottom", direction="horizontal", gradientLength=300))
     return _config(alt.layer(
         base.mark_rect(color="#e6e6e6", cornerRadius=4).encode(x=x, y=y),
         base.transform_filter("datum.value != null").mark_rect(cornerRadius=4).encode(
             x=x, y=y, color=fill),
-        base.mark_text(fontSize=11, dy=-6, lineHeight=12, baseline="bottom").encode(
+        base.mark_text(fontSize=11, dy=-16, lineHeight=12, baseline="bottom").encode(
             x=x, y=y, text="lines:N", color=alt.condition("datum.dark", alt.value("white"),
                                                           alt.value("black"))),
-        base.mark_text(fontSize=FONT_SIZE + 1, fontWeight="bold", dy=12).encode(
+        base.mark_text(fontSize=FONT_SIZE + 1, fontWeight="bold", dy=16).encode(
             x=x, y=y, text="shown:N", color=alt.condition("datum.dark", alt.value("white"),
                                                           alt.value("black"))),
     ))
