@@ -89,7 +89,8 @@ def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
     for unit, members in groups.items():
         indicator = BY_CODE[members[0]["indicator"]]
         title = "Percentages" if unit == "percent" else indicator.name
-        chart_rows = [distribution_row(r["national"], r["name"], min_institutions, r["value"])
+        chart_rows = [distribution_row(r["national"], r["name"] if unit == "percent"
+                                       else "Nation", min_institutions, r["value"])
                       for r in members]
         label = (f"{title}: your college (diamond) against the national distribution of "
                  "colleges; the table below has the figures")
