@@ -9,6 +9,7 @@ from registry.api.blueprint import Blueprint
 from registry.db import get_session
 from registry.indicators.catalogue import catalogue_data
 from registry.services import benchmarks as service
+from registry.services import series as series_service
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1",
                 description="Indicators and the national benchmarks published for them.")
@@ -65,12 +66,71 @@ class BenchmarkQuerySchema(Schema):
                                                      "type=medical;level=postgraduate"})
 
 
+class SeriesQuerySchema(Schema):
+    stratum = fields.String(load_default="national", metadata={
+        "description": "national (default), or e.g. sector=public, province=KP, "
+                       "type=medical;level=postgraduate"})
+
+
+class SeriesFiguresSchema(Schema):
+    institutions = fields.Integer(allow_none=True)
+    returns = fields.Integer(allow_none=True)
+    pooled_rate = fields.Float(allow_none=True)
+    ci_low = fields.Float(allow_none=True)
+    ci_high = fields.Float(allow_none=True)
+    p10 = fields.Float(allow_none=True)
+    p25 = fields.Float(allow_none=True)
+    median = fields.Float(allow_none=True)
+    p75 = fields.Float(allow_none=True)
+    p90 = fields.Float(allow_none=True)
+    mean = fields.Float(allow_none=True)
+    suppression = fields.String(required=True, metadata={"enum": ["none", "primary",
+                                                                  "secondary"]})
+    rate_withheld = fields.String(allow_none=True)
+
+
+class SeriesPointSchema(Schema):
+    period = fields.String(required=True)
+    release = fields.Integer(required=True, metadata={"description": "Release number: the "
+                                                      "period's newest published release."})
+    status = fields.String(required=True, metadata={"enum": ["provisional", "final"]})
+    catalogue_version = fields.String(required=True)
+    method_version = fields.String(required=True)
+    break_before = fields.Boolean(required=True, metadata={
+        "description": "The catalogue or method version changed since the previous point."})
+    national = fields.Nested(SeriesFiguresSchema, allow_none=True)
+    stratum = fields.Nested(SeriesFiguresSchema, allow_none=True, metadata={
+        "description": "The figures of the stratum asked for (null when not published)."})
+
+
+class SeriesSchema(Schema):
+    indicator = fields.String(required=True)
+    stratum = fields.String(required=True)
+    points = fields.List(fields.Nested(SeriesPointSchema), required=True)
+
+
 @blp.route("/indicators")
 class Indicators(MethodView):
     @blp.response(200, IndicatorSchema(many=True))
     def get(self):
         """The indicator catalogue: definitions, numerators and denominators."""
         return catalogue_data()
+
+
+@blp.route("/indicators/<string:code>/series")
+class IndicatorSeries(MethodView):
+    @blp.arguments(SeriesQuerySchema, location="query")
+    @blp.response(200, SeriesSchema)
+    def get(self, args, code):
+        """The indicator's national and stratum figures in every period with a published
+        release (the period's newest), provisional or final, with breaks marked."""
+        stratum = args["stratum"]
+        points = series_service.indicator_series(get_session(), code, stratum)
+        return {"indicator": code, "stratum": stratum, "points": [
+            {**{f: getattr(p, f) for f in ("period", "release", "status", "catalogue_version",
+                                           "method_version", "break_before")},
+             "national": p.figures["national"], "stratum": p.figures[stratum]}
+            for p in points]}
 
 
 @blp.route("/benchmarks")

@@ -27,6 +27,7 @@ DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
 NATIONAL = "national"
 DIMENSION_LABELS = {"type": "College type", "sector": "Sector", "province": "Province",
                     "level": "Programme level"}
+BREAKDOWN_SEPARATOR = "×"  # in breakdown keys: "type×sector"
 
 
 @dataclass(frozen=True)
@@ -90,5 +91,23 @@ def stratum_label(code: str) -> str:
     pairs = parse_stratum(code)
     if not pairs:
         return "National"
-    return " · ".join(PROVINCES.get(v, v) if d == "province" else v.capitalize()
-                      for d, v in pairs.items())
+    return " · ".join(value_label(d, v) for d, v in pairs.items())
+
+
+def value_label(dimension: str, value: str) -> str:
+    """A human label for one value of a dimension: 'Punjab', 'Medical', 'Postgraduate'."""
+    return PROVINCES.get(value, value) if dimension == "province" else value.capitalize()
+
+
+def dimension_choices() -> dict[str, list[tuple[str, str]]]:
+    """Each dimension's (value, label) pairs, for filter forms."""
+    return {d: [(v, value_label(d, v)) for v in values] for d, values in DIMENSIONS.items()}
+
+
+def breakdown_label(breakdown: str) -> str:
+    """Words for a breakdown key: 'national', 'by province', 'by college type and sector'."""
+    if breakdown == NATIONAL:
+        return "national"
+    words = [DIMENSION_LABELS[d].lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
+    return "by " + " and ".join(words)
+

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.indicators.catalogue import BY_CODE, HEADLINE
-from registry.indicators.strata import DIMENSION_SETS, parse_stratum
+from registry.indicators.strata import BREAKDOWN_SEPARATOR, DIMENSION_SETS, parse_stratum
 from registry.models import BenchmarkCell, Period, Release
 from registry.services.errors import NotFound, ValidationFailed
 from registry.services.periods import get_period
@@ -27,7 +27,7 @@ class Explorer:
 
 
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
-    "national" if not dims else "×".join(dims): dims for dims in DIMENSION_SETS
+    "national" if not dims else BREAKDOWN_SEPARATOR.join(dims): dims for dims in DIMENSION_SETS
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.indicators.catalogue import BY_CODE, CATALOGUE
 from registry.indicators.figures import InstitutionResult
 from registry.indicators.stats import QUANTILES
-from registry.indicators.strata import stratum_code
+from registry.indicators.strata import NATIONAL, stratum_code
 from registry.models import BenchmarkCell, Institution, Period, Release
 from registry.services.access import can_read_institution
 from registry.services.actors import Actor
@@ -25,7 +25,8 @@ from registry.services.institution_figures import (
     results_of_institutions,
 )
 from registry.services.peer_groups import get_peer_group
-from registry.services.releases import latest_published, latest_published_by_period
+from registry.services.releases import latest_published
+from registry.services.series import indicator_series
 
 NATIONAL_FIELDS = ("institutions", "median", "p10", "p25", "p75", "p90", "mean", "pooled_rate",
                    "ci_low", "ci_high", "suppression")
@@ -133,20 +134,26 @@ def _aggregate(rows: list[InstitutionResult], own_id: int, minimum: int) -> dict
 
 
 def trend(session: Session, actor: Actor, institution: Institution, indicator: str) -> list[dict]:
-    """The institution's value and the national median per period, from published releases."""
+    """Per period with a published release: the institution's value, the national median and
+    quartiles, and its default peers' median (only when enough other colleges stand behind it)."""
     require_comparison_access(actor, institution)
-    releases = latest_published_by_period(session)
-    if not releases:
-        return []
-    ids = [r.id for r in releases.values()]
-    own = results_across_releases(session, ids, institution.id, indicator)
-    national = {c.release_id: c for c in session.scalars(select(BenchmarkCell).where(
-        BenchmarkCell.release_id.in_(ids), BenchmarkCell.indicator == indicator,
-        BenchmarkCell.stratum == "national"))}
+    national = indicator_series(session, indicator)
+    own = results_across_releases(session, [p.release_id for p in national], institution.id,
+                                  indicator)
     points = []
-    for release in sorted(releases.values(), key=lambda r: r.period.starts_on):
-        mine, cell = own.get(release.id), national.get(release.id)
-        points.append({"period": release.period.code, "value": mine.value if mine else None,
-                       "national_median": cell.median if cell else None,
-                       "p25": cell.p25 if cell else None, "p75": cell.p75 if cell else None})
+    for point in national:
+        mine, cell = own.get(point.release_id), point.figures[NATIONAL] or {}
+        points.append({"period": point.period, "release": point.release,
+                       "status": point.status,
+                       "break_before": point.break_before,
+                       "value": mine.value if mine else None,
+                       "national_median": cell.get("median"), "p25": cell.get("p25"),
+                       "p75": cell.get("p75"),
+                       "peer_median": _peer_median(mine, point.min_institutions)})
     return points
+
+
+def _peer_median(row: InstitutionResult | None, minimum: int) -> float | None:
+    if row is None or row.peer_institutions - (row.value is not None) < minimum:
+        return None
+    return row.peer_median

@@ -12,7 +12,7 @@ from registry.models import Institution, Period, Programme, Return, ReturnVersio
 from registry.services.access import scope_to_actor
 from registry.services.actors import Actor
 from registry.services.institutions import RegisterFilters
-from registry.services.periods import submission_deadline
+from registry.services.periods import deadline_with
 
 DONE_STATUSES = {"validated", "approved", "signed_off"}
 REVIEW_STATUSES = {"submitted", "needs_attention", "rejected", "returned"}
@@ -62,13 +62,14 @@ def compliance(
     for programme in expected_programmes(session, period, ids):
         programmes.setdefault(programme.institution_id, []).append(programme)
     returns = _returns_by_programme(session, period, ids)
+    extensions = {e.institution_id: e for e in period.extensions}  # one query, not one each
     rows = []
     for institution in institutions:
         own = sorted(programmes.get(institution.id, []), key=lambda p: p.code)
         if not own:
             rows.append(ComplianceRow(institution, None, "no_programme", None, None, None,
                                       None, None))
-        deadline = submission_deadline(session, period, institution)
+        deadline = deadline_with(period, extensions.get(institution.id))
         for programme in own:
             rows.append(_row(institution, programme, returns.get(programme.id), period,
                              deadline, now))
@@ -81,24 +82,25 @@ def _row(institution, programme, found, period, deadline, now) -> ComplianceRow:
         if now > deadline:
             state = "missing"
         return ComplianceRow(institution, programme, state, None, None, None, None, None)
-    return_, first_received, latest = found
+    return_, first_received, latest_received = found
     state = "done" if return_.status in DONE_STATUSES else "pending"
     return ComplianceRow(institution, programme, state, return_.id, return_.latest_version,
-                         return_.status, latest.received_at, first_received <= period.due_at)
+                         return_.status, latest_received, first_received <= period.due_at)
 
 
 def _returns_by_programme(session: Session, period: Period, institution_ids: list[int]):
-    """programme id → (return, first received_at, latest version) in two queries."""
+    """programme id → (return, first and latest received_at) in two queries."""
     returns = {r.id: r for r in session.scalars(select(Return).where(
         Return.period_id == period.id, Return.institution_id.in_(institution_ids)))}
-    versions = session.scalars(
-        select(ReturnVersion).where(ReturnVersion.return_id.in_(list(returns)))
+    versions = session.execute(  # the times only: the payloads are not needed here
+        select(ReturnVersion.return_id, ReturnVersion.received_at)
+        .where(ReturnVersion.return_id.in_(list(returns)))
         .order_by(ReturnVersion.return_id, ReturnVersion.version))
     first: dict[int, datetime] = {}
-    latest: dict[int, ReturnVersion] = {}
-    for version in versions:
-        first.setdefault(version.return_id, version.received_at)
-        latest[version.return_id] = version
+    latest: dict[int, datetime] = {}
+    for return_id, received_at in versions:
+        first.setdefault(return_id, received_at)
+        latest[return_id] = received_at
     return {r.programme_id: (r, first[r.id], latest[r.id]) for r in returns.values()
             if r.id in latest}
 

@@ -42,9 +42,7 @@ def quality_board(
     """The board for one period (default: the latest with returns) within the actor's scope."""
     require_role(actor, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
     period = _board_period(session, actor, period_code)
-    issues = session.execute(scope_to_actor(_latest_issues(period), actor)).all()
-    returns = Counter(dict(session.execute(scope_to_actor(_return_statuses(period), actor)).all()))
-    checked = sum(n for status, n in returns.items() if status != ReturnStatus.SUBMITTED)
+    issues, returns, checked = _period_issues(session, actor, period)
     live = [row for row in issues if row.status in LIVE_STATUSES]
     return {
         "period": period.code,
@@ -56,6 +54,22 @@ def quality_board(
         "rules": rule_frequencies(issues, checked),
         "trends": trends(session, actor),
     }
+
+
+def top_rules(session: Session, actor: Actor, period: Period, limit: int = 5
+              ) -> list[dict[str, Any]]:
+    """The rules that fired on the most checked returns of the period (those that fired)."""
+    require_role(actor, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
+    issues, _, checked = _period_issues(session, actor, period)
+    return [row for row in rule_frequencies(issues, checked) if row["returns_fired"]][:limit]
+
+
+def _period_issues(session: Session, actor: Actor, period: Period) -> tuple[list, Counter, int]:
+    """The period's issues, its returns by status, and how many returns were checked."""
+    issues = session.execute(scope_to_actor(_latest_issues(period), actor)).all()
+    returns = Counter(dict(session.execute(scope_to_actor(_return_statuses(period), actor)).all()))
+    checked = sum(n for status, n in returns.items() if status != ReturnStatus.SUBMITTED)
+    return issues, returns, checked
 
 
 def _board_period(session: Session, actor: Actor, code: str | None) -> Period:

@@ -20,9 +20,11 @@ from sqlalchemy import select
 
 from registry.db import get_session, utcnow
 from registry.indicators.catalogue import BY_CODE, CATALOGUE, HEADLINE
-from registry.indicators.strata import stratum_label
+from registry.indicators.charts import SeriesPoint, suppressed_note
+from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
 from registry.services import benchmarks as benchmark_service
+from registry.services import charts as chart_service
 from registry.services import comparison as comparison_service
 from registry.services import feedback_report as report_service
 from registry.services import peer_groups as peer_group_service
@@ -45,13 +47,22 @@ def indicator_value(value, code: str) -> str:
     return f"{value:.2f}"
 
 
-@bp.app_template_global("chart_max")
-def chart_max(code: str, *values) -> float:
-    """The right end of a chart's axis: 1 for proportions, else a round figure above the data."""
+@bp.app_template_filter("indicator_change")
+def indicator_change(value, code: str) -> str:
+    """A change between periods: percentage points for proportions, signed figures otherwise."""
+    if value is None:
+        return "–"
     if BY_CODE[code].kind == "proportion":
-        return 1.0
-    top = max([v for v in values if v is not None] or [1.0])
-    return float(f"{top * 1.15:.2g}") or 1.0
+        return f"{100 * value:+.1f} percentage points"
+    return f"{value:+.2f}"
+
+
+@bp.app_template_global("report_chart")
+def report_chart(row: dict, report: dict) -> str:
+    """A Feedback Report chart, rendered once per release, college and peer group."""
+    key = (report["provenance"]["number"], report["institution"].id,
+           report["peer_group"]["name"])
+    return chart_service.report_chart(key, row, report["min_institutions"])
 
 
 @bp.app_template_global("indicator_name")
@@ -62,6 +73,16 @@ def indicator_name(code: str) -> str:
 @bp.app_template_global("stratum_label")
 def _stratum_label(code: str) -> str:
     return stratum_label(code)
+
+
+@bp.app_template_global("suppressed_note")
+def _suppressed_note(suppression: str, min_institutions: int) -> str:
+    return suppressed_note(suppression, min_institutions)
+
+
+@bp.app_template_global("breakdown_label")
+def _breakdown_label(breakdown: str) -> str:
+    return breakdown_label(breakdown)
 
 
 @bp.get("/indicators")
@@ -82,10 +103,14 @@ def explorer():
     if indicator not in BY_CODE or breakdown not in benchmark_service.BREAKDOWNS:
         abort(404)
     view = benchmark_service.explorer(session, period, indicator, breakdown)
+    chart = chart_service.distribution_chart(
+        view.release.id, indicator, breakdown, view.cells, view.release.min_institutions
+    ) if view.release and view.cells else None
     releases = session.scalars(release_service.releases_query(None).limit(20)).all()
     return render_template("benchmarks/explorer.html", view=view, periods=periods,
                            period=period, indicators=CATALOGUE, indicator=BY_CODE[indicator],
-                           breakdowns=benchmark_service.BREAKDOWNS, releases=releases)
+                           breakdowns=benchmark_service.BREAKDOWNS, releases=releases,
+                           chart=chart)
 
 
 def _chosen(periods: list[Period], code: str | None) -> Period | None:
@@ -114,9 +139,36 @@ def comparison():
         abort(exc.status)
     return render_template("benchmarks/comparison.html", institution=institution, data=data,
                            periods=periods, period=period, trend=trend,
+                           standing=_standing(data, institution),
+                           trend_chart=_trend_chart(trend, institution, indicator),
                            indicator=BY_CODE[indicator], indicators=CATALOGUE,
                            peer_groups=peer_group_service.list_peer_groups(session, actor),
                            peer_group=group_id)
+
+
+def _standing(data: dict | None, institution: Institution) -> list:
+    """The 'where you stand' charts of a comparison (none without a release)."""
+    if not data:
+        return []
+    key = (data["release"]["id"], institution.id)
+    return chart_service.standing_charts(key, data["indicators"], data["min_institutions"])
+
+
+def _trend_chart(trend: list[dict], institution: Institution, indicator: str) -> str | None:
+    """The college's series against the national and peer medians."""
+    if not trend:
+        return None
+    points = [SeriesPoint(name, p["period"], p[field], p["status"])
+              for p in trend for name, field in TREND_SERIES]
+    breaks = [p["period"] for p in trend if p["break_before"]]
+    key = ("trend", institution.id, tuple(p["release"] for p in trend))
+    label = (f"{BY_CODE[indicator].name} across periods: your college against the national "
+             "median and your peers' median; the table below has the figures")
+    return chart_service.series_chart(key, indicator, points, breaks, label, intervals=False)
+
+
+TREND_SERIES = (("National", "national_median"), ("Peers", "peer_median"),
+                ("Your college", "value"))  # drawn last, so on top where the lines meet
 
 
 @bp.get("/college/feedback-report.pdf")

@@ -11,6 +11,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
+from registry.indicators.catalogue import CATALOGUE
+from registry.indicators.strata import DIMENSION_LABELS, dimension_choices
 from registry.models import Period, Role
 from registry.services import compliance as compliance_service
 from registry.services import dashboard as dashboard_service
@@ -80,13 +82,20 @@ def university_dashboard():
 @regulator.get("", endpoint="dashboard")
 @role_required(Role.REGULATOR, Role.ADMIN)
 def national_dashboard():
-    """The national dashboard: returns per period, status, and reporting by province."""
+    """The national dashboard: headline indicators and trends, provinces, compliance, quality."""
     session = get_session()
-    figures = dashboard_service.period_figures(session)
-    period = chosen_period(session)
-    provinces = dashboard_service.province_reporting(session, period) if period else []
-    return render_template("oversight/national.html", figures=figures, period=period,
-                           provinces=provinces, names=PROVINCES)
+    filters = {name: request.args.get(name) or None for name in dashboard_service.FILTERS}
+    status = 200
+    try:
+        board = dashboard_service.national_dashboard(session, web_actor(), filters, utcnow(),
+                                                     request.args.get("indicator"))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        board, status = None, exc.status
+    return render_template("oversight/national.html", board=board, filters=filters,
+                           figures=dashboard_service.period_figures(session),
+                           choices=dimension_choices(), labels=DIMENSION_LABELS,
+                           indicators=CATALOGUE), status
 
 
 @regulator.get("/compliance")

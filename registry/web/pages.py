@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
 
 from registry.db import get_session
-from registry.models import Institution
+from registry.services.dashboard import national_picture
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def index():
-    """The registry's front page: what it is and what it holds."""
-    session = get_session()
-    counts = dict(
-        session.execute(
-            select(Institution.type, func.count()).group_by(Institution.type)
-        ).all()
-    )
-    return render_template("index.html", counts=counts, total=sum(counts.values()))
+    """The front page: the national picture from the newest release, and where to go next."""
+    picture = national_picture(get_session())
+    return render_template("index.html", picture=picture, counts=picture.colleges,
+                           total=sum(picture.colleges.values()))

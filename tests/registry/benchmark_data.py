@@ -100,3 +100,29 @@ def api_token(session: Session, role: str, **overrides) -> str:
 def college_token(session: Session, institution: Institution) -> str:
     return api_token(session, "college", institution_id=institution.id,
                      university_id=institution.university_id)
+
+
+def two_published_periods(session: Session) -> dict:
+    """Periods 2023 (a published provisional release) and 2024 (a provisional, then a final
+    release, both published); seven KP public medical colleges report in both.
+
+    Coverage: 2023 Σ 252 / 350; 2024 Σ 301 / 350. Returns the releases by run id a, b, c.
+    """
+    from registry.services import releases
+    from registry.services.actors import Actor
+
+    system, settings = Actor.system("test"), releases.ReleaseSettings()
+    earlier, later = closed_period(session, "2023"), closed_period(session, "2024")
+    colleges = seven_colleges(session, earlier)
+    for k, college in enumerate(colleges):
+        add_return(session, college, later,
+                   payload_with(college, later, "undergraduate", enrolled=40 + k))
+    after_window = datetime.now(UTC) + timedelta(days=settings.revision_window_days + 1)
+    published = {}
+    for period, run in ((earlier, "a"), (later, "b"), (later, "c")):
+        release = releases.build_release(session, system, period, settings, run_id=run,
+                                         kind="final" if run == "c" else "provisional",
+                                         now=after_window if run == "c" else None)
+        releases.publish_release(session, system, release)
+        published[run] = release
+    return published

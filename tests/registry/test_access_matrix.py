@@ -174,6 +174,11 @@ def published_release(world: World) -> Call:
     return Call({"release_id": make_release(world, published=True).id})
 
 
+def indicator_series(world: World) -> Call:
+    make_release(world, published=True)
+    return Call({"code": "coverage"})
+
+
 def release_to_publish(world: World) -> Call:
     release_id = make_release(world, published=False).id
     return Call({"release_id": release_id}, form={"action": "publish", "release": release_id})
@@ -301,6 +306,7 @@ RULES = [
     rule("GET", f"{V1}/periods/<code>", period, *EVERYONE),
     rule("GET", f"{V1}/indicators", nothing, *EVERYONE),
     rule("GET", f"{V1}/benchmarks", published_release, *EVERYONE),
+    rule("GET", f"{V1}/indicators/<string:code>/series", indicator_series, *EVERYONE),
     rule("GET", f"{V1}/quality/rules", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/dictionary", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/return.schema.json", nothing, *EVERYONE),

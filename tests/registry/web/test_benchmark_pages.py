@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from registry.models import Release
@@ -16,10 +18,10 @@ def test_the_explorer_shows_a_chart_and_its_table(client, published_release):
     page = client.get("/benchmarks?indicator=coverage&breakdown=national")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert '<svg role="img"' in html and "<caption>Coverage" in html
+    assert 'class="marks chart" role="img"' in html and "<caption>Coverage" in html
     assert "72.0 %" in html  # the national median: 36 of 50
     assert f"/api/v1/releases/{release.id}/export.sdmx.csv" in html
-    assert 'style="' not in html  # the CSP forbids inline styles
+    assert not re.search(r"\sstyle=", html)  # the CSP forbids inline styles
 
 
 def test_the_explorer_says_when_nothing_is_published(client):
@@ -39,7 +41,8 @@ def test_a_college_sees_its_comparison_with_its_marker(client, session, publishe
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert colleges[0].name in html
-    assert "<circle" in html and "60.0 %" in html  # its own coverage, 30 of 50
+    assert "your college (diamond) against the national distribution" in html
+    assert "60.0 %" in html  # its own coverage, 30 of 50
     assert "Trend: Coverage" in html
 
 

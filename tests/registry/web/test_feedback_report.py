@@ -73,7 +73,8 @@ def test_the_report_draws_each_headline_chart_as_inline_svg_with_a_table(
         app, session, published_release, college):
     release, _ = published_release
     html = report_html(app, session, college, release.period)
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 4
+    assert html.count('class="marks chart" role="img"') == 4
+    assert "Expected for your mix of levels" in html
     assert "<caption>Coverage, 2024</caption>" in html
 
 

@@ -1,0 +1,143 @@
+"""Charts of published figures, rendered once per release and chart, then served from memory.
+
+Releases never change, so a chart keyed by the releases it draws on (and what it shows)
+is valid for as long as the process lives; a new release brings new keys. The cache is
+bounded, so rarely asked combinations fall out first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+
+from registry.indicators import charts
+from registry.indicators.catalogue import BY_CODE
+from registry.indicators.strata import breakdown_label, stratum_label
+from registry.models import BenchmarkCell
+
+CACHE_SIZE = 2048
+
+
+class ChartCache:
+    """A thread-safe least-recently-used map from a chart key to its rendered SVG."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.renders = 0
+        self._svgs: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], dict], label: str) -> str:
+        """The SVG of `key`, rendering `build()` only when it is not cached yet."""
+        with self._lock:
+            if key in self._svgs:
+                self._svgs.move_to_end(key)
+                return self._svgs[key]
+        svg = charts.render_svg(build(), label)
+        with self._lock:
+            self.renders += 1
+            self._svgs[key] = svg
+            while len(self._svgs) > self.size:
+                self._svgs.popitem(last=False)
+        return svg
+
+    def clear(self) -> None:
+        """Forget every chart (tests)."""
+        with self._lock:
+            self._svgs.clear()
+
+
+CACHE = ChartCache()
+
+
+def distribution_chart(release_id: int, indicator: str, breakdown: str,
+                       cells: Sequence[BenchmarkCell], min_institutions: int) -> str:
+    """One indicator's distribution in each stratum of a breakdown, from one release."""
+    rows = [distribution_row(c, stratum_label(c.stratum), min_institutions) for c in cells]
+    label = (f"{BY_CODE[indicator].name} {breakdown_label(breakdown)}: P10 to P90, P25 to P75 "
+             "and median of college values per group; the table below has the figures")
+    return CACHE.get(("distribution", release_id, indicator, breakdown),
+                     lambda: charts.distribution_spec(rows, BY_CODE[indicator]), label)
+
+
+def distribution_row(cell, label: str, min_institutions: int,
+                     marker: float | None = None) -> charts.DistributionRow:
+    """A chart row from a benchmark cell (a model or a dict of its figures)."""
+    get = cell.get if isinstance(cell, dict) else lambda f: getattr(cell, f)
+    if get("suppression") != "none" or get("median") is None:
+        note = charts.suppressed_note(get("suppression"), min_institutions) \
+            if get("suppression") != "none" else "no figure"
+        return charts.DistributionRow(label, marker=marker, suppressed_note=note)
+    return charts.DistributionRow(label, get("p10"), get("p25"), get("median"), get("p75"),
+                                  get("p90"), marker)
+
+
+def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
+                    ) -> list[tuple[str, str]]:
+    """A college's value against the national distribution: one chart per unit of measure.
+
+    Returns (title, svg) pairs: all percentages on one chart, each other indicator alone;
+    the families of need and improvement areas stay in the table beside them.
+    """
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["value"] is not None and row["national"] and not BY_CODE[row["indicator"]].family:
+            unit = "percent" if row["kind"] == "proportion" else row["indicator"]
+            groups.setdefault(unit, []).append(row)
+    found = []
+    for unit, members in groups.items():
+        indicator = BY_CODE[members[0]["indicator"]]
+        title = "Percentages" if unit == "percent" else indicator.name
+        chart_rows = [distribution_row(r["national"], r["name"] if unit == "percent"
+                                       else "Nation", min_institutions, r["value"])
+                      for r in members]
+        label = (f"{title}: your college (diamond) against the national distribution of "
+                 "colleges; the table below has the figures")
+        axis = "Percent" if unit == "percent" else None
+        found.append((title, CACHE.get(("standing", key, unit), lambda rows=chart_rows,
+                                       i=indicator, a=axis: charts.distribution_spec(rows, i, a),
+                                       label)))
+    return found
+
+
+def report_chart(key: Hashable, row: dict, min_institutions: int) -> str:
+    """A Feedback Report row: the nation and the peer group, the college and its expected value."""
+    value, expected = row["value"], row["adjusted"]["expected"]
+    national = (distribution_row(row["national"], "Nation", min_institutions, value)
+                if row["national"] else
+                charts.DistributionRow("Nation", suppressed_note="no figure"))
+    peers = row["peers"] or {"withheld": "no peers"}
+    peer_row = (charts.DistributionRow("Peer group", None, peers["p25"], peers["median"],
+                                       peers["p75"], None, value)
+                if not peers.get("withheld") and peers.get("median") is not None else
+                charts.DistributionRow("Peer group", marker=value, suppressed_note=(
+                    f"not shown (fewer than {min_institutions} other colleges)")))
+    rows = [charts.DistributionRow(**{**national.__dict__, "expected": expected}), peer_row]
+    label = (f"{row['name']}: your value against your peer group and the nation; the table "
+             "gives the figures")
+    return CACHE.get(("report", key, row["indicator"]),
+                     lambda: charts.distribution_spec(rows, BY_CODE[row["indicator"]]), label)
+
+
+def series_chart(key: Hashable, indicator: str, points: Sequence[charts.SeriesPoint],
+                 breaks: Sequence[str], label: str, *, intervals: bool = True) -> str:
+    """Lines across periods (provisional and final points, breaks marked)."""
+    return CACHE.get(("series", key, indicator), lambda: charts.series_spec(
+        points, BY_CODE[indicator], breaks, intervals=intervals), label)
+
+
+def sparkline(key: Hashable, points: Sequence[charts.SeriesPoint], label: str) -> str:
+    """A small line of one series across periods."""
+    return CACHE.get(("sparkline", key), lambda: charts.sparkline_spec(points), label)
+
+
+def tile_map(key: Hashable, indicator: str, tiles: Sequence[dict], label: str) -> str:
+    """The provinces and territories as tiles coloured by an indicator's value."""
+    return CACHE.get(("tiles", key, indicator),
+                     lambda: charts.tile_map_spec(tiles, BY_CODE[indicator]), label)
+
+
+def compliance_chart(key: Hashable, rows: Sequence[dict], label: str) -> str:
+    """Expected returns per province: submitted, late, missing."""
+    return CACHE.get(("compliance", key), lambda: charts.compliance_spec(rows), label)
