@@ -121,7 +121,7 @@ def test_college_and_reviewer_close_the_loop(live_registry, browser, tmp_path):
         str(good["capacity"]["mentors_trained"]))
     screenshot(college, "loop-5-college-corrects")
     college.get_by_role("button", name="Submit this return").click()
-    assert "Version 2 received" in college.locator(".flash").inner_text()
+    assert "Version 2 received" in college.locator(".flash.info").inner_text()
     run_quality_checks(database)
 
     # the reviewer finds version 2 validated, the change marked, and approves it
