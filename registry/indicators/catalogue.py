@@ -240,11 +240,6 @@ HEADLINE: tuple[str, ...] = tuple(i.code for i in CATALOGUE if "headline" in i.t
 CATALOGUE_VERSION = "1.0"
 
 
-def get_indicator(code: str) -> Indicator:
-    """The catalogue entry for a code (KeyError when unknown)."""
-    return BY_CODE[code]
-
-
 def catalogue_data() -> list[dict]:
     """The whole catalogue as published data, in catalogue order."""
     return [indicator.as_dict() for indicator in CATALOGUE]

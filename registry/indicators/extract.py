@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.indicators.catalogue import CATALOGUE, Indicator
+from registry.indicators.catalogue import Indicator
 from schemas.codes import MISSING_CODES
 
 NOT_REPORTED = "not_reported"
@@ -116,11 +116,6 @@ def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
         if responded / invited < gate.minimum:
             return Value(numerator, denominator, gate.reason)
     return Value(numerator, denominator)
-
-
-def return_values(payload: Mapping, catalogue: Sequence[Indicator] = CATALOGUE) -> dict:
-    """Every return-sourced indicator of one payload, by code."""
-    return {i.code: indicator_value(i, payload) for i in catalogue if i.source == "return"}
 
 
 def value_matrix(

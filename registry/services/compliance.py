@@ -15,7 +15,6 @@ from registry.services.institutions import RegisterFilters
 from registry.services.periods import deadline_with
 
 DONE_STATUSES = {"validated", "approved", "signed_off"}
-REVIEW_STATUSES = {"submitted", "needs_attention", "rejected", "returned"}
 
 
 @dataclass(frozen=True)

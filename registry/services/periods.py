@@ -99,13 +99,6 @@ def deadline_with(period: Period, extension: Extension | None) -> datetime:
     return max(period.closes_at, extension.until) if extension else period.closes_at
 
 
-def check_window_open(
-    session: Session, period: Period, institution: Institution, now: datetime
-) -> None:
-    """Raise Conflict (409) when the period does not accept this institution's returns now."""
-    require_window_open(period, submission_deadline(session, period, institution), now)
-
-
 def require_window_open(period: Period, deadline: datetime, now: datetime) -> None:
     """Raise Conflict (409) unless `now` lies between the opening and the deadline."""
     if now < period.opens_at or now > deadline:

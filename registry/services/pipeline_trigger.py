@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 if TYPE_CHECKING:
     from flask import Flask
 
-MODES = ("off", "inprocess", "airflow")
 DAG_ID = "registry_quality"
 SETTINGS_KEY = "registry.pipeline.settings"
 PENDING_KEY = "registry.pipeline.periods"

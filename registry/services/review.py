@@ -33,16 +33,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
 }
 DECISION_LABELS = {"approve": "Approved", "return": "Returned to the college",
                    "sign_off": "Signed off"}
-ACCEPTANCE_ORDER = (ReturnStatus.VALIDATED, ReturnStatus.APPROVED, ReturnStatus.SIGNED_OFF)
-
-
-def reaches_level(status: str, level: str) -> bool:
-    """Whether a status has reached an acceptance level (validated < approved < signed off)."""
-    if status not in ACCEPTANCE_ORDER:
-        return False
-    return ACCEPTANCE_ORDER.index(status) >= ACCEPTANCE_ORDER.index(level)
-
-
 def decide(
     session: Session, actor: Actor, return_id: int, version: int, decision: str,
     comment: str | None,
