@@ -61,6 +61,18 @@ TOKEN_QUERY = (
     .join_from(ApiToken.__table__, User.__table__, _tokens.user_id == _users.id)
     .where(_tokens.token_hash == bindparam("digest"))
 )
+# Noting a use must not queue a token's requests: a plain UPDATE holds the row's lock
+# until the request commits, so a burst on a token not used lately ran one request at a
+# time. SKIP LOCKED leaves the row to the request already noting it (PostgreSQL; SQLite
+# runs one writer at a time anyway and ignores the clause). NO KEY UPDATE still lets
+# rows referring to the token be inserted meanwhile.
+TOUCH_TOKEN = (
+    update(ApiToken.__table__)
+    .where(_tokens.id.in_(
+        select(_tokens.id).where(_tokens.id == bindparam("token_id"))
+        .with_for_update(skip_locked=True, key_share=True)))
+    .values(last_used_at=bindparam("now"))
+)
 
 
 def actor_for_token(session: Session, secret: str, address: str | None) -> Actor | None:
@@ -70,8 +82,7 @@ def actor_for_token(session: Session, secret: str, address: str | None) -> Actor
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(
-            last_used_at=now))
+        session.execute(TOUCH_TOKEN, {"token_id": token.id, "now": now})
     return Actor(
         label=f"token:{token.prefix}… of {token.email}",
         role=token.role,
