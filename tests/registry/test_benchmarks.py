@@ -135,11 +135,6 @@ def test_register_indicators_count_expected_programmes():
     assert first["value"] == 0.5  # its undergraduate return counts, its faculty one is missing
 
 
-def test_quantiles_use_hyndman_fan_type_7():
-    assert list(stats.quantiles(np.array([1.0, 2, 3, 4, 5]))) == pytest.approx(
-        [1.4, 2, 3, 4, 4.6])
-
-
 def test_wilson_interval_matches_the_textbook_value():
     low, high = stats.wilson_interval(5, 10)  # 0.5 ± … → 0.2366, 0.7634
     assert (float(low), float(high)) == pytest.approx((0.2366, 0.7634), abs=1e-4)
