@@ -41,7 +41,7 @@ def six_colleges() -> ReleaseInputs:
     return ReleaseInputs("2025", institutions, units)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test (milliseconds): mutmut credits a call to the test that made it
 def content():
     return compute_release(six_colleges(), SETTINGS)
 

@@ -45,3 +45,28 @@ def test_cells_pinned_down_by_several_relations_get_the_smallest_published_compl
     assert status == {"p": "none", "q": "none", "r": "none", "x": "primary", "y": "primary",
                       "z": "primary", "w": "secondary"}
     assert determined_cells(status, links) == []
+
+
+def test_suppression_ends_when_a_hidden_cell_has_nothing_left_to_pair_with():
+    links = [Relation("all", ("z",))]
+    assert suppress({"all": 0, "z": 0}, links, 5, primary={"all"}) == {
+        "all": "primary", "z": "none"}
+
+
+def test_the_linear_step_never_chooses_an_empty_cell():
+    # as above with an empty cell v in p's relation: w is still the complement
+    links = [Relation("p", ("x", "y", "v", "w")), Relation("q", ("y", "z")),
+             Relation("r", ("x", "z"))]
+    sizes = {"p": 26, "q": 30, "r": 25, "x": 3, "y": 4, "z": 4, "v": 0, "w": 6}
+    status = {cell: "primary" if 0 < size < 5 else "none" for cell, size in sizes.items()}
+    complete(status, sizes, links)
+    assert (status["v"], status["w"]) == ("none", "secondary")
+
+
+def test_the_linear_step_counts_a_one_institution_cell_as_non_empty():
+    links = [Relation("p", ("x", "y", "w")), Relation("q", ("y", "z")),
+             Relation("r", ("x", "z"))]
+    sizes = {"p": 21, "q": 30, "r": 25, "x": 3, "y": 4, "z": 4, "w": 1}
+    status = {cell: "primary" if cell in "xyz" else "none" for cell in sizes}
+    complete(status, sizes, links)
+    assert status["w"] == "secondary"
