@@ -70,3 +70,32 @@ def test_the_linear_step_counts_a_one_institution_cell_as_non_empty():
     status = {cell: "primary" if cell in "xyz" else "none" for cell in sizes}
     complete(status, sizes, links)
     assert status["w"] == "secondary"
+
+
+def test_every_pinned_down_cell_is_protected_not_only_the_first():
+    # two separate triangles as above: the linear step must run until both are safe
+    links = [Relation(p, (x, y)) for p, x, y in (("p", "x", "y"), ("q", "y", "z"),
+                                                  ("r", "x", "z"), ("P", "X", "Y"),
+                                                  ("Q", "Y", "Z"), ("R", "X", "Z"))]
+    sizes = {"p": 7, "q": 8, "r": 7, "x": 3, "y": 4, "z": 4,
+             "P": 7, "Q": 8, "R": 7, "X": 3, "Y": 4, "Z": 4}
+    status = {cell: "primary" if size < 5 else "none" for cell, size in sizes.items()}
+    complete(status, sizes, links)
+    assert determined_cells(status, links) == []
+
+
+def test_a_parent_split_two_ways_can_pin_down_a_cell_no_relation_shows_alone():
+    # d = e + g + f, a = b + f, b = g + e + d: subtracting gives a = 2d, so d is known
+    links = [Relation("d", ("e", "g", "f")), Relation("a", ("b", "f")),
+             Relation("b", ("g", "e", "d"))]
+    status = {"a": "none", "e": "none", "b": "primary", "d": "primary", "f": "primary",
+              "g": "primary"}
+    assert determined_cells(status, links) == ["d"]
+
+
+def test_two_splits_of_one_parent_leave_it_unknown_when_they_share_their_unknowns():
+    links = [Relation("b", ("f", "d", "g")), Relation("b", ("e", "g", "f")),
+             Relation("e", ("f", "g")), Relation("a", ("d", "g", "e"))]
+    status = {"a": "none", "b": "primary", "d": "primary", "e": "primary", "f": "primary",
+              "g": "primary"}
+    assert determined_cells(status, links) == []
