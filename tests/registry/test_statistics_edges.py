@@ -59,6 +59,7 @@ def _poisson_cdf(k: int, mean: float) -> float:
     (1, 5, 2 * _poisson_cdf(1, 5)),          # lower tail: 0.0809
     (0, 2, 2 * _poisson_cdf(0, 2)),          # nothing observed: 0.2707
     (5, 5, 1.0),                             # as expected: capped at 1
+    (1, 0.1, 2 * (1 - _poisson_cdf(0, 0.1))),  # above an expectation under 1: 0.1903
 ])
 def test_poisson_test_matches_the_closed_form(observed, expected, p):
     assert float(stats.poisson_test([observed], [expected])[0]) == pytest.approx(p, rel=1e-9)
@@ -81,5 +82,11 @@ def test_leave_one_out_of_a_single_value_is_missing():
 
 
 def test_percentile_rank_is_missing_without_a_reference_and_50_against_itself():
-    assert np.isnan(stats.percentile_rank(np.array([1.0]), np.array([]))).all()
+    missing = stats.percentile_rank(np.array([1.0, 2.0]), np.array([]))
+    assert missing.shape == (2,) and np.isnan(missing).all()
     assert list(stats.percentile_rank(np.array([2.0]), np.array([2.0]))) == [50.0]
+
+
+def test_column_quantiles_of_an_empty_column_are_missing_numbers():
+    quantiles = stats.column_quantiles(np.array([[1.0, np.nan], [3.0, np.nan]]))
+    assert quantiles.dtype == float and np.isnan(quantiles[:, 1]).all()
