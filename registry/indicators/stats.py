@@ -95,13 +95,6 @@ def rate_interval(kind: str, numerator, denominator) -> tuple[np.ndarray, np.nda
     return nan, nan.copy()
 
 
-def quantiles(values: np.ndarray) -> np.ndarray:
-    """P10, P25, median, P75, P90 of the values (Hyndman–Fan type 7); NaN when empty."""
-    if values.size == 0:
-        return np.full(len(QUANTILES), np.nan)
-    return np.quantile(values, QUANTILES, method=QUANTILE_METHOD)
-
-
 def leave_one_out_quantile(sorted_values: np.ndarray, q: float) -> np.ndarray:
     """For each position r, the type-7 quantile of the sorted values without element r."""
     n = sorted_values.size

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
+from registry.db import utcnow
 from registry.models import Institution, Programme
 from registry.services.access import require_college_of
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.institutions import RegisterFilters
+
+
+class InstitutionLike(Protocol):
+    """What registering a programme needs of its institution (a row or a reference)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def code(self) -> str: ...
+
 
 FRAMEWORK_COMPONENTS = (
     "written_policy",
@@ -37,11 +51,6 @@ def components_from_governance(governance: dict) -> dict:
     return components
 
 
-def find_programme(session: Session, institution: Institution, code: str) -> Programme | None:
-    return session.scalar(select(Programme).where(
-        Programme.institution_id == institution.id, Programme.code == code))
-
-
 def register_programme(
     session: Session,
     actor: Actor,
@@ -56,18 +65,23 @@ def register_programme(
 ) -> Programme:
     """Register a new programme of the actor's own college."""
     require_college_of(actor, institution)
-    if find_programme(session, institution, code) is not None:
+    programme_id = insert_programme(session, actor, institution, code=code, name=name,
+                                    level=level, model=model, disciplines=disciplines,
+                                    start_date=start_date)
+    if programme_id is None:
         raise Conflict(f"Programme {code} is already registered for {institution.code}.")
-    programme = add_programme(session, actor, institution, code=code, name=name, level=level,
-                              model=model, disciplines=disciplines, start_date=start_date)
-    session.flush()
-    return programme
+    return session.get(Programme, programme_id)
 
 
-def add_programme(
+# One statement per dialect the registry runs on: both have INSERT ... ON CONFLICT.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_CODE_KEY = ["institution_id", "code"]
+
+
+def insert_programme(
     session: Session,
     actor: Actor,
-    institution: Institution,
+    institution: InstitutionLike,
     *,
     code: str,
     name: str,
@@ -75,15 +89,27 @@ def add_programme(
     model: str,
     disciplines: list[str],
     start_date: date | None,
-) -> Programme:
-    """Add a programme the caller has checked is new, with its audit event; flushed later."""
-    programme = Programme(institution_id=institution.id, code=code, name=name, level=level,
-                          model=model, disciplines=disciplines, start_date=start_date,
-                          components={})
-    session.add(programme)
-    record_event(session, actor, "programme.register", "programme",
-                 f"{institution.code}/{code}", after=f"{name} ({level}, {model})")
-    return programme
+) -> int | None:
+    """Insert the programme and its audit event unless the code is taken; its id, or None.
+
+    ON CONFLICT DO NOTHING, not a check then an INSERT: a request registering the same
+    code at the same moment waits for the other to commit and then inserts nothing,
+    where a plain INSERT failed with a unique violation (a 500 on first submissions).
+    """
+    insert = _INSERTS[session.get_bind().dialect.name]
+    statement = (
+        insert(Programme.__table__)
+        .values(institution_id=institution.id, code=code, name=name, level=level, model=model,
+                disciplines=disciplines, start_date=start_date, components={},
+                registered_at=utcnow())
+        .on_conflict_do_nothing(index_elements=_CODE_KEY)
+        .returning(Programme.__table__.c.id)
+    )
+    programme_id = session.execute(statement).scalar()
+    if programme_id is not None:
+        record_event(session, actor, "programme.register", "programme",
+                     f"{institution.code}/{code}", after=f"{name} ({level}, {model})")
+    return programme_id
 
 
 def check_programme_matches(programme: Programme, section: dict) -> None:

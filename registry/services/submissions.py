@@ -118,6 +118,7 @@ HEADER_QUERY = (
 )
 PROGRAMMES_QUERY = select(*_PROGRAMME_COLUMNS).where(
     _programmes.institution_id == bindparam("institution_id"))
+PROGRAMME_QUERY = PROGRAMMES_QUERY.where(_programmes.code == bindparam("code"))
 
 Place = tuple[InstitutionRef, PeriodRef, datetime]
 
@@ -163,7 +164,7 @@ class ReturnReferences:
             known = self._programmes[institution.id] = {r.code: ProgrammeRef(*r) for r in rows}
         return known.get(code)
 
-    def added(self, institution: InstitutionRef, programme: Programme) -> None:
+    def added(self, institution: InstitutionRef, programme: ProgrammeRef | Programme) -> None:
         """Note a programme registered during this request."""
         self.programme(institution, programme.code)
         self._programmes[institution.id][programme.code] = programme
@@ -230,7 +231,6 @@ def submit_return(
         if replay is not None:
             return SubmissionResult.of(replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
-    session.flush()  # a new programme needs its id before the return can refer to it
     key = (checked.institution.id, programme.id, checked.period.id)
     received_at = now or utcnow()
     result = _write_next_version(session, key, actor, checked, programme, source, digest,
@@ -262,9 +262,7 @@ def store_returns(
     if errors:
         raise ValidationFailed(f"{len(errors)} problem(s) in the file; nothing was stored.",
                                errors)
-    programmes = [c.programme or _register_from_return(session, actor, c, references)
-                  for c in checked]
-    session.flush()  # new programmes in one statement, so the returns can refer to them
+    programmes = _programmes_of(session, actor, checked, references)
     keys = [_return_key(c, p) for c, p in zip(checked, programmes, strict=True)]
     locked = _lock_returns(session, keys)
     received_at = now or utcnow()
@@ -316,11 +314,27 @@ def _finish_submission(
     pipeline_trigger.notify_submitted(session, checked.period.code)
 
 
+def _programmes_of(
+    session: Session, actor: Actor, checked: list[CheckedReturn], references: ReturnReferences,
+) -> list[ProgrammeRef | Programme]:
+    """Each return's programme, registering new ones in code order: two files registering
+    the same new codes then wait for each other in one order and never deadlock."""
+    order = sorted(range(len(checked)), key=lambda i: (
+        checked[i].institution.id, checked[i].payload["header"]["programme_code"]))
+    found = {i: checked[i].programme or _register_from_return(session, actor, checked[i],
+                                                               references) for i in order}
+    return [found[i] for i in range(len(checked))]
+
+
 def _register_from_return(
     session: Session, actor: Actor, checked: CheckedReturn,
     references: ReturnReferences | None = None,
-) -> Programme:
-    """A return for an unregistered code registers the programme from its programme section."""
+) -> ProgrammeRef | Programme:
+    """A return for an unregistered code registers the programme from its programme section.
+
+    Registered by this request or, at the same moment, by another: either way the stored
+    programme is read back and must have the return's level.
+    """
     code = checked.payload["header"]["programme_code"]
     section = checked.payload["programme"]
     if references is not None:  # an earlier return of the same file may have registered it
@@ -329,12 +343,15 @@ def _register_from_return(
             programme_service.check_programme_matches(known, section)
             return known
     start = section.get("start_date")
-    programme = programme_service.add_programme(
+    programme_service.insert_programme(
         session, actor, checked.institution,
         code=code, name=section["name"],
         level=section["level"], model=section["model"], disciplines=section["disciplines"],
         start_date=date.fromisoformat(start) if start else None,
     )
+    programme = ProgrammeRef(*session.execute(PROGRAMME_QUERY, {
+        "institution_id": checked.institution.id, "code": code}).one())
+    programme_service.check_programme_matches(programme, section)
     if references is not None:
         references.added(checked.institution, programme)
     return programme
@@ -558,9 +575,7 @@ def _refresh_programme_components(
     if programme.components_period is not None and period_code < programme.components_period:
         return
     components = programme_service.components_from_governance(checked.payload["governance"])
-    if isinstance(programme, Programme):  # registered in this request; flushes with it
-        programme.components, programme.components_period = components, period_code
-    elif (components, period_code) != (programme.components, programme.components_period):
+    if (components, period_code) != (programme.components, programme.components_period):
         session.execute(update(Programme).where(Programme.id == programme.id).values(
             components=components, components_period=period_code))
         programme.components, programme.components_period = components, period_code

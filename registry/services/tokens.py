@@ -31,6 +31,11 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def token_scope(role: str, institution_id: int | None) -> int | None:
+    """The institution a token of a user with this role and college acts for (colleges only)."""
+    return institution_id if role == Role.COLLEGE else None
+
+
 def create_token(session: Session, actor: Actor, user: User, name: str) -> IssuedToken:
     """Issue a token for the user; a college user's token is scoped to its institution."""
     if not name.strip():
@@ -43,7 +48,7 @@ def create_token(session: Session, actor: Actor, user: User, name: str) -> Issue
         prefix=secret[:10],
         token_hash=token_digest(secret),
         user_id=user.id,
-        institution_id=user.institution_id if user.role == Role.COLLEGE else None,
+        institution_id=token_scope(user.role, user.institution_id),
     )
     session.add(token)
     session.flush()
@@ -57,9 +62,22 @@ _tokens, _users = ApiToken.__table__.c, User.__table__.c
 TOKEN_QUERY = (
     select(_tokens.id, _tokens.prefix, _tokens.institution_id, _tokens.last_used_at,
            _tokens.revoked_at, _users.id.label("user_id"), _users.email, _users.role,
-           _users.university_id, _users.is_active)
+           _users.university_id, _users.is_active,
+           _users.institution_id.label("user_institution_id"))
     .join_from(ApiToken.__table__, User.__table__, _tokens.user_id == _users.id)
     .where(_tokens.token_hash == bindparam("digest"))
+)
+# Noting a use must not queue a token's requests: a plain UPDATE holds the row's lock
+# until the request commits, so a burst on a token not used lately ran one request at a
+# time. SKIP LOCKED leaves the row to the request already noting it (PostgreSQL; SQLite
+# runs one writer at a time anyway and ignores the clause). NO KEY UPDATE still lets
+# rows referring to the token be inserted meanwhile.
+TOUCH_TOKEN = (
+    update(ApiToken.__table__)
+    .where(_tokens.id.in_(
+        select(_tokens.id).where(_tokens.id == bindparam("token_id"))
+        .with_for_update(skip_locked=True, key_share=True)))
+    .values(last_used_at=bindparam("now"))
 )
 
 
@@ -68,10 +86,11 @@ def actor_for_token(session: Session, secret: str, address: str | None) -> Actor
     token = session.execute(TOKEN_QUERY, {"digest": token_digest(secret)}).first()
     if token is None or token.revoked_at is not None or not token.is_active:
         return None
+    if token.institution_id != token_scope(token.role, token.user_institution_id):
+        return None  # the user's role or college changed since: the old scope is gone
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(
-            last_used_at=now))
+        session.execute(TOUCH_TOKEN, {"token_id": token.id, "now": now})
     return Actor(
         label=f"token:{token.prefix}… of {token.email}",
         role=token.role,

@@ -1,0 +1,92 @@
+"""The statistics at their edges: one institution, one trial, nothing to divide by, other
+quantiles than the median, and the exact Poisson test against closed-form values.
+
+(Found by `make mutate`: each case below let a mutant of registry/indicators survive.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from registry.indicators import stats
+from registry.indicators.suppression import PRIMARY, primary_suppression
+
+
+def test_a_cell_of_one_institution_is_suppressed():
+    assert primary_suppression({"a": 1, "b": 0, "c": 5}, 5) == {
+        "a": PRIMARY, "b": "none", "c": "none"}
+
+
+def test_wilson_interval_of_one_success_in_one_trial():
+    low, high = stats.wilson_interval(1, 1)  # z²/(1+z²) = 0.2065
+    assert (float(low), float(high)) == pytest.approx((0.2065, 1.0), abs=1e-4)
+
+
+def test_intervals_are_missing_where_there_is_nothing_to_divide_by():
+    low, high = stats.wilson_interval([3, 0, 2], [0, 0, np.nan])
+    assert np.isnan(low).all() and np.isnan(high).all()
+    low, high = stats.poisson_rate_interval([3, np.nan, 2], [0, 4, -1])
+    assert np.isnan(low).all() and np.isnan(high).all()
+
+
+def test_a_valid_interval_beside_a_missing_one_is_kept():
+    low, _ = stats.poisson_rate_interval([10, 3], [1, 0])
+    assert float(low[0]) == pytest.approx(4.795, abs=1e-3) and np.isnan(low[1])
+    low, _ = stats.wilson_interval([1, 3], [10, 0])
+    assert float(low[0]) == pytest.approx(0.0179, abs=1e-4) and np.isnan(low[1])
+
+
+def test_each_kind_of_indicator_gets_its_own_interval():
+    counts, exposure = np.array([10.0]), np.array([4.0])
+    assert [float(x[0]) for x in stats.rate_interval("count_rate", counts, exposure)] == \
+        pytest.approx([4.795 / 4, 18.390 / 4], abs=1e-3)
+    assert [float(x[0]) for x in stats.rate_interval("proportion", np.array([1.0]),
+                                                      np.array([10.0]))] == \
+        pytest.approx([0.0179, 0.4042], abs=1e-4)
+    low, high = stats.rate_interval("quantity_rate", counts, exposure)
+    assert low.shape == high.shape == (1,) and np.isnan(low).all() and np.isnan(high).all()
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    return math.exp(-mean) * sum(mean ** i / math.factorial(i) for i in range(k + 1))
+
+
+@pytest.mark.parametrize(("observed", "expected", "p"), [
+    (10, 5, 2 * (1 - _poisson_cdf(9, 5))),   # upper tail: 0.0637
+    (1, 5, 2 * _poisson_cdf(1, 5)),          # lower tail: 0.0809
+    (0, 2, 2 * _poisson_cdf(0, 2)),          # nothing observed: 0.2707
+    (5, 5, 1.0),                             # as expected: capped at 1
+    (1, 0.1, 2 * (1 - _poisson_cdf(0, 0.1))),  # above an expectation under 1: 0.1903
+])
+def test_poisson_test_matches_the_closed_form(observed, expected, p):
+    assert float(stats.poisson_test([observed], [expected])[0]) == pytest.approx(p, rel=1e-9)
+
+
+def test_poisson_test_is_missing_without_an_expectation_or_an_observation():
+    assert np.isnan(stats.poisson_test([3.0, np.nan], [0.0, 4.0])).all()
+
+
+@pytest.mark.parametrize("q", stats.QUANTILES)
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_leave_one_out_quantile_matches_recomputing(q, n):
+    values = np.array([1.0, 2, 3, 5, 8, 13][:n])
+    expected = [np.quantile(np.delete(values, r), q) for r in range(n)]
+    assert list(stats.leave_one_out_quantile(values, q)) == pytest.approx(expected)
+
+
+def test_leave_one_out_of_a_single_value_is_missing():
+    assert np.isnan(stats.leave_one_out_quantile(np.array([4.0]), 0.5)).all()
+
+
+def test_percentile_rank_is_missing_without_a_reference_and_50_against_itself():
+    missing = stats.percentile_rank(np.array([1.0, 2.0]), np.array([]))
+    assert missing.shape == (2,) and np.isnan(missing).all()
+    assert list(stats.percentile_rank(np.array([2.0]), np.array([2.0]))) == [50.0]
+
+
+def test_column_quantiles_of_an_empty_column_are_missing_numbers():
+    quantiles = stats.column_quantiles(np.array([[1.0, np.nan], [3.0, np.nan]]))
+    assert quantiles.dtype == float and np.isnan(quantiles[:, 1]).all()
