@@ -193,7 +193,7 @@ def _value_rows(rows):
             yield {"return_version_id": row.id, "indicator": indicator.code,
                    "numerator": None if missing else float(num[a, j]),
                    "denominator": None if missing else float(den[a, j]),
-                   "value": None if missing else float(num[a, j] / den[a, j]),
+                   "value": None if missing or not den[a, j] else float(num[a, j] / den[a, j]),
                    "missing_reason": REASONS[why[a, j]] if missing else None,
                    "method_version": METHOD_VERSION}
 

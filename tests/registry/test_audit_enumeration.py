@@ -25,6 +25,7 @@ from expectations import rules_by_id
 from registry.models import AuditEvent, QualityIssue, Return, University, User
 from registry.services import (
     accounts,
+    drafts,
     indicators,
     peer_groups,
     periods,
@@ -35,6 +36,7 @@ from registry.services import (
     releases,
     review,
     submissions,
+    threads,
     tokens,
 )
 from registry.services.actors import Actor
@@ -58,6 +60,8 @@ NOT_AUDITED = {
     "demo.seed_demo": "demo data, through the audited services (assigns a summary only)",
     "quality_checks.validate_frame": "assigns a Great Expectations context setting, no row",
     "quality_checks.run_suite": "assigns a Great Expectations context setting, no row",
+    "threads.read_thread": "moves the reader's read marker (a row per page view, not an act)",
+    "threads.deliver": "stamps emailed_at / email_error on the thread messages it sent",
 }
 # Writes whose audit event is asserted through the operation that calls them.
 AUDITED_THROUGH = {
@@ -65,6 +69,8 @@ AUDITED_THROUGH = {
     "quality_checks.apply_statuses": "quality_checks.store_findings",
     "quality_checks.check_period": "quality_checks.store_findings",
     "quality.refresh_version_status": "quality.decide_issue",
+    "review.decide_many": "review.decide",
+    "threads.add_to_thread": "threads.post_message",
 }
 
 
@@ -271,7 +277,36 @@ def _decide_issue(session, w):
     return w["university"], ("quality.accept", "quality_issue", issue_id)
 
 
+def _save_draft(session, w):
+    draft = drafts.save_draft(session, w["college"], w["period"].code, "UG-1",
+                              {"capacity.enrolled_mentees": "12"})
+    return w["college"], ("draft.save", "return_draft", draft.id)
+
+
+def _delete_draft(session, w):
+    draft = drafts.save_draft(session, w["college"], w["period"].code, "UG-1", {})
+    drafts.delete_draft(session, w["college"], draft.id)
+    return w["college"], ("draft.delete", "return_draft", draft.id)
+
+
+def _discard_submitted(session, w):
+    draft = drafts.save_draft(session, w["college"], w["period"].code, "UG-1", {})
+    drafts.discard_submitted(session, w["college"],
+                             [(w["institution"].id, w["period"].id, "UG-1")])
+    return w["college"], ("draft.discard", "return_draft", draft.id)
+
+
+def _post_message(session, w):
+    return_id, _ = _raise_warning(session, w)
+    message = threads.post_message(session, w["college"], return_id, "A question.")
+    return w["college"], ("thread.post", "message", message.id)
+
+
 CASES: dict[str, Callable] = {
+    "drafts.save_draft": _save_draft,
+    "drafts.delete_draft": _delete_draft,
+    "drafts.discard_submitted": _discard_submitted,
+    "threads.post_message": _post_message,
     "submissions.submit_return": _submit,
     "submissions.store_returns": _store,
     "programmes.register_programme": _register_programme,
