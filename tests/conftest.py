@@ -36,6 +36,14 @@ from tests.databases import (
 DATABASES = ("sqlite", "postgresql")
 
 
+def fresh_database(kind: str, folder: Path):
+    """An empty database of the kind ("sqlite" or "postgresql") for a with block."""
+    if kind == "postgresql":
+        require_postgres()
+        return fresh_postgres_database()
+    return fresh_sqlite_database(folder)
+
+
 def require_postgres() -> None:
     """Skip without PostgreSQL locally; under CI a missing PostgreSQL is a failure."""
     reason = postgres_unreachable_reason()
@@ -49,12 +57,7 @@ def require_postgres() -> None:
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     """An empty database of each kind, migrated to head by Alembic."""
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path_factory.mktemp("db"))
-    with context as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
         upgrade(url)
         _load_reference(url)
         yield url

@@ -10,8 +10,7 @@ import tempfile
 import pytest
 
 from registry.migrate import upgrade
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 from tests.pipelines.builders import seed_two_periods
 
 if os.environ["AIRFLOW_HOME"] == os.path.join(tempfile.gettempdir(),
@@ -30,12 +29,7 @@ def airflow_metadata():
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def seeded_url(request, tmp_path_factory):
     """A registry database of its own per module, committed: the DAG's task opens its own."""
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path_factory.mktemp("registry"))
-    with context as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp("registry")) as url:
         upgrade(url)
         seed_two_periods(url)
         yield url

@@ -19,20 +19,14 @@ from registry.migrate import upgrade
 from registry.models import IndicatorValue, Release, ReturnVersion
 from registry.services.register import load_reference_data
 from registry.services.releases import ReleaseSettings
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
 
 
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def benchmark_url(request, tmp_path_factory):
     """Seven colleges with validated returns for a closed period, committed."""
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path_factory.mktemp("benchmarks"))
-    with context as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp("benchmarks")) as url:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:

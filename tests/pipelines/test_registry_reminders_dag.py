@@ -15,8 +15,7 @@ from registry.models import Message, Period
 from registry.services.actors import Actor
 from registry.services.programmes import register_programme
 from registry.services.register import load_reference_data
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 from tests.factories import make_institution, make_period, make_user
 from tests.smtp import smtp_server
 
@@ -24,12 +23,7 @@ from tests.smtp import smtp_server
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def owed_url(request, tmp_path_factory):
     """A committed registry where one college owes a return for the open period."""
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path_factory.mktemp("reminders"))
-    with context as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp("reminders")) as url:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:

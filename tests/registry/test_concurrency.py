@@ -31,8 +31,7 @@ from registry.migrate import upgrade
 from registry.models import ApiToken, AuditEvent, Programme, Return, ReturnVersion
 from registry.services.register import load_reference_data
 from schemas.tabular import dump_returns_to_csv
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 from tests.factories import (
     bearer,
     make_college_token,
@@ -87,12 +86,7 @@ class TransactionOverlap:
 
 @pytest.fixture(params=("sqlite", "postgresql"))
 def committed_setup(request, tmp_path):
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path)
-    with context as url:
+    with fresh_database(request.param, tmp_path) as url:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine, expire_on_commit=False) as session:

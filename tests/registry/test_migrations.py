@@ -9,18 +9,12 @@ from alembic.migration import MigrationContext
 
 from registry.db import Base, make_engine
 from registry.migrate import downgrade, upgrade
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))
 def empty_database_url(request, tmp_path):
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path)
-    with context as url:
+    with fresh_database(request.param, tmp_path) as url:
         yield url
 
 

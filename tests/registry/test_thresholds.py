@@ -26,8 +26,7 @@ from registry.migrate import upgrade
 from registry.models import BenchmarkCell
 from registry.services.register import load_reference_data
 from registry.services.releases import ReleaseSettings
-from tests.conftest import require_postgres
-from tests.databases import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import fresh_database
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with
 
@@ -91,12 +90,7 @@ def test_a_rate_is_withheld_below_the_minimum_of_people(people, withheld):
 @pytest.fixture(params=("sqlite", "postgresql"))
 def small_release_url(request, tmp_path):
     """Four medical colleges and one dental, 22 eligible mentees in all, committed."""
-    if request.param == "postgresql":
-        require_postgres()
-        context = fresh_postgres_database()
-    else:
-        context = fresh_sqlite_database(tmp_path)
-    with context as url:
+    with fresh_database(request.param, tmp_path) as url:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:
