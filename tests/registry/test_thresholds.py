@@ -6,6 +6,8 @@ a threshold moved by one, or `<` turned into `<=`, fails here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -112,7 +114,8 @@ def test_the_pipeline_with_default_settings_suppresses_4_colleges_and_withholds_
     for name in ("SUPPRESSION_MIN_INSTITUTIONS", "MIN_PEOPLE_FOR_RATE",
                  "RELEASE_ACCEPTANCE_LEVEL"):
         monkeypatch.delenv(name, raising=False)
-    built = build_release_task({"period": "2024"}, "thresholds", small_release_url)
+    built = build_release_task({"period": "2024"}, "thresholds", as_of=datetime.now(UTC),
+                               url=small_release_url)
     release_id = built["releases"][0]["release_id"]
     engine = make_engine(small_release_url)
     with Session(engine) as session:
