@@ -127,12 +127,18 @@ class ReleasePublication(MethodView):
         return release
 
 
+# each export's body and the release column holding the SHA-256 of those bytes
+CHECKSUM_OF = {"export_csv": "checksum_sha256", "export_json": "json_sha256",
+               "export_sdmx_csv": "sdmx_sha256"}
+
+
 def _download(release_id: int, attribute: str, mimetype: str, filename: str) -> Response:
+    """Serve one export, its ETag the checksum of exactly these bytes."""
     release = service.get_release(get_session(), current_actor(), release_id)
     body = getattr(release, attribute)
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="release-{release.number}-{filename}"',
-        "ETag": f'"{release.checksum_sha256}"'})
+        "ETag": f'"{getattr(release, CHECKSUM_OF[attribute])}"'})
 
 
 @blp.route("/<int:release_id>/export.csv")

@@ -46,3 +46,9 @@ def test_the_published_checksum_is_the_hash_of_the_served_bytes(client, release,
 
 def test_the_three_exports_have_three_different_checksums(release):
     assert len({getattr(release, field) for field in EXPORTS.values()}) == 3
+
+
+@pytest.mark.parametrize("path", EXPORTS)
+def test_each_download_carries_the_checksum_of_its_own_bytes_as_its_etag(client, release, path):
+    served = client.get(f"/api/v1/releases/{release.id}/{path}")
+    assert served.headers["ETag"] == f'"{hashlib.sha256(served.data).hexdigest()}"'
