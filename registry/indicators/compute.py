@@ -18,8 +18,10 @@ from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
 from registry.indicators.suppression import PRIMARY, PUBLISHED, complete, suppress
 
-METHOD_VERSION = "1.2"  # 1.1: rates withheld to protect a withheld rate from subtraction;
-# 1.2: across releases, the change of a cell whose earlier value is public is not protected
+# 1.1: rates withheld to protect a withheld rate from subtraction; a zero denominator by the
+# catalogue's rule; stratum intervals over institutions. 1.2: across releases, the change of
+# a cell whose earlier value is public is not protected
+METHOD_VERSION = "1.2"
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
