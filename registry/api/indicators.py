@@ -35,15 +35,11 @@ class IndicatorSchema(Schema):
     family = fields.String(allow_none=True)
 
 
-class CellSchema(Schema):
-    release = fields.Integer(required=True, metadata={"description": "Release number."})
-    period = fields.String(required=True)
-    indicator = fields.String(required=True)
-    stratum = fields.String(required=True)
+class StratumFiguresSchema(Schema):
+    """A stratum's published figures, as in a release (None where suppressed or withheld)."""
+
     institutions = fields.Integer(allow_none=True)
     returns = fields.Integer(allow_none=True)
-    numerator = fields.Float(allow_none=True)
-    denominator = fields.Float(allow_none=True)
     pooled_rate = fields.Float(allow_none=True)
     ci_low = fields.Float(allow_none=True)
     ci_high = fields.Float(allow_none=True)
@@ -56,6 +52,15 @@ class CellSchema(Schema):
     suppression = fields.String(required=True, metadata={"enum": ["none", "primary",
                                                                   "secondary"]})
     rate_withheld = fields.String(allow_none=True)
+
+
+class CellSchema(StratumFiguresSchema):
+    release = fields.Integer(required=True, metadata={"description": "Release number."})
+    period = fields.String(required=True)
+    indicator = fields.String(required=True)
+    stratum = fields.String(required=True)
+    numerator = fields.Float(allow_none=True)
+    denominator = fields.Float(allow_none=True)
     revised = fields.Boolean(required=True)
 
 
@@ -72,23 +77,6 @@ class SeriesQuerySchema(Schema):
                        "type=medical;level=postgraduate"})
 
 
-class SeriesFiguresSchema(Schema):
-    institutions = fields.Integer(allow_none=True)
-    returns = fields.Integer(allow_none=True)
-    pooled_rate = fields.Float(allow_none=True)
-    ci_low = fields.Float(allow_none=True)
-    ci_high = fields.Float(allow_none=True)
-    p10 = fields.Float(allow_none=True)
-    p25 = fields.Float(allow_none=True)
-    median = fields.Float(allow_none=True)
-    p75 = fields.Float(allow_none=True)
-    p90 = fields.Float(allow_none=True)
-    mean = fields.Float(allow_none=True)
-    suppression = fields.String(required=True, metadata={"enum": ["none", "primary",
-                                                                  "secondary"]})
-    rate_withheld = fields.String(allow_none=True)
-
-
 class SeriesPointSchema(Schema):
     period = fields.String(required=True)
     release = fields.Integer(required=True, metadata={"description": "Release number: the "
@@ -98,8 +86,8 @@ class SeriesPointSchema(Schema):
     method_version = fields.String(required=True)
     break_before = fields.Boolean(required=True, metadata={
         "description": "The catalogue or method version changed since the previous point."})
-    national = fields.Nested(SeriesFiguresSchema, allow_none=True)
-    stratum = fields.Nested(SeriesFiguresSchema, allow_none=True, metadata={
+    national = fields.Nested(StratumFiguresSchema, allow_none=True)
+    stratum = fields.Nested(StratumFiguresSchema, allow_none=True, metadata={
         "description": "The figures of the stratum asked for (null when not published)."})
 
 
