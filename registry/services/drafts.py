@@ -11,11 +11,13 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
-from registry.models import Draft, Period, Role
+from registry.models import Draft, Period, Programme, Role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.services.periods import get_period
+from registry.services.return_form import programme_values, values_from_payload
+from registry.services.returns import latest_version, returns_query
 from schemas.walk import return_leaves
 
 MAX_CODE = 32
@@ -58,6 +60,26 @@ def drafts_of(session: Session, actor: Actor) -> list[Draft]:
     """The college's drafts, most recently saved first."""
     return list(session.scalars(select(Draft).where(Draft.institution_id == _college_of(actor))
                                 .order_by(Draft.saved_at.desc(), Draft.id.desc())))
+
+
+def form_start(session: Session, actor: Actor, period_code: str, programme_code: str
+               ) -> tuple[dict[str, str], str]:
+    """Where the form starts, and from what: the draft if one is saved, else the return as
+    last submitted, else the directory entry, else only the header ("new")."""
+    header = {"header.period_code": period_code, "header.programme_code": programme_code}
+    draft = find_draft(session, actor, period_code, programme_code)
+    if draft is not None:
+        return {**draft.values, **header}, "draft"
+    found = session.scalars(returns_query(actor, period=period_code,
+                                          programme=programme_code)).first()
+    if found is not None:
+        payload = latest_version(session, found).payload
+        return {**values_from_payload(payload), **header}, "version"
+    programme = session.scalar(select(Programme).where(
+        Programme.institution_id == _college_of(actor), Programme.code == programme_code))
+    if programme is not None:
+        return {**programme_values(programme), **header}, "directory"
+    return header, "new"
 
 
 def delete_draft(session: Session, actor: Actor, draft_id: int) -> None:

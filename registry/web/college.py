@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from registry.db import get_session, utcnow
-from registry.models import IssueStatus, Period, Programme, Role, Severity
+from registry.models import IssueStatus, Period, Role, Severity
 from registry.services import college_template as template_service
 from registry.services import compliance as compliance_service
 from registry.services import drafts as draft_service
@@ -23,7 +22,6 @@ from registry.services.return_findings import last_period_values, returns_findin
 from registry.services.return_form import (
     form_sections,
     payload_from_form,
-    programme_values,
     section_of,
     values_from_form,
     values_from_payload,
@@ -141,7 +139,7 @@ def submit():
     key, start_errors = _chosen_key(request.args)
     if key is None:
         return _start_page(session, actor, start_errors)
-    values, source = _starting_values(session, actor, *key)
+    values, source = draft_service.form_start(session, actor, *key)
     return _form_page(session, actor, key, values, source=source)
 
 
@@ -165,25 +163,6 @@ def _start_page(session, actor, errors: dict[str, list[str]]):
         drafts=draft_service.drafts_of(session, actor), new_value=NEW_PROGRAMME,
         chosen_period=request.args.get("period"),
     ), 422 if errors else 200
-
-
-def _starting_values(session, actor, period: str, programme_code: str
-                     ) -> tuple[dict[str, str], str]:
-    """The draft if one is saved, else the return as last submitted, else the directory entry."""
-    header = {"header.period_code": period, "header.programme_code": programme_code}
-    draft = draft_service.find_draft(session, actor, period, programme_code)
-    if draft is not None:
-        return {**draft.values, **header}, "draft"
-    found = session.scalars(return_service.returns_query(
-        actor, period=period, programme=programme_code)).first()
-    if found is not None:
-        version = return_service.latest_version(session, found)
-        return {**values_from_payload(version.payload), **header}, "version"
-    programme = session.scalar(select(Programme).where(
-        Programme.institution_id == actor.institution_id, Programme.code == programme_code))
-    if programme is not None:
-        return {**programme_values(programme), **header}, "directory"
-    return header, "new"
 
 
 def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
