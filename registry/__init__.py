@@ -1,7 +1,7 @@
 """The Mentoring Registry web service: app factory.
 
-Flask is imported inside the factory so that importing a subpackage that runs on a
-college's own machine (registry.toolkit) does not load the web stack.
+Flask is imported inside the factory so that importing a light subpackage (the
+indicator catalogue, the CLI's parser) does not load the web stack.
 """
 
 from __future__ import annotations

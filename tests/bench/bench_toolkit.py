@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from registry.toolkit.compiler import compile_records  # noqa: E402
-from registry.toolkit.streams import ReadOptions  # noqa: E402
+from registry_toolkit.compiler import compile_records  # noqa: E402
+from registry_toolkit.streams import ReadOptions  # noqa: E402
 
 TIME_RATIO_TARGET = 3.0
 MEMORY_TARGET_MB = 1024.0
@@ -41,8 +41,8 @@ MEMORY_TARGET_MB = 1024.0
 MEMORY_PROBE = """
 import json, resource, sys, tracemalloc
 from pathlib import Path
-from registry.toolkit.compiler import compile_records
-from registry.toolkit.streams import ReadOptions
+from registry_toolkit.compiler import compile_records
+from registry_toolkit.streams import ReadOptions
 def peak_rss_kb():
     try:
         with open("/proc/self/status") as status:
@@ -122,7 +122,7 @@ def generate(args: argparse.Namespace, folder: Path) -> float:
     if (folder / "meetings.csv").is_file():
         return 0.0
     code = ("import sys; from pathlib import Path; "
-            "from registry.toolkit.samples import SampleSize, write_sample; "
+            "from registry_toolkit.samples import SampleSize, write_sample; "
             "write_sample(Path(sys.argv[1]), seed=1, "
             "size=SampleSize(eligible=int(sys.argv[2]), meetings=int(sys.argv[3])))")
     started = time.perf_counter()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from registry.toolkit.samples import write_pilot, write_sample
+from registry_toolkit.samples import write_pilot, write_sample
 
 
 @pytest.fixture(autouse=True)

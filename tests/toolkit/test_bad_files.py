@@ -6,11 +6,11 @@ import csv
 
 import pytest
 
-from registry.toolkit import rows as rows_module
-from registry.toolkit import sources, streams
-from registry.toolkit.cli import main
-from registry.toolkit.compiler import compile_records
-from registry.toolkit.problems import RecordsError
+from registry_toolkit import rows as rows_module
+from registry_toolkit import sources, streams
+from registry_toolkit.cli import main
+from registry_toolkit.compiler import compile_records
+from registry_toolkit.problems import RecordsError
 from tests.toolkit.conftest import edit_cell, read_rows, write_rows
 
 

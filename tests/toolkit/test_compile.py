@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from registry.toolkit.cli import main
-from registry.toolkit.compiler import ReturnInvalid, compile_records, payload_bytes
-from registry.toolkit.facts import fact_kinds
-from registry.toolkit.layout import RECORD_FILES
-from registry.toolkit.problems import RecordsError
-from registry.toolkit.quality import foreseeable_warnings
+from registry_toolkit.cli import main
+from registry_toolkit.compiler import ReturnInvalid, compile_records, payload_bytes
+from registry_toolkit.facts import fact_kinds
+from registry_toolkit.layout import RECORD_FILES
+from registry_toolkit.problems import RecordsError
+from registry_toolkit.quality import foreseeable_warnings
 from schemas.examples import pilot_return
 from tests.toolkit.conftest import edit_cell, read_rows, write_rows
 
-TOOLKIT = Path(__file__).resolve().parents[2] / "registry" / "toolkit"
+TOOLKIT = Path(__file__).resolve().parents[2] / "registry_toolkit"
 
 
 def test_offline_validation_catches_an_impossible_figure(cli_runner, pilot_dir):
@@ -235,7 +235,7 @@ def toolkit_imports() -> set[str]:
 
 
 def test_the_toolkit_imports_only_the_standard_and_light_libraries():
-    allowed = {"schemas", "registry.toolkit", "openpyxl", "tqdm", "click", "marshmallow"}
+    allowed = {"schemas", "registry_toolkit", "openpyxl", "tqdm", "click", "marshmallow"}
     outside = {name for name in toolkit_imports()
                if name.split(".")[0] not in sys.stdlib_module_names
                and not any(name == a or name.startswith(a + ".") for a in allowed)}
@@ -243,9 +243,9 @@ def test_the_toolkit_imports_only_the_standard_and_light_libraries():
 
 
 def test_importing_the_toolkit_loads_no_flask():
-    code = ("import sys, registry.toolkit.cli; "
+    code = ("import sys, registry_toolkit.cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')"
-            " or (m.startswith('registry.') and not m.startswith('registry.toolkit'))))")
+            " or (m.startswith('registry.') and not m.startswith('registry_toolkit'))))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from registry.toolkit.cli import main
-from registry.toolkit.compiler import compile_records
+from registry_toolkit.cli import main
+from registry_toolkit.compiler import compile_records
 from schemas import validate_return
 
 OTHER_AREAS = ("communication", "career_planning", "wellbeing", "clinical_skills",

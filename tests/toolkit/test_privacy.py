@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from registry.toolkit.cli import main
-from registry.toolkit.compiler import compile_records
-from registry.toolkit.privacy import identifier_kind, identifying_column
-from registry.toolkit.problems import RecordsError
-from registry.toolkit.streams import ReadOptions
+from registry_toolkit.cli import main
+from registry_toolkit.compiler import compile_records
+from registry_toolkit.privacy import identifier_kind, identifying_column
+from registry_toolkit.problems import RecordsError
+from registry_toolkit.streams import ReadOptions
 from tests.toolkit.conftest import add_column, edit_cell
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.models import ReturnVersion
-from registry.toolkit.cli import main
-from registry.toolkit.client import idempotency_key
-from registry.toolkit.compiler import compile_records
+from registry_toolkit.cli import main
+from registry_toolkit.client import idempotency_key
+from registry_toolkit.compiler import compile_records
 
 
 def token_file(tmp_path, token: str):

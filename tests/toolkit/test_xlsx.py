@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from registry.toolkit.compiler import compile_records
-from registry.toolkit.layout import RECORD_FILES
-from registry.toolkit.problems import RecordsError
+from registry_toolkit.compiler import compile_records
+from registry_toolkit.layout import RECORD_FILES
+from registry_toolkit.problems import RecordsError
 from tests.toolkit.conftest import read_rows
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.toolkit.facts import Facts
-from registry.toolkit.records import Mentees, Mentors, Pairs, Period
-from registry.toolkit.sources import Columns
-from registry.toolkit.streams import MeetingTally, SurveyTally
+from registry_toolkit.facts import Facts
+from registry_toolkit.records import Mentees, Mentors, Pairs, Period
+from registry_toolkit.sources import Columns
+from registry_toolkit.streams import MeetingTally, SurveyTally
 from schemas.codes import NeedArea, SatisfactionPoint
 
 Figures = dict[str, tuple[Any, str]]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from registry.toolkit.layout import MEETINGS, MENTEES, MENTORS, PAIRS, SURVEY_RESPONSES
-from registry.toolkit.templates import write_facts
+from registry_toolkit.layout import MEETINGS, MENTEES, MENTORS, PAIRS, SURVEY_RESPONSES
+from registry_toolkit.templates import write_facts
 from schemas.examples import pilot_return
 
 PILOT_NEEDS = {"research": 21, "memory": 19, "reading": 18, "time_management": 17}

@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from registry.toolkit.facts import LOCAL_FACTS, required_keys
-from registry.toolkit.layout import RECORD_FILES
+from registry_toolkit.facts import LOCAL_FACTS, required_keys
+from registry_toolkit.layout import RECORD_FILES
 from schemas.walk import return_leaves
 
 PLACEHOLDERS = {"text": "", "code": "", "boolean": False, "code list": [], "count": 0,

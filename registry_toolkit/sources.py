@@ -14,9 +14,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from registry.toolkit.layout import IMPROVED_PREFIX, NEED_PREFIX, RecordFile
-from registry.toolkit.privacy import identifying_column, normalise_column
-from registry.toolkit.problems import ProblemLog
+from registry_toolkit.layout import IMPROVED_PREFIX, NEED_PREFIX, RecordFile
+from registry_toolkit.privacy import identifying_column, normalise_column
+from registry_toolkit.problems import ProblemLog
 
 EXTENSIONS = (".csv", ".xlsx")
 CHUNK_ROWS = 256

@@ -22,12 +22,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from registry.toolkit.layout import ANSWER_SURVEYS, MEETINGS, SURVEY_RESPONSES, RecordFile
-from registry.toolkit.privacy import any_identifier
-from registry.toolkit.problems import ProblemLog
-from registry.toolkit.records import Period
-from registry.toolkit.rows import RowReader
-from registry.toolkit.sources import (
+from registry_toolkit.layout import ANSWER_SURVEYS, MEETINGS, SURVEY_RESPONSES, RecordFile
+from registry_toolkit.privacy import any_identifier
+from registry_toolkit.problems import ProblemLog
+from registry_toolkit.records import Period
+from registry_toolkit.rows import RowReader
+from registry_toolkit.sources import (
     Columns,
     LocalFileError,
     Table,
@@ -36,7 +36,7 @@ from registry.toolkit.sources import (
     open_table,
     progress_bar,
 )
-from registry.toolkit.values import CellError
+from registry_toolkit.values import CellError
 
 MEETING_KEY = ("date", "mode", "minutes", "planned", "held")
 LONG_ROW = "the row has more cells than the header row has columns"

@@ -6,8 +6,8 @@ from functools import cache
 
 from marshmallow import Schema
 
-from registry.toolkit.compiler import Compilation
-from registry.toolkit.quality import ratio
+from registry_toolkit.compiler import Compilation
+from registry_toolkit.quality import ratio
 from schemas.codes import NeedArea
 from schemas.fields import Section
 from schemas.paths import get_path

@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from registry.toolkit.derive import Records, derive
-from registry.toolkit.facts import Facts, find_facts_file, load_facts
-from registry.toolkit.layout import MENTEES, MENTORS, PAIRS
-from registry.toolkit.problems import ProblemLog, RecordsError
-from registry.toolkit.quality import foreseeable_warnings, publication_notes
-from registry.toolkit.records import Known, Period, read_mentees, read_mentors, read_pairs
-from registry.toolkit.rows import RowReader
-from registry.toolkit.sources import (
+from registry_toolkit.derive import Records, derive
+from registry_toolkit.facts import Facts, find_facts_file, load_facts
+from registry_toolkit.layout import MENTEES, MENTORS, PAIRS
+from registry_toolkit.problems import ProblemLog, RecordsError
+from registry_toolkit.quality import foreseeable_warnings, publication_notes
+from registry_toolkit.records import Known, Period, read_mentees, read_mentors, read_pairs
+from registry_toolkit.rows import RowReader
+from registry_toolkit.sources import (
     LocalFileError,
     bind_columns,
     find_record_file,
     open_table,
 )
-from registry.toolkit.streams import MeetingTally, ReadOptions, SurveyTally, stream
+from registry_toolkit.streams import MeetingTally, ReadOptions, SurveyTally, stream
 from schemas import SCHEMA_VERSION, ReturnValidationError, validate_return
 from schemas.paths import set_path
 from schemas.walk import current_schema, return_leaves, skeleton

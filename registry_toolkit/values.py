@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from registry.toolkit.privacy import identifier_kind
+from registry_toolkit.privacy import identifier_kind
 
 YES_NO: dict[str, bool] = {
     "yes": True, "y": True, "true": True, "1": True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.toolkit import values
-from registry.toolkit.values import Parser
+from registry_toolkit import values
+from registry_toolkit.values import Parser
 from schemas.codes import NeedArea
 
 MODES = ("in_person", "online", "group")

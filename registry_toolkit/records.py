@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from registry.toolkit.rows import RowReader
+from registry_toolkit.rows import RowReader
 
 REMATCH_DAYS = 30
 

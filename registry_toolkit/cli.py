@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from registry.toolkit.client import (
+from registry_toolkit.client import (
     RETURNS_PATH,
     RegistryRefused,
     RegistryUnreachable,
@@ -20,18 +20,18 @@ from registry.toolkit.client import (
     returns_url,
     submit,
 )
-from registry.toolkit.compiler import (
+from registry_toolkit.compiler import (
     Compilation,
     ReturnInvalid,
     compile_records,
     payload_bytes,
 )
-from registry.toolkit.problems import RecordsError
-from registry.toolkit.samples import SampleSize, write_pilot, write_sample
-from registry.toolkit.sources import LocalFileError
-from registry.toolkit.streams import ReadOptions
-from registry.toolkit.summary import render
-from registry.toolkit.templates import write_templates
+from registry_toolkit.problems import RecordsError
+from registry_toolkit.samples import SampleSize, write_pilot, write_sample
+from registry_toolkit.sources import LocalFileError
+from registry_toolkit.streams import ReadOptions
+from registry_toolkit.summary import render
+from registry_toolkit.templates import write_templates
 from schemas import ReturnValidationError, validate_return
 
 EXIT_PROBLEMS = 1
@@ -67,7 +67,7 @@ def templates_command(directory: Path, facts_format: str, force: bool) -> None:
     _refuse_overwrite(directory, force)
     for path in write_templates(directory, facts_format):
         click.echo(f"wrote {path}")
-    click.echo("Fill them in (README.md in registry/toolkit describes every column), then run "
+    click.echo("Fill them in (README.md in registry_toolkit describes every column), then run "
                f"`registry-toolkit compile {directory}`.")
 
 

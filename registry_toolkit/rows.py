@@ -8,11 +8,11 @@ from itertools import chain, count, filterfalse, islice, repeat
 from operator import getitem, itemgetter
 from typing import Any
 
-from registry.toolkit.layout import Column, RecordFile
-from registry.toolkit.privacy import AS_ZERO, any_identifier, identifier_kind
-from registry.toolkit.problems import ProblemLog
-from registry.toolkit.sources import Columns, Table
-from registry.toolkit.values import CellError
+from registry_toolkit.layout import Column, RecordFile
+from registry_toolkit.privacy import AS_ZERO, any_identifier, identifier_kind
+from registry_toolkit.problems import ProblemLog
+from registry_toolkit.sources import Columns, Table
+from registry_toolkit.values import CellError
 
 DROP_HINT = "remove the column or run with --drop-identifying-columns"
 BATCH_ROWS = 256

@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from registry.toolkit.compiler import payload_bytes
+from registry_toolkit.compiler import payload_bytes
 
 RETURNS_PATH = "/api/v1/returns"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})

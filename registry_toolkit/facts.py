@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from registry.toolkit.privacy import identifier_kind
-from registry.toolkit.problems import ProblemLog
-from registry.toolkit.sources import LocalFileError
-from registry.toolkit.values import YES_NO
+from registry_toolkit.privacy import identifier_kind
+from registry_toolkit.problems import ProblemLog
+from registry_toolkit.sources import LocalFileError
+from registry_toolkit.values import YES_NO
 from schemas.codes import MISSING_CODES
 from schemas.flat import split_codes
 from schemas.walk import return_leaves
