@@ -7,9 +7,9 @@ from marshmallow import Schema, fields
 
 from registry.api.blueprint import Blueprint
 from registry.db import get_session
-from registry.indicators.catalogue import catalogue_data
 from registry.services import benchmarks as service
 from registry.services import series as series_service
+from schemas.indicators import catalogue_data
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1",
                 description="Indicators and the national benchmarks published for them.")

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.strata import Relation, parse_stratum, relations
+from schemas.indicators import CATALOGUE
 
 QUANTITIES = ("institutions", "returns", "numerator", "denominator")
 # Constraints tie institutions to returns and numerators to denominators, never across.

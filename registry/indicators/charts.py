@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import altair as alt
 
-from registry.indicators.catalogue import Indicator
+from schemas.indicators import Indicator
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73",

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from registry.indicators import stats
-from registry.indicators.catalogue import CATALOGUE, LEVELS, Indicator
 from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_matrix
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
 from registry.indicators.suppression import PRIMARY, PUBLISHED, complete, suppress
+from schemas.indicators import CATALOGUE, LEVELS, Indicator
 
 # 1.1: rates withheld to protect a withheld rate from subtraction; a zero denominator by the
 # catalogue's rule; stratum intervals over institutions. 1.2: across releases, the change of

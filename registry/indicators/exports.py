@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 from xml.etree import ElementTree as ET
 
-from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.strata import all_strata, stratum_label
 from schemas.cells import escape_text
+from schemas.indicators import CATALOGUE
 
 COLUMNS = ("period", "indicator", "stratum", "institutions", "returns", "numerator",
            "denominator", "pooled_rate", "ci_low", "ci_high", "mean", "p10", "p25", "median",

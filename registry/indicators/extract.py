@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.indicators.catalogue import Indicator
 from schemas.codes import MISSING_CODES
+from schemas.indicators import Indicator
 
 NOT_REPORTED = "not_reported"
 ZERO_DENOMINATOR = "zero_denominator"

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from registry.indicators.catalogue import LEVELS
 from registry.indicators.compute import INSTITUTION_FIELDS, InstitutionTable
+from schemas.indicators import LEVELS
 
 LEVEL_FIELDS = ("returns", "numerator", "denominator", "value")
 ROW_FIELDS = ("indicator", *INSTITUTION_FIELDS, "returns", "peer_institutions", "flag",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import BY_CODE, HEADLINE
 from registry.indicators.strata import BREAKDOWN_SEPARATOR, DIMENSION_SETS, parse_stratum
 from registry.models import BenchmarkCell, Period, Release
 from registry.services.errors import NotFound, ValidationFailed
 from registry.services.periods import get_period
 from registry.services.releases import latest_published, latest_published_by_period
+from schemas.indicators import BY_CODE, HEADLINE
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 
 from registry.indicators import charts
-from registry.indicators.catalogue import BY_CODE
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import BenchmarkCell
+from schemas.indicators import BY_CODE
 
 CACHE_SIZE = 2048
 

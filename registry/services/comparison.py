@@ -11,7 +11,6 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import BY_CODE, CATALOGUE
 from registry.indicators.figures import InstitutionResult
 from registry.indicators.stats import QUANTILES
 from registry.indicators.strata import NATIONAL, stratum_code
@@ -27,6 +26,7 @@ from registry.services.institution_figures import (
 from registry.services.peer_groups import get_peer_group
 from registry.services.releases import latest_published
 from registry.services.series import indicator_series
+from schemas.indicators import BY_CODE, CATALOGUE
 
 NATIONAL_FIELDS = ("institutions", "median", "p10", "p25", "p75", "p90", "mean", "pooled_rate",
                    "ci_low", "ci_high", "suppression")

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import BY_CODE, HEADLINE
 from registry.indicators.charts import SeriesPoint as ChartPoint
 from registry.indicators.charts import suppressed_note
 from registry.indicators.strata import (
@@ -33,6 +32,7 @@ from registry.services.errors import ValidationFailed
 from registry.services.quality_board import top_rules
 from registry.services.reference_data import PROVINCES
 from registry.services.series import SeriesPoint, series_of
+from schemas.indicators import BY_CODE, HEADLINE
 
 FILTERS = ("type", "sector", "province", "level")
 COMPLIANCE_STATES = {"done": "Submitted", "pending": "Submitted", "late": "Late",

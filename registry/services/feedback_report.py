@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
-from registry.indicators.catalogue import BY_CODE, HEADLINE
 from registry.models import (
     Institution,
     IssueStatus,
@@ -30,6 +29,7 @@ from registry.services.actors import Actor
 from registry.services.errors import NotFound
 from registry.services.peer_groups import get_peer_group
 from registry.services.releases import latest_published
+from schemas.indicators import BY_CODE, HEADLINE
 
 LIVE_ISSUES = (IssueStatus.OPEN, IssueStatus.EXPLAINED, IssueStatus.REFUSED)
 

@@ -17,7 +17,6 @@ import orjson
 from sqlalchemy import Row, Text, cast, delete, insert, select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.compute import (
     METHOD_VERSION,
     ExpectedUnit,
@@ -39,6 +38,7 @@ from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.compliance import expected_in
 from registry.services.errors import ValidationFailed
+from schemas.indicators import CATALOGUE
 
 ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
 PAYLOAD_BATCH = 10_000

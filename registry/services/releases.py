@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
 from registry.indicators import exports
-from registry.indicators.catalogue import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
 from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
 from registry.indicators.figures import encode_table
 from registry.indicators.revisions import (
@@ -42,6 +41,7 @@ from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.indicators import check_acceptance_level, release_inputs, suite_version
 from registry.services.institution_figures import release_rows
+from schemas.indicators import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
 
 KINDS = ("provisional", "final")
 CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import BY_CODE
 from registry.indicators.strata import NATIONAL, all_strata
 from registry.models import BenchmarkCell, Release
 from registry.services.errors import NotFound, ValidationFailed
 from registry.services.releases import latest_published_by_period
+from schemas.indicators import BY_CODE
 
 FIGURES = ("institutions", "returns", "pooled_rate", "ci_low", "ci_high", "p10", "p25",
            "median", "p75", "p90", "mean", "suppression", "rate_withheld")

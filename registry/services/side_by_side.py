@@ -18,7 +18,6 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.indicators.catalogue import BY_CODE, HEADLINE, Indicator
 from registry.indicators.figures import InstitutionResult
 from registry.indicators.strata import NATIONAL
 from registry.models import (
@@ -36,6 +35,7 @@ from registry.services.errors import NotFound, PermissionDenied
 from registry.services.institution_figures import results_of_institutions
 from registry.services.releases import latest_published, latest_published_by_period
 from schemas.cells import escape_text
+from schemas.indicators import BY_CODE, HEADLINE, Indicator
 
 SHOWN = "shown"
 NOT_PUBLISHED = "not_published"

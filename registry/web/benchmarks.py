@@ -19,7 +19,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
-from registry.indicators.catalogue import BY_CODE, CATALOGUE, HEADLINE
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
@@ -32,6 +31,7 @@ from registry.services import releases as release_service
 from registry.services.errors import DomainError
 from registry.services.periods import get_period, list_periods
 from registry.web.auth import role_required, web_actor
+from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
 bp = Blueprint("benchmarks", __name__)
 VIEWER_ROLES = (Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
-from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.strata import DIMENSION_LABELS, dimension_choices
 from registry.models import Period, Role
 from registry.services import compliance as compliance_service
@@ -24,6 +23,7 @@ from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTO
 from registry.web.auth import role_required, web_actor
 from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text
+from schemas.indicators import CATALOGUE
 
 university = Blueprint("university", __name__, url_prefix="/university")
 regulator = Blueprint("regulator", __name__, url_prefix="/regulator")

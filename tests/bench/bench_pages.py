@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from registry import create_app
 from registry.db import make_engine
-from registry.indicators.catalogue import CATALOGUE
 from registry.indicators.compute import (
     InstitutionInfo,
     ReleaseInputs,
@@ -46,6 +45,7 @@ from registry.services.actors import Actor
 from registry.services.register import load_register, synthetic_register
 from registry.services.releases import Build, ReleaseSettings, publish_release, store_release
 from schemas.examples import synthetic_return
+from schemas.indicators import CATALOGUE
 
 PERIODS = 10
 TARGET_MS = 150.0

@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 
 from registry.indicators import charts
-from registry.indicators.catalogue import BY_CODE
 from registry.indicators.strata import breakdown_label
 from registry.services.benchmarks import BREAKDOWNS
 from registry.services.charts import ChartCache
 from registry.services.reference_data import PROVINCES
+from schemas.indicators import BY_CODE
 
 COVERAGE = BY_CODE["coverage"]
 MEETINGS = BY_CODE["meetings_per_pair"]

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from registry.indicators.catalogue import BY_CODE, CATALOGUE, catalogue_data
 from registry.indicators.extract import REASONS, indicator_value, value_matrix
 from schemas.codes import NeedArea
 from schemas.examples import pilot_return, synthetic_return
+from schemas.indicators import BY_CODE, CATALOGUE, catalogue_data
 
 DESIGN_INDICATORS = (
     "coverage", "mentee_mentor_ratio", "mentors_over_cap", "trained_mentor_rate",
