@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: install demo serve test lint lock bench mutate clean
+.PHONY: install demo serve test lint lock bench mutate clean toolkit-zipapp
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -55,6 +55,16 @@ mutate: install
 	  '$$2 != "not checked" { m = $$1; sub(/^ +/, "", m); sub(/\.x[_ǁ].*/, "", m); n[m]++; \
 	   if ($$2 == "killed" || $$2 == "timeout") k[m]++ } \
 	   END { for (m in n) printf "  %-40s %4d of %4d  %5.1f %%\n", m, k[m], n[m], 100 * k[m] / n[m] }'
+
+# The toolkit as one file for a college PC with only Python 3.11+: `python3 registry-toolkit.pyz`.
+# Built with shiv from the toolkit's own distribution (toolkit/pyproject.toml): the toolkit,
+# the data standard and the rule definitions with their few dependencies, no registry.
+TOOLKIT_ZIPAPP ?= dist/registry-toolkit.pyz
+
+toolkit-zipapp: install
+	mkdir -p $(dir $(TOOLKIT_ZIPAPP))
+	$(BIN)/shiv --console-script registry-toolkit --python '/usr/bin/env python3' \
+	  --reproducible --compressed --output-file $(TOOLKIT_ZIPAPP) ./toolkit
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from registry_toolkit import __version__
 from registry_toolkit.client import (
     RETURNS_PATH,
     RegistryRefused,
@@ -53,6 +54,7 @@ class ToolkitFailure(click.ClickException):
 
 
 @click.group()
+@click.version_option(__version__, prog_name="registry-toolkit")
 def main() -> None:
     """Compile a Mentoring Registry return from your own records, check it, send it."""
 
