@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from registry_toolkit.derive import Records, derive
+from registry_toolkit.derive import Records, derive, inactive_mentors_with_pairs
 from registry_toolkit.facts import Facts, find_facts_file, load_facts
 from registry_toolkit.layout import MENTEES, MENTORS, PAIRS
 from registry_toolkit.problems import ProblemLog, RecordsError
@@ -118,14 +118,35 @@ def read_records(directory: Path, period: Period, log: ProblemLog,
     records = Records()
     records.mentees = _small(directory, MENTEES, log, options, records, period=period)
     records.mentors = _small(directory, MENTORS, log, options, records)
-    known = Known(mentors=records.mentors.ids if records.mentors else None,
-                  mentees=records.mentees.ids if records.mentees else None)
+    known = Known(mentors=_checkable_ids(records, MENTORS.stem),
+                  mentees=_checkable_ids(records, MENTEES.stem))
     records.pairs = _small(directory, PAIRS, log, options, records, period=period, known=known)
+    check_inactive_mentors(records, log)
     records.meetings = _streamed(directory, MeetingTally, log, options, records,
                                  pairs=records.pairs.ids if records.pairs else None,
                                  period=period)
     records.surveys = _streamed(directory, SurveyTally, log, options, records)
     return records
+
+
+def _checkable_ids(records: Records, stem: str) -> set[str] | None:
+    """The ids a file gave, to check other files' references; None when it cannot tell
+    (absent, unreadable, or holding names instead of ids: reported once, in that file)."""
+    found = getattr(records, stem)
+    return None if found is None or stem in records.named_ids else found.ids
+
+
+def check_inactive_mentors(records: Records, log: ProblemLog) -> None:
+    """One problem for every mentor marked inactive who has a pair in the period."""
+    inactive = inactive_mentors_with_pairs(records)
+    if not inactive:
+        return
+    rows = sorted(records.mentors.rows[mentor] for mentor in inactive)
+    also = f" (this row and {len(rows) - 1} more)" if len(rows) > 1 else ""
+    log.add(records.label(MENTORS.stem), rows[0], "active",
+            f"{len(rows)} mentor(s) marked inactive (active = no) have a pair or group in the "
+            f"period in {records.label(PAIRS.stem)}{also}; mark them active (yes) or leave "
+            "active blank to take it from the pairs")
 
 
 def _small(directory, spec, log, options, records: Records, **context) -> Any:
@@ -136,11 +157,15 @@ def _small(directory, spec, log, options, records: Records, **context) -> Any:
         with open_table(path) as table:
             columns = bind_columns(table, spec, log, options.drop_identifying)
             if columns is None:
+                records.unreadable.add(spec.stem)
                 return None
             reader = RowReader(table, spec, columns, log, options.drop_identifying)
             result = SMALL_READERS[spec.stem](reader, **context)
+            if reader.report_names():
+                records.named_ids.add(spec.stem)
     except LocalFileError as error:
         log.add(path.name, None, None, str(error))
+        records.unreadable.add(spec.stem)
         return None
     records.note_file(path.name, reader.rows_read, columns)
     return result
@@ -151,7 +176,9 @@ def _streamed(directory, tally_type, log, options, records: Records, **context) 
     if path is None:
         return None
     if context.get("pairs", ()) is None:
-        log.add(path.name, None, None, "meetings need the pairs file to check their pair ids")
+        if PAIRS.stem not in records.unreadable:  # else its problem is reported already
+            log.add(path.name, None, None, "meetings need the pairs file to check their "
+                    "pair ids")
         return None
     try:
         tally = stream(path, tally_type, log, options, **context)

@@ -17,7 +17,7 @@ NA = "not_applicable"
 
 @dataclass
 class Records:
-    """Everything read from the record files (None: the file is absent)."""
+    """Everything read from the record files (None: the file is absent or unreadable)."""
 
     mentees: Mentees | None = None
     mentors: Mentors | None = None
@@ -27,6 +27,8 @@ class Records:
     files: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, list[str]] = field(default_factory=dict)
     ignored: dict[str, list[str]] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # stems; their problem is logged
+    named_ids: set[str] = field(default_factory=set)  # stems whose people's ids were names
 
     def note_file(self, label: str, rows: int, columns: Columns) -> None:
         """Remember a file's row count and the columns dropped or ignored in it."""
@@ -103,6 +105,15 @@ def _capacity(figures: Figures, records: Records) -> None:
 def mentors_in_pairs(pairs: Pairs) -> set[str]:
     """Return the mentors with a pair or group in the period."""
     return set(pairs.mentor_mentees) | set(pairs.mentor_groups)
+
+
+def inactive_mentors_with_pairs(records: Records) -> list[str]:
+    """Return the mentors marked inactive (active = no) who have a pair in the period."""
+    if records.mentors is None or records.pairs is None:
+        return []
+    paired = mentors_in_pairs(records.pairs)
+    return [mentor for mentor, flag in records.mentors.active.items()
+            if flag is False and mentor in paired]
 
 
 def active_mentors(records: Records) -> set[str] | None:

@@ -25,6 +25,7 @@ class Column:
     meaning: str
     required: bool = False
     identifier: bool = False
+    person: bool = False  # an id standing for a person, where a name would be a slip
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,9 @@ class RecordFile:
         return next(column for column in self.columns if column.name == name)
 
 
-def _id(name: str, meaning: str, required: bool = True) -> Column:
+def _id(name: str, meaning: str, required: bool = True, person: bool = False) -> Column:
     return Column(name, str.strip, "a pseudonymous id (letters, digits, - or _)", meaning,
-                  required=required, identifier=True)
+                  required=required, identifier=True, person=person)
 
 
 def _yes_no(name: str, meaning: str, required: bool = False) -> Column:
@@ -70,7 +71,7 @@ def _date(name: str, meaning: str, required: bool = False) -> Column:
 
 
 MENTEES = RecordFile("mentees", "Everyone the programme was open to in the period, one row each.", (
-    _id("mentee_id", "The mentee's pseudonymous id, unique in the file."),
+    _id("mentee_id", "The mentee's pseudonymous id, unique in the file.", person=True),
     _yes_no("eligible", "Was the programme open to this person in the period?", required=True),
     _yes_no("enrolled", "Was the person matched with a mentor or group in the period?",
             required=True),
@@ -82,7 +83,7 @@ MENTEES = RecordFile("mentees", "Everyone the programme was open to in the perio
 ))
 
 MENTORS = RecordFile("mentors", "Every mentor of the programme, one row each.", (
-    _id("mentor_id", "The mentor's pseudonymous id, unique in the file."),
+    _id("mentor_id", "The mentor's pseudonymous id, unique in the file.", person=True),
     _yes_no("active", "Did the mentor have a mentee or group in the period? Blank = worked "
             "out from pairs.csv."),
     _yes_no("trained", "Has the mentor completed mentor training (this or an earlier period)?",
@@ -98,8 +99,9 @@ MENTORS = RecordFile("mentors", "Every mentor of the programme, one row each.", 
 
 PAIRS = RecordFile("pairs", "Every mentor-mentee pair or mentoring group, one row each.", (
     _id("pair_id", "The pair's (or group's) id, unique in the file; meetings.csv refers to it."),
-    _id("mentor_id", "The mentor, as in mentors.csv."),
-    _id("mentee_id", "The mentee of a one-to-one pair, as in mentees.csv.", required=False),
+    _id("mentor_id", "The mentor, as in mentors.csv.", person=True),
+    _id("mentee_id", "The mentee of a one-to-one pair, as in mentees.csv.", required=False,
+        person=True),
     _id("group_id", "The group, for group mentoring (give mentee_id or group_id, not both).",
         required=False),
     _date("formed_on", "When the pair or group was formed.", required=True),

@@ -21,6 +21,8 @@ IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in IDENTIFIER_PATTERNS)
 ANY_IDENTIFIER = re.compile("|".join(f"(?:{pattern})" for _, pattern in IDENTIFIER_PATTERNS))
+# A personal name: two or more words of letters (any script), no digit; "Dr. Ayesha Khan".
+PERSONAL_NAME = re.compile(r"[^\W\d_]+(?:(?:[.'’-]+ *| +)[^\W\d_]+)+\.?")
 # Every identifier above holds an @ or seven digits in a row: a cheap first look maps
 # every digit (ASCII, Arabic-Indic, Urdu) to 0 and searches for seven zeros.
 _DIGITS = "0123456789" + "".join(map(chr, range(0x660, 0x66A))) + "".join(
@@ -59,6 +61,16 @@ def identifier_kind(text: str) -> str | None:
         if pattern.search(text):
             return kind
     return None
+
+
+def looks_like_name(text: str) -> bool:
+    """Tell whether an id looks like a personal name (words of letters, no digit)."""
+    return " " in text and PERSONAL_NAME.fullmatch(text) is not None
+
+
+def any_name(values: Iterable[str]) -> bool:
+    """Tell whether any of the values looks like a personal name."""
+    return any(map(looks_like_name, values))
 
 
 def any_identifier(values: Iterable[str]) -> bool:

@@ -51,13 +51,11 @@ def read_mentees(reader: RowReader, period: Period) -> Mentees:
     result = Mentees(has_disengaged=reader.columns.has("disengaged"))
     plan = reader.plan("mentee_id", "eligible", "enrolled", "enrolled_on", "disengaged",
                        "group_id")
-    seen = result.ids
+    rows: dict[str, int] = {}
     for number, row in reader.rows():
         mentee_id, eligible, enrolled, enrolled_on, disengaged, group = reader.read(
             number, row, plan)
-        if mentee_id in seen:
-            _repeated(reader, number, "mentee_id", mentee_id)
-        seen.add(mentee_id)
+        _unique(reader, rows, number, "mentee_id", mentee_id)
         if enrolled and enrolled_on is not None and enrolled_on > period.ends_on:
             result.enrolled_after_period += 1
             enrolled = False
@@ -67,7 +65,7 @@ def read_mentees(reader: RowReader, period: Period) -> Mentees:
             reader.problem(number, "disengaged", "the mentee disengaged but was not enrolled "
                            "in the period")
         _count_mentee(result, mentee_id, eligible, enrolled, disengaged, group)
-    seen.discard(None)
+    result.ids.update(rows)
     return result
 
 
@@ -83,9 +81,14 @@ def _count_mentee(result: Mentees, mentee_id, eligible, enrolled, disengaged, gr
             result.group_sizes[group] += 1
 
 
-def _repeated(reader: RowReader, number: int, name: str, value: str | None) -> None:
-    if value is not None:
-        reader.problem(number, name, f"{value!r} appears on an earlier row; ids must be unique")
+def _unique(reader: RowReader, rows: dict[str, int], number: int, name: str,
+            value: str | None) -> None:
+    """Note the row of an id's first appearance; a repeat names that row."""
+    if value is None:
+        return
+    first = rows.setdefault(value, number)
+    if first != number:
+        reader.problem(number, name, f"{value!r} is also on row {first}; ids must be unique")
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Mentors:
     """What mentors.csv says about the mentors."""
 
     ids: set[str] = field(default_factory=set)
+    rows: dict[str, int] = field(default_factory=dict)  # each mentor's (first) row
     active: dict[str, bool | None] = field(default_factory=dict)
     trained: set[str] = field(default_factory=set)
     caps: dict[str, int] = field(default_factory=dict)
@@ -104,20 +108,18 @@ def read_mentors(reader: RowReader) -> Mentors:
     result = Mentors()
     plan = reader.plan("mentor_id", "active", "trained", "training_sessions", "training_hours",
                        "mentees_cap")
-    seen = result.ids
     for number, row in reader.rows():
         mentor_id, active, trained, _, hours, cap = reader.read(number, row, plan)
         if mentor_id is None:
             continue
-        if mentor_id in seen:
-            _repeated(reader, number, "mentor_id", mentor_id)
-        seen.add(mentor_id)
+        _unique(reader, result.rows, number, "mentor_id", mentor_id)
         result.active[mentor_id] = active
         if trained:
             result.trained.add(mentor_id)
         if cap is not None:
             result.caps[mentor_id] = cap
         result.most_training_hours = max(result.most_training_hours, hours or 0.0)
+    result.ids.update(result.rows)
     return result
 
 
@@ -158,13 +160,11 @@ def read_pairs(reader: RowReader, period: Period, known: Known) -> Pairs:
     result = Pairs(has_rematch=reader.columns.has("rematch_requested_on"),
                    has_planned=reader.columns.has("meetings_planned"))
     plan = reader.plan(*PAIR_CELLS)
-    seen = result.ids
+    rows: dict[str, int] = {}
     for number, row in reader.rows():
         pair_id, mentor, mentee, group, formed, ended, reason, requested, resolved, planned = (
             reader.read(number, row, plan))
-        if pair_id in seen:
-            _repeated(reader, number, "pair_id", pair_id)
-        seen.add(pair_id)
+        _unique(reader, rows, number, "pair_id", pair_id)
         _check_members(reader, number, row, known, mentor, mentee, group)
         if ended is not None or reason is not None:
             _check_ending(reader, number, row, formed, ended, reason)
@@ -179,7 +179,7 @@ def read_pairs(reader: RowReader, period: Period, known: Known) -> Pairs:
         if planned:
             result.meetings_planned += planned
         _link(result, mentor, mentee, group)
-    seen.discard(None)
+    result.ids.update(rows)
     return result
 
 

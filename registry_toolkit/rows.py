@@ -9,12 +9,19 @@ from operator import getitem, itemgetter
 from typing import Any
 
 from registry_toolkit.layout import Column, RecordFile
-from registry_toolkit.privacy import AS_ZERO, any_identifier, identifier_kind
+from registry_toolkit.privacy import (
+    AS_ZERO,
+    any_identifier,
+    any_name,
+    identifier_kind,
+    looks_like_name,
+)
 from registry_toolkit.problems import ProblemLog
 from registry_toolkit.sources import Columns, Table
 from registry_toolkit.values import CellError
 
 DROP_HINT = "remove the column or run with --drop-identifying-columns"
+NAME_HINT = "use pseudonymous ids (e.g. ME-00042), never names"
 BATCH_ROWS = 256
 
 
@@ -35,15 +42,21 @@ class CellCache(dict):
     """One column's parsed values by raw text; a miss parses the text (logging problems).
 
     Repeated dates, yes/no answers and ids are parsed (and checked for identifiers)
-    once; a problem is never cached, so every row holding it is reported.
+    once; a problem is never cached, so every row holding it is reported. A person's id
+    that looks like a name is not cached either: its rows are noted, to be reported once
+    for the column (see RowReader.report_names).
     """
 
     def __init__(self, cursor: Cursor, column: Column):
         super().__init__()
         self.cursor = cursor
         self.column = column
+        self.name_rows: list[int] = []
 
     def __missing__(self, text: str) -> Any:
+        if self.column.person and looks_like_name(text.strip()):
+            self.name_rows.append(self.cursor.number)
+            return None
         value, problem = parse_cell(self.column, text)
         if problem:
             self.cursor.problem(self.cursor.number, self.column.name, problem)
@@ -155,8 +168,25 @@ class RowReader:
             new = set(map(cells, batch))
             new.discard("")
             fresh = list(filterfalse(cache.__contains__, new))
-            if fresh and list(map(str.strip, fresh)) == fresh and not any_identifier(fresh):
+            if (fresh and list(map(str.strip, fresh)) == fresh and not any_identifier(fresh)
+                    and not (cache.column.person and any_name(fresh))):
                 cache.update(zip(fresh, fresh, strict=True))
+
+    def report_names(self) -> bool:
+        """Log one problem per column of people's ids that looked like names; tell if any.
+
+        Reported once for the column rather than on every row (a whole column of names
+        is one slip), and read as blank, so they are never "unknown ids" elsewhere.
+        """
+        found = False
+        for name, cache in self._caches.items():
+            if cache.name_rows:
+                first, *more = cache.name_rows
+                also = f" (this row and {len(more)} more)" if more else ""
+                self.problem(first, name, f"{name} values look like personal names{also}; "
+                             f"{NAME_HINT}")
+                found = True
+        return found
 
     def scan_extras(self, number: int, row: list[str]) -> None:
         """Refuse (or drop) unexpected columns holding direct identifiers."""

@@ -195,8 +195,8 @@ def test_a_repeated_id_is_found_in_any_batch(pilot_dir, monkeypatch):
     rows[20][0] = f" {rows[20][0]} "  # padded: still the same id, checked alone
     write_rows(pilot_dir / "mentees.csv", [header, *rows])
     assert [line for line in problems(pilot_dir) if line.startswith("mentees")] == [
-        f"mentees.csv, row 14, column 'mentee_id': {rows[3][0]!r} appears on an earlier "
-        "row; ids must be unique"]
+        f"mentees.csv, row 14, column 'mentee_id': {rows[3][0]!r} is also on row 5; ids "
+        "must be unique"]
 
 
 def test_quoted_cells_and_windows_line_ends_give_the_same_return(pilot_dir):
@@ -236,3 +236,62 @@ def test_an_unreadable_line_after_plain_ones_is_named_as_csv_names_it(pilot_dir)
             f"meetings.csv: unreadable CSV near line {reader.line_num}: {raised.value}"]
     finally:
         csv.field_size_limit(limit)
+
+
+def rename_ids(path, column: str, names: dict[str, str]) -> None:
+    """Replace the ids of one column by the names given for them."""
+    header, *rows = read_rows(path)
+    position = header.index(column)
+    for row in rows:
+        row[position] = names.get(row[position], row[position])
+    write_rows(path, [header, *rows])
+
+
+def mentor_names() -> dict[str, str]:
+    """A personal name for each of the pilot's 24 mentors (S01 ... S24)."""
+    first = ["Ayesha", "Bilal", "Fatima", "Usman", "Sana", "Hamza", "Zainab", "Omar"]
+    last = ["Khan", "Ahmed", "Malik"]
+    return {f"S{n:02d}": f"{first[(n - 1) % 8]} {last[(n - 1) // 8]}" for n in range(1, 25)}
+
+
+def test_names_used_as_mentor_ids_are_one_problem_not_unknown_ids_elsewhere(pilot_dir):
+    rename_ids(pilot_dir / "mentors.csv", "mentor_id", mentor_names())
+    assert problems(pilot_dir) == [
+        "mentors.csv, row 2, column 'mentor_id': mentor_id values look like personal names "
+        "(this row and 23 more); use pseudonymous ids (e.g. ME-00042), never names"]
+
+
+def test_names_used_as_ids_in_both_files_are_caught_in_each(pilot_dir):
+    names = mentor_names()
+    rename_ids(pilot_dir / "mentors.csv", "mentor_id", names)
+    rename_ids(pilot_dir / "pairs.csv", "mentor_id", names)
+    assert problems(pilot_dir) == [
+        "mentors.csv, row 2, column 'mentor_id': mentor_id values look like personal names "
+        "(this row and 23 more); use pseudonymous ids (e.g. ME-00042), never names",
+        "pairs.csv, row 2, column 'mentor_id': mentor_id values look like personal names "
+        "(this row and 47 more); use pseudonymous ids (e.g. ME-00042), never names"]
+
+
+def test_a_pairs_file_that_cannot_be_read_is_the_only_problem_reported(pilot_dir):
+    (pilot_dir / "pairs.csv").write_bytes(b"pair_id,mentor_id\n\xff\xfe bad\n")
+    assert problems(pilot_dir) == [
+        "pairs.csv: is not UTF-8 text; save it from Excel as 'CSV UTF-8 (comma delimited)'"]
+
+
+def test_mentors_marked_inactive_who_hold_pairs_are_one_problem(pilot_dir):
+    for row in (3, 5, 6):
+        edit_cell(pilot_dir / "mentors.csv", row, "active", "no")
+    assert problems(pilot_dir) == [
+        "mentors.csv, row 3, column 'active': 3 mentor(s) marked inactive (active = no) have "
+        "a pair or group in the period in pairs.csv (this row and 2 more); mark them active "
+        "(yes) or leave active blank to take it from the pairs"]
+
+
+def test_a_repeated_mentor_or_pair_id_names_the_row_it_first_appeared_on(pilot_dir):
+    edit_cell(pilot_dir / "mentors.csv", 7, "mentor_id", "S02")
+    edit_cell(pilot_dir / "pairs.csv", 10, "pair_id", "P01")
+    lines = problems(pilot_dir)
+    assert "mentors.csv, row 7, column 'mentor_id': 'S02' is also on row 3; ids must be " \
+        "unique" in lines
+    assert "pairs.csv, row 10, column 'pair_id': 'P01' is also on row 2; ids must be " \
+        "unique" in lines
