@@ -18,6 +18,7 @@ from registry_toolkit.client import (
     RetryPolicy,
     describe_refusal,
     idempotency_key,
+    registry_period,
     returns_url,
     submit,
 )
@@ -28,7 +29,14 @@ from registry_toolkit.compiler import (
     payload_bytes,
 )
 from registry_toolkit.problems import RecordsError
-from registry_toolkit.samples import SampleSize, write_pilot, write_sample
+from registry_toolkit.samples import (
+    PILOT_PERIOD,
+    SamplePeriod,
+    SampleSize,
+    academic_year,
+    write_pilot,
+    write_sample,
+)
 from registry_toolkit.sources import LocalFileError
 from registry_toolkit.streams import ReadOptions
 from registry_toolkit.summary import render
@@ -39,6 +47,17 @@ EXIT_PROBLEMS = 1
 EXIT_UNREACHABLE = 3
 TOKEN_ENV = "REGISTRY_TOKEN"
 FOLDER = click.Path(file_okay=False, path_type=Path)
+
+
+def _registry_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{value!r} is not a web address; write it with http:// or "
+                                 "https://, e.g. https://registry.example.pk")
+    return value
+
+
+URL_HELP = ("The registry's address (or REGISTRY_URL): its root, e.g. "
+            "https://registry.example.pk, or its API base, https://registry.example.pk/api/v1")
 
 
 class ToolkitFailure(click.ClickException):
@@ -76,20 +95,53 @@ def templates_command(directory: Path, facts_format: str, force: bool) -> None:
 @main.command("sample")
 @click.argument("directory", type=FOLDER)
 @click.option("--pilot", is_flag=True, help="Write the published pilot (52 Year-1 residents).")
+@click.option("--institution", help="Your college's code (default: KP-MED-PUB-001; the "
+              "pilot's SD-MED-PVT-001).")
+@click.option("--period", "period_code", help="The reporting period: with --url, one the "
+              "registry has; without, an academic year such as 2025-26 (the default; the "
+              "pilot's own is 2020).")
+@click.option("--url", envvar="REGISTRY_URL", callback=_registry_url,
+              help=URL_HELP + ". Writes the registry's --period with its dates, or the "
+              "period open now.")
 @click.option("--seed", default=1, show_default=True, help="Random seed of the synthetic set.")
 @click.option("--eligible", default=120, show_default=True, help="Eligible mentees.")
 @click.option("--meetings", type=int, help="Meeting rows to write (default 8 per pair).")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def sample_command(directory: Path, pilot: bool, seed: int, eligible: int,
+def sample_command(directory: Path, pilot: bool, institution: str | None,
+                   period_code: str | None, url: str | None, seed: int, eligible: int,
                    meetings: int | None, force: bool) -> None:
     """Write a realistic sample record set (pseudonymous ids only) to try the toolkit on."""
     _refuse_overwrite(directory, force)
+    period = _sample_period(url, period_code, pilot)
     if pilot:
-        write_pilot(directory)
+        write_pilot(directory, institution or "SD-MED-PVT-001", period or PILOT_PERIOD)
     else:
-        write_sample(directory, seed, SampleSize(eligible=eligible, meetings=meetings))
+        write_sample(directory, seed, SampleSize(eligible=eligible, meetings=meetings),
+                     institution or "KP-MED-PUB-001", period)
+    if period is not None:
+        click.echo(f"period {period.code}: {period.starts_on} to {period.ends_on}")
     click.echo(f"wrote a sample record set to {directory}; try `registry-toolkit compile "
                f"{directory}`")
+
+
+def _sample_period(url: str | None, code: str | None, pilot: bool) -> SamplePeriod | None:
+    """The period to write: the registry's (asked at url), an academic year, or None."""
+    if url is None:
+        try:
+            return academic_year(code) if code else None
+        except ValueError as error:
+            raise click.BadParameter(f"{error}; or give --url to take the period from the "
+                                     "registry", param_hint="--period") from None
+    try:
+        return registry_period(url, code)
+    except LookupError as error:
+        raise ToolkitFailure([f"The registry at {url}: {error}."]) from None
+    except RegistryRefused as refusal:
+        raise ToolkitFailure([f"Could not read the periods of the registry at {url}: HTTP "
+                              f"{refusal.status}."]) from None
+    except RegistryUnreachable as failure:
+        raise ToolkitFailure([f"Could not read the periods of the registry at {url}: "
+                              f"{failure.reason}."], EXIT_UNREACHABLE) from None
 
 
 def _refuse_overwrite(directory: Path, force: bool) -> None:
@@ -133,8 +185,7 @@ def compile_command(directory: Path, out: Path | None, dry_run: bool, progress: 
 
 @main.command("submit")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--url", envvar="REGISTRY_URL", help="The registry's base URL "
-              "(or REGISTRY_URL), e.g. https://registry.example.pk")
+@click.option("--url", envvar="REGISTRY_URL", callback=_registry_url, help=URL_HELP + ".")
 @click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=f"A file holding your API token (or set {TOKEN_ENV}).")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),

@@ -10,10 +10,19 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
+from registry_toolkit import __version__
 from registry_toolkit.compiler import payload_bytes
+from registry_toolkit.samples import SamplePeriod
+from schemas.clients import CLIENT_HEADER, toolkit_client
 
-RETURNS_PATH = "/api/v1/returns"
+API_BASE = "/api/v1"
+RETURNS_PATH = API_BASE + "/returns"
+PERIODS_PATH = API_BASE + "/periods"
+# Names the toolkit and its version: the registry records the return's source as toolkit.
+CLIENT_HEADERS = {CLIENT_HEADER: toolkit_client(__version__),
+                  "User-Agent": toolkit_client(__version__)}
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_WAIT = 60.0
 
@@ -61,9 +70,14 @@ def idempotency_key(payload: dict) -> str:
     return f"toolkit-{canonical_digest(payload)}"
 
 
-def returns_url(base_url: str) -> str:
-    """Return the submission endpoint under the registry's base URL."""
-    return base_url.rstrip("/") + RETURNS_PATH
+def registry_root(url: str) -> str:
+    """Return the registry's root from its root URL or its API base (.../api/v1)."""
+    return url.rstrip("/").removesuffix(API_BASE).rstrip("/")
+
+
+def returns_url(url: str) -> str:
+    """Return the submission endpoint of the registry at url (its root or its API base)."""
+    return registry_root(url) + RETURNS_PATH
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,8 @@ def _request(base_url: str, token: str, payload: dict) -> urllib.request.Request
     return urllib.request.Request(
         returns_url(base_url), data=payload_bytes(payload), method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 "Accept": "application/json", "Idempotency-Key": idempotency_key(payload)},
+                 "Accept": "application/json", "Idempotency-Key": idempotency_key(payload),
+                 **CLIENT_HEADERS},
     )
 
 
@@ -138,6 +153,43 @@ def _network_reason(error: Exception) -> str:
 def _message(body: dict) -> str:
     error = body.get("error")
     return str(error.get("message", "")) if isinstance(error, dict) else ""
+
+
+def registry_period(url: str, code: str | None = None, timeout: float = 30.0,
+                    now: datetime | None = None) -> SamplePeriod:
+    """The registry's period called code, or (without a code) the one open now.
+
+    Reads the public list of periods (GET /api/v1/periods); raises RegistryUnreachable
+    when there is no answer and LookupError when no period fits.
+    """
+    request = urllib.request.Request(registry_root(url) + PERIODS_PATH,
+                                     headers={"Accept": "application/json", **CLIENT_HEADERS})
+    outcome = _attempt(request, timeout)
+    if not isinstance(outcome, Answer):
+        raise RegistryUnreachable(1, outcome[0])
+    periods = outcome.body.get("body")
+    if not isinstance(periods, list):
+        raise RegistryUnreachable(1, f"{registry_root(url) + PERIODS_PATH} did not answer "
+                                  "with a list of periods")
+    found = _choose_period(periods, code, now or datetime.now(UTC))
+    return SamplePeriod(found["code"], date.fromisoformat(found["starts_on"]),
+                        date.fromisoformat(found["ends_on"]))
+
+
+def _choose_period(periods: list[dict], code: str | None, now: datetime) -> dict:
+    codes = ", ".join(period["code"] for period in periods) or "none"
+    if code is not None:
+        for period in periods:
+            if period["code"] == code:
+                return period
+        raise LookupError(f"it has no period {code!r} (its periods: {codes})")
+    open_now = [period for period in periods
+                if datetime.fromisoformat(period["opens_at"]) <= now
+                <= datetime.fromisoformat(period["closes_at"])]
+    if not open_now:
+        raise LookupError(f"none of its periods is open now (its periods: {codes}); "
+                          "choose one with --period")
+    return max(open_now, key=lambda period: period["starts_on"])  # the newest
 
 
 def describe_refusal(refusal: RegistryRefused) -> list[str]:

@@ -24,6 +24,27 @@ NEED_SHARES = {"research": 0.6, "memory": 0.35, "reading": 0.4, "time_management
 SATISFACTION_WEIGHTS = (0.03, 0.07, 0.2, 0.4, 0.3)
 
 
+@dataclass(frozen=True)
+class SamplePeriod:
+    """The reporting period a sample is written for: its code, first and last day."""
+
+    code: str
+    starts_on: date
+    ends_on: date
+
+
+PILOT_PERIOD = SamplePeriod("2020", date(2020, 1, 1), date(2020, 12, 31))
+
+
+def academic_year(code: str) -> SamplePeriod:
+    """The academic year a code such as 2025-26 names: 1 September to 31 August."""
+    if not (len(code) >= 4 and code[:4].isdigit()):
+        raise ValueError(f"{code!r} does not start with a year (an academic year is written "
+                         "like 2025-26)")
+    year = int(code[:4])
+    return SamplePeriod(code, date(year, 9, 1), date(year + 1, 8, 31))
+
+
 @contextmanager
 def _writer(directory: Path, name: str, header: Iterable[str]) -> Iterator:
     with (directory / name).open("w", newline="", encoding="utf-8") as handle:
@@ -55,22 +76,34 @@ def _facts(return_: dict, starts_on: date, ends_on: date, mentee_cap: int | None
 
 
 def write_pilot(directory: Path, institution_code: str = "SD-MED-PVT-001",
-                period_code: str = "2020", programme_code: str = "PG-PEER") -> None:
-    """Write the records of the published pilot: 52 Year-1 residents, 24 senior mentors."""
+                period: SamplePeriod = PILOT_PERIOD, programme_code: str = "PG-PEER") -> None:
+    """Write the records of the published pilot: 52 Year-1 residents, 24 senior mentors.
+
+    In another period than its own (2020), every date moves by as many days as the
+    period's first day, so the figures stay the pilot's.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    facts = _facts(pilot_return(institution_code, period_code, programme_code),
-                   date(2020, 1, 1), date(2020, 12, 31), mentee_cap=2)
+    shift = period.starts_on - PILOT_PERIOD.starts_on
+    facts = _facts(pilot_return(institution_code, period.code, programme_code),
+                   period.starts_on, period.ends_on, mentee_cap=2)
+    facts["programme.start_date"] += shift
     write_facts(directory, facts)
-    _pilot_people(directory)
-    _pilot_meetings(directory)
+    _pilot_people(directory, shift)
+    _pilot_meetings(directory, shift)
     _pilot_surveys(directory)
 
 
-def _pilot_people(directory: Path) -> None:
+def _moved(day: str, shift: timedelta) -> str:
+    """A pilot date (YYYY-MM-DD, or blank) moved by shift."""
+    return (date.fromisoformat(day) + shift).isoformat() if day else ""
+
+
+def _pilot_people(directory: Path, shift: timedelta) -> None:
     with _writer(directory, "mentees.csv", ("mentee_id", "eligible", "enrolled", "enrolled_on",
                                             "disengaged")) as writer:
         for n in range(1, 53):
-            writer.writerow([f"R{n:02d}", "yes", _yes(n <= 48), "2020-01-15" if n <= 48 else "",
+            writer.writerow([f"R{n:02d}", "yes", _yes(n <= 48),
+                             _moved("2020-01-15", shift) if n <= 48 else "",
                              _yes(42 <= n <= 48)])
     with _writer(directory, "mentors.csv", ("mentor_id", "active", "trained",
                                             "training_sessions", "training_hours")) as writer:
@@ -80,19 +113,21 @@ def _pilot_people(directory: Path) -> None:
                44: ("2020-06-10", "2020-08-12")}
     with _writer(directory, "pairs.csv", PAIRS.names[:-1]) as writer:
         for n in range(1, 49):
-            ended = ("2020-06-30", "unplanned") if n >= 42 else ("", "")
+            ended = (_moved("2020-06-30", shift), "unplanned") if n >= 42 else ("", "")
+            requested, resolved = rematch.get(n, ("", ""))
             writer.writerow([f"P{n:02d}", f"S{(n - 1) // 2 + 1:02d}", f"R{n:02d}", "",
-                             "2020-01-15", *ended, *rematch.get(n, ("", ""))])
+                             _moved("2020-01-15", shift), *ended, _moved(requested, shift),
+                             _moved(resolved, shift)])
 
 
-def _pilot_meetings(directory: Path) -> None:
+def _pilot_meetings(directory: Path, shift: timedelta) -> None:
     """288 planned meetings (6 per pair), 233 held: 196 in person, 31 online, 6 group."""
     modes = ["in_person"] * 196 + ["online"] * 31 + ["group"] * 6
     held = 0
     with _writer(directory, "meetings.csv", MEETINGS.names) as writer:
         for index in range(288):
             pair, visit = divmod(index, 6)
-            day = date(2020, 2, 5) + timedelta(weeks=3 * visit)
+            day = date(2020, 2, 5) + shift + timedelta(weeks=3 * visit)
             missed = (index * 7) % 288 < 55
             mode = "in_person" if missed else modes[held]
             minutes = "" if missed else (90 if held < 37 else 60)
@@ -144,15 +179,18 @@ class SampleSize:
 
 
 def write_sample(directory: Path, seed: int = 1, size: SampleSize | None = None,
-                 institution_code: str = "KP-MED-PUB-001", period_code: str = "2025-26",
+                 institution_code: str = "KP-MED-PUB-001",
+                 sample_period: SamplePeriod | None = None,
                  programme_code: str = "PG-RESIDENT") -> None:
-    """Write a realistic record set for one postgraduate programme and academic year."""
+    """Write a realistic record set for one postgraduate programme and period (by default
+    the academic year 2025-26)."""
     size = size or SampleSize()
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    period = (date(int(period_code[:4]), 9, 1), date(int(period_code[:4]) + 1, 8, 31))
+    sample_period = sample_period or academic_year("2025-26")
+    period = (sample_period.starts_on, sample_period.ends_on)
     cohort = _cohort(rng, size, period)
-    facts = _facts(pilot_return(institution_code, period_code, programme_code), *period,
+    facts = _facts(pilot_return(institution_code, sample_period.code, programme_code), *period,
                    mentee_cap=3)
     facts["programme.name"] = "Senior-to-junior resident mentoring"
     facts["programme.start_date"] = date(2021, 9, 1)

@@ -14,6 +14,13 @@ from registry.db import get_session
 from registry.services import returns as return_service
 from registry.services import submissions
 from registry.services.bulk import read_bulk_file
+from schemas.clients import (
+    CLIENT_FORMAT,
+    CLIENT_HEADER,
+    CLIENT_PATTERN,
+    TOOLKIT_SOURCE,
+    toolkit_version,
+)
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Returns: one institution × programme × period, append-only versions.")
@@ -37,7 +44,10 @@ class VersionSchema(Schema):
     status = fields.String(required=True)
     received_at = fields.DateTime(required=True)
     submitted_by = fields.String(required=True)
-    source = fields.String(required=True)
+    source = fields.String(required=True, metadata={
+        "description": "web, api, csv, xlsx (a bulk file), toolkit or demo"})
+    client_version = fields.String(allow_none=True, metadata={
+        "description": "The sending program's version (the toolkit's), when it named itself"})
     schema_version = fields.String(required=True)
     payload_sha256 = fields.String(required=True)
 
@@ -90,6 +100,12 @@ class ReturnQuerySchema(PageQuerySchema):
 IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 200},
                       "description": "Retrying with the same key returns the version it made."}
+CLIENT_PARAMETER = {"in": "header", "name": CLIENT_HEADER, "required": False,
+                    "schema": {"type": "string", "maxLength": 40, "pattern": CLIENT_PATTERN},
+                    "description": f"The sending program, when it is the registry's toolkit: "
+                    f"{CLIENT_FORMAT}. The version is then recorded with source "
+                    f"`{TOOLKIT_SOURCE}` and that client_version; any other value is refused "
+                    "(400)."}
 
 
 def submission_body(result: submissions.SubmissionResult) -> dict:
@@ -114,7 +130,7 @@ class Returns(MethodView):
         query = return_service.returns_query(require_actor(), **args)
         return paginate(get_session(), query, page, page_size)
 
-    @blp.doc(requestBody=RETURN_BODY, parameters=[IDEMPOTENCY_HEADER])
+    @blp.doc(requestBody=RETURN_BODY, parameters=[IDEMPOTENCY_HEADER, CLIENT_PARAMETER])
     @blp.response(201, SubmissionSchema)
     @blp.alt_response(200, schema=SubmissionSchema, description="Idempotent replay")
     def post(self):
@@ -123,9 +139,24 @@ class Returns(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= 200:
             raise BadRequestBody("Idempotency-Key must be 1 to 200 characters.")
-        result = submissions.submit_return(get_session(), actor, read_json_body(),
-                                           source="api", idempotency_key=key)
+        client_version = _toolkit_version()
+        result = submissions.submit_return(
+            get_session(), actor, read_json_body(),
+            source=TOOLKIT_SOURCE if client_version else "api", client_version=client_version,
+            idempotency_key=key)
         return submission_body(result), 200 if result.replayed else 201
+
+
+def _toolkit_version() -> str | None:
+    """The toolkit's version from the Registry-Client header; None without the header."""
+    value = request.headers.get(CLIENT_HEADER)
+    if value is None:
+        return None
+    version = toolkit_version(value)
+    if version is None:
+        raise BadRequestBody(f"{CLIENT_HEADER} must be {CLIENT_FORMAT}.",
+                             {CLIENT_HEADER: ["not a recognised client"]})
+    return version
 
 
 @blp.route("/validate")

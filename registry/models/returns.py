@@ -59,6 +59,8 @@ class ReturnVersion(Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     schema_version: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))
+    # The sending program's version when it names itself (the toolkit: Registry-Client).
+    client_version: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     submitted_by: Mapped[str] = mapped_column(String(300))
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

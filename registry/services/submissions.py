@@ -220,10 +220,15 @@ def submit_return(
     payload: object,
     *,
     source: str = "api",
+    client_version: str | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> SubmissionResult:
-    """Append a new version of the return (creating the return on first submission)."""
+    """Append a new version of the return (creating the return on first submission).
+
+    `client_version`: the version of the program that sent it, when it named itself
+    (the toolkit's, for source "toolkit"); kept with the version and in the audit trail.
+    """
     checked = check_return(session, actor, payload, now)
     digest = payload_digest(checked.payload)
     if idempotency_key:
@@ -233,8 +238,8 @@ def submit_return(
     programme = checked.programme or _register_from_return(session, actor, checked)
     key = (checked.institution.id, programme.id, checked.period.id)
     received_at = now or utcnow()
-    result = _write_next_version(session, key, actor, checked, programme, source, digest,
-                                 received_at)
+    result = _write_next_version(session, key, actor, checked, programme,
+                                 Origin(source, client_version), digest, received_at)
     if idempotency_key:
         _bind_idempotency_key(session, checked.institution, idempotency_key, result.version_id)
     _finish_submission(session, checked, programme)
@@ -272,13 +277,13 @@ def store_returns(
         return_.latest_version += 1
         return_.status = ReturnStatus.SUBMITTED
         version = ReturnVersion(**_version_values(
-            actor, return_, item.payload, payload_digest(item.payload), source,
+            actor, return_, item.payload, payload_digest(item.payload), Origin(source),
             received_at=received_at))
         session.add(version)
         versions.append((return_, version))
     for item, programme, (return_, version) in zip(checked, programmes, versions, strict=True):
-        session.add(AuditEvent(**_submission_event(actor, item, programme, return_, source,
-                                                   version.payload_sha256)))
+        session.add(AuditEvent(**_submission_event(actor, item, programme, return_,
+                                                   Origin(source), version.payload_sha256)))
         _finish_submission(session, item, programme)
     drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)
                                               for key, programme in zip(keys, programmes,
@@ -287,9 +292,23 @@ def store_returns(
     return [SubmissionResult.of(version) for _, version in versions]
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a version came from: web, api, csv, xlsx, toolkit, demo (and the client's version)."""
+
+    source: str
+    client_version: str | None = None
+
+    def detail(self) -> dict[str, str]:
+        """The origin as the audit trail's detail words it."""
+        if self.client_version is None:
+            return {"source": self.source}
+        return {"source": self.source, "client_version": self.client_version}
+
+
 def _submission_event(
     actor: Actor, checked: CheckedReturn, programme: ProgrammeRef | Programme,
-    return_: Return | Row | None, source: str, digest: str,
+    return_: Return | Row | None, origin: Origin, digest: str,
 ) -> dict:
     """The audit row of a submission; return_.latest_version is the version it made.
 
@@ -302,7 +321,7 @@ def _submission_event(
         before=f"version {number - 1}" if number and number > 1 else None,
         after=f"version {number} ({digest[:12]})" if number else None,
         detail={"institution": checked.institution.code, "programme": programme.code,
-                "period": checked.period.code, "source": source},
+                "period": checked.period.code, **origin.detail()},
     )
 
 
@@ -426,7 +445,7 @@ def _next_version_of(session: Session, key: ReturnKey) -> Row:
 
 def _write_next_version(
     session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
-    programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
+    programme: ProgrammeRef | Programme, origin: Origin, digest: str, received_at: datetime,
 ) -> SubmissionResult:
     """Count the return's next version, write it and its audit row.
 
@@ -434,25 +453,25 @@ def _write_next_version(
     statement, other databases count first and insert with the number.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return _append_version(session, key, actor, checked, programme, source, digest,
+        return _append_version(session, key, actor, checked, programme, origin, digest,
                                received_at)
     counted = _next_version_of(session, key)
-    values = _version_values(actor, counted, checked.payload, digest, source,
+    values = _version_values(actor, counted, checked.payload, digest, origin,
                              received_at=received_at)
     version_id = session.execute(INSERT_VERSION, values).scalar_one()
-    session.execute(INSERT_EVENT, _submission_event(actor, checked, programme, counted, source,
+    session.execute(INSERT_EVENT, _submission_event(actor, checked, programme, counted, origin,
                                                     digest))
     return _stored(values, version_id)
 
 
 def _append_version(
     session: Session, key: ReturnKey, actor: Actor, checked: CheckedReturn,
-    programme: ProgrammeRef | Programme, source: str, digest: str, received_at: datetime,
+    programme: ProgrammeRef | Programme, origin: Origin, digest: str, received_at: datetime,
 ) -> SubmissionResult:
     """APPEND_VERSION, creating the return first when this is its first submission."""
-    values = _version_values(actor, None, checked.payload, digest, source,
+    values = _version_values(actor, None, checked.payload, digest, origin,
                              received_at=received_at)
-    event = _submission_event(actor, checked, programme, None, source, digest)
+    event = _submission_event(actor, checked, programme, None, origin, digest)
     params = ({"institution": key[0], "programme": key[1], "period": key[2],
                "digest_prefix": digest[:12]}
               | {f"v_{k}": v for k, v in values.items()} | {f"a_{k}": v for k, v in event.items()})
@@ -520,7 +539,7 @@ def _key_of(return_: Return) -> ReturnKey:
 
 
 def _version_values(
-    actor: Actor, return_: Return | Row | None, payload: dict, digest: str, source: str,
+    actor: Actor, return_: Return | Row | None, payload: dict, digest: str, origin: Origin,
     *, received_at: datetime,
 ) -> dict:
     """The return's latest version, numbered by the count the caller has just raised
@@ -531,7 +550,8 @@ def _version_values(
         "payload": payload,
         "payload_sha256": digest,
         "schema_version": payload["header"]["schema_version"],
-        "source": source,
+        "source": origin.source,
+        "client_version": origin.client_version,
         "received_at": received_at,
         "submitted_by": actor.label,
         "submitted_by_user_id": actor.user_id,
