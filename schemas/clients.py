@@ -13,7 +13,7 @@ CLIENT_HEADER = "Registry-Client"
 TOOLKIT_PRODUCT = "registry-toolkit"
 TOOLKIT_SOURCE = "toolkit"
 # A release number as the toolkit's versions are written: 0.1.0, 1.2, 2.0.1rc1, 1.0.post2.
-VERSION = r"\d{1,4}(?:\.\d{1,4}){1,3}(?:(?:a|b|rc|\.post|\.dev)\d{1,4})?"
+VERSION = r"[0-9]{1,4}(?:\.[0-9]{1,4}){1,3}(?:(?:a|b|rc|\.post|\.dev)[0-9]{1,4})?"
 # The whole header value (also the OpenAPI pattern; the product name needs no escaping).
 CLIENT_PATTERN = f"^{TOOLKIT_PRODUCT}/({VERSION})$"
 CLIENT_FORMAT = f"{TOOLKIT_PRODUCT}/<version>, e.g. {TOOLKIT_PRODUCT}/0.1.0"
