@@ -393,7 +393,7 @@ class SurveyTally(Tally):
 
     def locate(self, reader: RowReader) -> None:
         """Read the file row by row, logging every problem with its row and column."""
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], int] = {}
         for number, row in reader.rows():
             self.check_long_row(reader, number, row)
             person = reader.get(number, row, "respondent_id")
@@ -405,11 +405,12 @@ class SurveyTally(Tally):
                 self._check_answer(reader, number, row, name, survey, responded)
 
     @staticmethod
-    def _check_unique(reader: RowReader, number: int, key: tuple[str, str], seen: set) -> None:
-        if key in seen:
-            reader.problem(number, "respondent_id", f"{key[1]!r} appears twice in the "
-                           f"{key[0]} survey; give one row per invited person")
-        seen.add(key)
+    def _check_unique(reader: RowReader, number: int, key: tuple[str, str],
+                      seen: dict[tuple[str, str], int]) -> None:
+        first = seen.setdefault(key, number)
+        if first != number:
+            reader.problem(number, "respondent_id", f"{key[1]!r} is also on row {first} of "
+                           f"the {key[0]} survey; give one row per invited person")
 
     @staticmethod
     def _check_answer(reader, number, row, name, survey, responded) -> None:

@@ -53,8 +53,8 @@ def test_survey_errors(pilot_dir):
         "survey_responses.csv, row 60, column 'satisfaction': '7' is not a rating from 1 to 5",
         "survey_responses.csv, row 70, column 'survey': unknown survey 'exit' (allowed: needs, "
         "mentee, mentor)",
-        "survey_responses.csv, row 80, column 'respondent_id': 'R01' appears twice in the "
-        "mentee survey; give one row per invited person",
+        "survey_responses.csv, row 80, column 'respondent_id': 'R01' is also on row 54 of "
+        "the mentee survey; give one row per invited person",
     ]
 
 
@@ -212,8 +212,8 @@ def test_a_person_repeated_across_plain_and_quoted_lines_is_found(pilot_dir):
     write_rows(pilot_dir / "survey_responses.csv", [header, *rows])
     quote_from(pilot_dir / "survey_responses.csv", 60)
     assert problems(pilot_dir) == [
-        f"survey_responses.csv, row 102, column 'respondent_id': {rows[5][0]!r} appears "
-        f"twice in the {rows[5][1]} survey; give one row per invited person"]
+        f"survey_responses.csv, row 102, column 'respondent_id': {rows[5][0]!r} is also on "
+        f"row 7 of the {rows[5][1]} survey; give one row per invited person"]
 
 
 def quote_from(path, plain_rows: int) -> None:
