@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from registry.models import ApiToken, ReturnVersion
 from registry.services.return_form import values_from_payload
 from schemas.tabular import dump_returns_to_csv
-from tests.factories import return_payload
+from tests.factories import bearer, return_payload
 
 
 def form_data(payload):
@@ -106,3 +106,11 @@ def test_college_cannot_open_another_colleges_return(as_college, client, session
     created = client.post("/api/v1/returns", json=return_payload(other_college),
                           headers=bearer(other_token)).json
     assert as_college.get(f"/college/returns/{created['id']}").status_code == 404
+
+
+def test_the_versions_table_shows_a_toolkit_submission_with_its_version(as_college, college,
+                                                                        period, token):
+    created = as_college.post("/api/v1/returns", json=return_payload(college), headers={
+        **bearer(token), "Registry-Client": "registry-toolkit/0.1.0"}).json
+    page = as_college.get(f"/college/returns/{created['id']}").get_data(as_text=True)
+    assert "<td>toolkit 0.1.0</td>" in page
