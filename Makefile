@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: install demo serve test lint lock bench mutate clean toolkit-zipapp
+.PHONY: install demo serve test lint lock bench load mutate clean toolkit-zipapp
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -41,6 +41,13 @@ test: install
 bench: install
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "install wrk for the API rows")
 	$(BIN)/python tests/bench/run_all.py --out bench-results
+
+# Deadline day (tests/load/run.py): every college's officers, reviewers and the regulator
+# at once under locust, on the embedded default; LOAD_ARGS='--variant production' runs it
+# on gunicorn + PostgreSQL + Airflow. Prints one table; fails on any error, lost version
+# or submission left unchecked 60 s after the end. About 20 minutes.
+load: install
+	$(BIN)/python tests/load/run.py $(LOAD_ARGS)
 
 # Mutation testing of the critical modules ([tool.mutmut] in pyproject.toml) with the tests
 # that guard them; slow, so not part of `make test`. MUTANTS narrows the run to mutant

@@ -72,19 +72,25 @@ def create_user_command(email, name, role, institution, university, password) ->
 @registry_cli.command("create-token")
 @click.option("--email", required=True, help="The user the token acts for.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'toolkit'.")
+@click.option("--days", default=365, show_default=True, type=int,
+              help="Days until the token stops working: 30, 90, 180 or 365.")
 @with_appcontext
-def create_token_command(email: str, name: str) -> None:
+def create_token_command(email: str, name: str, days: int) -> None:
     """Create an API token and print its secret once."""
     from sqlalchemy import select
 
     from registry.models import User
+    from registry.services.errors import ValidationFailed
     from registry.services.tokens import create_token
 
     with _session() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise click.ClickException(f"No user {email}.")
-        issued = create_token(session, CLI_ACTOR, user, name)
+        try:
+            issued = create_token(session, CLI_ACTOR, user, name, days)
+        except ValidationFailed as exc:
+            raise click.ClickException(exc.message) from exc
         session.commit()
         click.echo(issued.secret)
 

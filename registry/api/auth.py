@@ -31,8 +31,8 @@ def current_actor() -> Actor | None:
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
         actor = actor_for_token(get_session(), secret.strip(), client_address())
         if actor is None:
-            raise Unauthorized("The token is unknown, revoked, or no longer valid for its user "
-                               "(deactivated, or a different role or college).")
+            raise Unauthorized("The token is unknown, revoked, expired, or no longer valid for "
+                               "its user (deactivated, or a different role or college).")
     g.api_actor = actor
     return actor
 

@@ -22,12 +22,17 @@ class TokenSchema(Schema):
     institution = fields.Function(
         lambda t: t.institution.code if t.institution else None, allow_none=True)
     created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
     last_used_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
 
 
 class NewTokenSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    lifetime_days = fields.Integer(
+        load_default=service.DEFAULT_LIFETIME_DAYS,
+        validate=validate.OneOf(service.LIFETIMES_DAYS),
+        metadata={"description": "Days until the token stops working."})
 
 
 class IssuedTokenSchema(TokenSchema):
@@ -48,7 +53,7 @@ class Tokens(MethodView):
         session = get_session()
         actor = require_actor()
         issued = service.create_token(session, actor, session.get(User, actor.user_id),
-                                      args["name"])
+                                      args["name"], args["lifetime_days"])
         issued.token.token = issued.secret  # transient: serialised once, never stored
         return issued.token
 

@@ -1,4 +1,4 @@
-"""API tokens: created once and shown once, stored as SHA-256, revocable."""
+"""API tokens: created once and shown once, stored as SHA-256, expiring, revocable."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from registry.services.errors import NotFound, PermissionDenied, ValidationFaile
 
 TOKEN_PREFIX = "mr_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# How long a token may live, in days; a year at most, so a forgotten token dies on its own.
+LIFETIMES_DAYS: tuple[int, ...] = (30, 90, 180, 365)
+DEFAULT_LIFETIME_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,15 @@ def token_scope(role: str, institution_id: int | None) -> int | None:
     return institution_id if role == Role.COLLEGE else None
 
 
-def create_token(session: Session, actor: Actor, user: User, name: str) -> IssuedToken:
+def create_token(session: Session, actor: Actor, user: User, name: str,
+                 lifetime_days: int = DEFAULT_LIFETIME_DAYS) -> IssuedToken:
     """Issue a token for the user; a college user's token is scoped to its institution."""
     if not name.strip():
         raise ValidationFailed("A token needs a name.", {"name": ["must not be empty"]})
+    if lifetime_days not in LIFETIMES_DAYS:
+        allowed = ", ".join(map(str, LIFETIMES_DAYS))
+        raise ValidationFailed(f"A token lives {allowed} days.",
+                               {"lifetime_days": [f"must be one of {allowed}"]})
     if actor.user_id not in (None, user.id) and not actor.is_national:
         raise PermissionDenied("You can only create tokens for yourself.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -49,11 +57,13 @@ def create_token(session: Session, actor: Actor, user: User, name: str) -> Issue
         token_hash=token_digest(secret),
         user_id=user.id,
         institution_id=token_scope(user.role, user.institution_id),
+        expires_at=utcnow() + timedelta(days=lifetime_days),
     )
     session.add(token)
     session.flush()
     record_event(session, actor, "token.create", "api_token", token.id,
-                 after=f"{token.prefix}… ({token.name})")
+                 after=f"{token.prefix}… ({token.name}), expires "
+                       f"{token.expires_at:%Y-%m-%d}")
     return IssuedToken(token=token, secret=secret)
 
 
@@ -61,8 +71,8 @@ _tokens, _users = ApiToken.__table__.c, User.__table__.c
 # Built once: every API request runs it. Plain columns, one round trip for token and user.
 TOKEN_QUERY = (
     select(_tokens.id, _tokens.prefix, _tokens.institution_id, _tokens.last_used_at,
-           _tokens.revoked_at, _users.id.label("user_id"), _users.email, _users.role,
-           _users.university_id, _users.is_active,
+           _tokens.revoked_at, _tokens.expires_at, _users.id.label("user_id"), _users.email,
+           _users.role, _users.university_id, _users.is_active,
            _users.institution_id.label("user_institution_id"))
     .join_from(ApiToken.__table__, User.__table__, _tokens.user_id == _users.id)
     .where(_tokens.token_hash == bindparam("digest"))
@@ -89,6 +99,8 @@ def actor_for_token(session: Session, secret: str, address: str | None) -> Actor
     if token.institution_id != token_scope(token.role, token.user_institution_id):
         return None  # the user's role or college changed since: the old scope is gone
     now = utcnow()
+    if token.expires_at <= now:
+        return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         session.execute(TOUCH_TOKEN, {"token_id": token.id, "now": now})
     return Actor(

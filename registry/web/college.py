@@ -272,12 +272,22 @@ def api_tokens():
                 tokens.revoke_token(session, actor, int(request.form["revoke"]))
                 flash("Token revoked.", "info")
             else:
-                new_secret = tokens.create_token(session, actor, current_user,
-                                                 request.form.get("name", "")).secret
+                new_secret = tokens.create_token(
+                    session, actor, current_user, request.form.get("name", ""),
+                    _whole_number(request.form.get("lifetime_days"),
+                                  tokens.DEFAULT_LIFETIME_DAYS)).secret
         except (DomainError, ValueError) as exc:
             flash(getattr(exc, "message", "That token does not exist."), "error")
     return render_template("college/tokens.html", tokens=tokens.tokens_of(session, actor),
-                           new_secret=new_secret)
+                           new_secret=new_secret, lifetimes=tokens.LIFETIMES_DAYS,
+                           default_lifetime=tokens.DEFAULT_LIFETIME_DAYS, now=utcnow())
+
+
+def _whole_number(text: str | None, default: int) -> int:
+    """A form's whole number, the default when absent; -1 (refused later) when not a number."""
+    if not text:
+        return default
+    return int(text) if text.isdigit() else -1
 
 
 @bp.post("/drafts/<int:draft_id>/delete")

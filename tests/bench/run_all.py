@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("bench_api.py", "bench_quality.py", "bench_release.py", "bench_pages.py",
-           "bench_inputs.py", "bench_toolkit.py")
+           "bench_inputs.py", "bench_toolkit.py", "bench_deadline.py")
 
 
 COLUMNS = ("figure", "value", "unit", "reference", "ratio")

@@ -40,3 +40,16 @@ def test_seed_demo_prints_the_logins(runner):
     result = runner.invoke(args=["registry", "seed-demo"])
     assert result.exit_code == 0, result.output
     assert "analyst@pmdc.demo" in result.output
+
+
+def test_create_token_refuses_a_lifetime_it_does_not_offer(runner):
+    runner.invoke(args=["registry", "load-register"])
+    runner.invoke(args=[
+        "registry", "create-user", "--email", "officer@college.pk", "--name", "Officer",
+        "--role", "college", "--institution", "KP-MED-PUB-001",
+        "--password", "long enough password",
+    ])
+    result = runner.invoke(args=["registry", "create-token", "--email", "officer@college.pk",
+                                 "--name", "toolkit", "--days", "3650"])
+    assert result.exit_code != 0
+    assert "A token lives 30, 90, 180, 365 days." in result.output

@@ -1,7 +1,9 @@
-"""A token stops acting when it is revoked, its user is deactivated, or its user's role or
-institution no longer matches the scope it was issued for (401, never the old scope)."""
+"""A token stops acting when it is revoked, expires, its user is deactivated, or its user's
+role or institution no longer matches the scope it was issued for (401, never the old scope)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +34,22 @@ def test_a_revoked_token_is_rejected(client, session, token):
     session.scalar(select(ApiToken).where(ApiToken.prefix == token[:10])).revoked_at = utcnow()
     session.flush()
     assert rejected(client.get("/api/v1/returns", headers=bearer(token)))
+
+
+def test_an_expired_token_is_rejected(client, session, token):
+    session.scalar(select(ApiToken).where(ApiToken.prefix == token[:10])).expires_at = (
+        utcnow() - timedelta(seconds=1))
+    session.flush()
+    response = client.get("/api/v1/returns", headers=bearer(token))
+    assert rejected(response)
+    assert "expired" in response.json["error"]["message"]
+
+
+def test_a_token_works_until_its_expiry(client, session, token):
+    session.scalar(select(ApiToken).where(ApiToken.prefix == token[:10])).expires_at = (
+        utcnow() + timedelta(minutes=1))
+    session.flush()
+    assert client.get("/api/v1/returns", headers=bearer(token)).status_code == 200
 
 
 def test_the_token_of_a_deactivated_user_is_rejected(client, session, token):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from registry.models import ApiToken
@@ -37,3 +39,25 @@ def test_using_a_token_records_its_last_use(client, session, token):
     stored = session.scalar(select(ApiToken).where(ApiToken.prefix == token[:10]))
     session.refresh(stored)
     assert stored.last_used_at is not None
+
+
+def test_a_new_token_expires_after_the_lifetime_asked_for(client, session, token):
+    created = client.post("/api/v1/tokens", json={"name": "term", "lifetime_days": 30},
+                          headers=bearer(token)).json
+    lifetime = (datetime.fromisoformat(created["expires_at"])
+                - datetime.fromisoformat(created["created_at"]))
+    assert timedelta(days=30) - timedelta(seconds=5) < lifetime <= timedelta(days=30)
+
+
+def test_a_new_token_lives_a_year_by_default(client, token):
+    created = client.post("/api/v1/tokens", json={"name": "year"}, headers=bearer(token)).json
+    lifetime = (datetime.fromisoformat(created["expires_at"])
+                - datetime.fromisoformat(created["created_at"]))
+    assert lifetime.days in (364, 365)
+
+
+def test_a_token_lifetime_outside_the_offered_ones_is_refused(client, token):
+    response = client.post("/api/v1/tokens", json={"name": "forever", "lifetime_days": 3650},
+                           headers=bearer(token))
+    assert response.status_code == 422
+    assert "lifetime_days" in str(response.json["error"]["fields"])

@@ -93,6 +93,20 @@ def test_token_page_shows_a_new_secret_once(as_college, session):
     assert token.prefix in again
 
 
+def test_token_page_creates_a_token_with_the_chosen_lifetime(as_college, session):
+    as_college.post("/college/tokens", data={"name": "term", "lifetime_days": "90"})
+    token = session.scalar(select(ApiToken).where(ApiToken.name == "term"))
+    assert (token.expires_at - token.created_at).days in (89, 90)
+    assert token.expires_at.strftime("%Y-%m-%d") in as_college.get("/college/tokens").get_data(
+        as_text=True)
+
+
+def test_token_page_refuses_a_lifetime_it_does_not_offer(as_college, session):
+    page = as_college.post("/college/tokens", data={"name": "x", "lifetime_days": "9999"})
+    assert "A token lives 30, 90, 180, 365 days." in page.get_data(as_text=True)
+    assert session.scalar(select(ApiToken).where(ApiToken.name == "x")) is None
+
+
 def test_college_cannot_open_regulator_or_university_pages(as_college):
     assert as_college.get("/regulator").status_code == 403
     assert as_college.get("/regulator/compliance").status_code == 403
