@@ -1,7 +1,7 @@
 """API tokens expire: every token gets an expiry date, existing ones a year after creation
 
-Revision ID: 0009_token_expiry
-Revises: 0008_drafts
+Revision ID: 0010_token_expiry
+Revises: 0009_toolkit_source
 Create Date: 2026-12-05 08:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import registry.db
 
-revision = '0009_token_expiry'
-down_revision = '0008_drafts'
+revision = '0010_token_expiry'
+down_revision = '0009_toolkit_source'
 branch_labels = None
 depends_on = None
 
