@@ -5,9 +5,12 @@ transaction commits, the periods are dispatched by PIPELINE_MODE:
 
 - `inprocess` (embedded default): the DAG's task function runs in a background thread
   with its own session, so results appear seconds after the response;
-- `airflow`: POST a run of the `registry_quality` DAG to Airflow's REST API; if Airflow
-  cannot be reached the return simply stays `submitted` and the hourly scheduled run
-  picks it up (nothing is lost, the submission never fails because of it);
+- `airflow`: POST a run of the `registry_quality` DAG to Airflow's REST API, unless a run
+  of the period is already queued (the DAG runs one at a time, so a queued run starts
+  after this commit and sees the submission: a deadline-day burst queues one run, not
+  one per return); if Airflow cannot be reached the return simply stays `submitted` and
+  the hourly scheduled run picks it up (nothing is lost, the submission never fails
+  because of it);
 - `off`: nothing (tests, or a deployment that only relies on the schedule).
 
 A rolled-back transaction dispatches nothing. The settings reach the session through
@@ -114,13 +117,23 @@ def run_inprocess(database_url: str, period: str) -> None:
 
 
 def trigger_airflow(settings: TriggerSettings, period: str) -> bool:
-    """POST a registry_quality run with conf {"period": …}; False when Airflow is unreachable."""
+    """Ask for a registry_quality run of the period (conf {"period": …}) unless one is queued.
+
+    False when Airflow is unreachable.
+    """
+    runs = f"{settings.airflow_url}/api/v2/dags/{DAG_ID}/dagRuns"
     try:
-        token = _post_json(f"{settings.airflow_url}/auth/token",
-                           {"username": settings.username, "password": settings.password},
-                           settings.timeout)["access_token"]
-        _post_json(f"{settings.airflow_url}/api/v2/dags/{DAG_ID}/dagRuns",
-                   {"logical_date": None, "conf": {"period": period}}, settings.timeout, token)
+        token = _request_json("POST", f"{settings.airflow_url}/auth/token",
+                              {"username": settings.username, "password": settings.password},
+                              settings.timeout)["access_token"]
+        queued = _request_json("GET", f"{runs}?state=queued&limit=100", None,
+                               settings.timeout, token)["dag_runs"]
+        if any((run.get("conf") or {}).get("period") == period for run in queued):
+            logger.info("a queued %s run of period %s will check this submission", DAG_ID,
+                        period)
+            return True
+        _request_json("POST", runs, {"logical_date": None, "conf": {"period": period}},
+                      settings.timeout, token)
     except (OSError, ValueError, KeyError) as exc:
         logger.warning("Airflow at %s could not start %s for period %s (%s); the returns stay "
                        "submitted and the scheduled run will check them", settings.airflow_url,
@@ -130,12 +143,13 @@ def trigger_airflow(settings: TriggerSettings, period: str) -> bool:
     return True
 
 
-def _post_json(url: str, body: dict, timeout: float, token: str | None = None) -> dict:
+def _request_json(method: str, url: str, body: dict | None, timeout: float,
+                  token: str | None = None) -> dict:
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers,
-                                     method="POST")
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"{}")
 

@@ -175,8 +175,11 @@ def prepare(url: str) -> None:
              *(["build-release", "--period", period, "--publish"] for period in CLOSED_PERIODS)]
     for step in steps:
         print(f"prepare: registry {' '.join(step)}", flush=True)
-        subprocess.run([str(BIN / "registry"), *step], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        done = subprocess.run([str(BIN / "registry"), *step], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"registry {' '.join(step)} failed:\n{done.stdout[-3000:]}"
+                             f"{done.stderr[-3000:]}")
 
 
 def add_people(url: str) -> dict[str, list[dict]]:
