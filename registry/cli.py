@@ -181,9 +181,7 @@ def build_release_command(period: str, kind: str | None, publish: bool) -> None:
             raise click.ClickException(exc.message) from exc
     conf = {"period": period, "publish": publish, **({"kind": kind} if kind else {})}
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
-           **{name: str(current_app.config[name]) for name in (
-               "RELEASE_ACCEPTANCE_LEVEL", "SUPPRESSION_MIN_INSTITUTIONS",
-               "MIN_PEOPLE_FOR_RATE", "REVISION_WINDOW_DAYS")}}
+           **current_app.config["RELEASE_SETTINGS"].as_environment()}
     _run_embedded("registry_benchmarks", conf, env)
     _echo_latest_release(period)
 

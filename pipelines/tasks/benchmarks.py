@@ -1,8 +1,8 @@
-"""The registry_indicators and registry_benchmarks tasks, as plain functions.
+"""The registry_benchmarks task, as a plain function.
 
-Nothing heavy at import. Each task opens its own engine from DATABASE_URL, commits once at
-its end, and can run twice safely: indicator values are computed only for versions that
-lack them, and a release is keyed by its pipeline run id.
+Nothing heavy at import. The task opens its own engine from DATABASE_URL, reads the release
+settings from its environment, commits once at its end, and can run twice safely: a
+release is keyed by its pipeline run id.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-INDICATORS_ACTOR = "pipeline:registry_indicators"
 BENCHMARKS_ACTOR = "pipeline:registry_benchmarks"
 
 
@@ -28,29 +27,6 @@ def database_url() -> str:
     return url
 
 
-def compute_indicators(conf: Mapping[str, Any] | None = None, url: str | None = None) -> dict:
-    """Store indicator values of every return version that lacks them (optionally one period)."""
-    from registry.db import make_engine
-    from registry.models import Period, Return, ReturnVersion
-    from registry.services.actors import Actor
-    from registry.services.indicators import compute_version_values
-
-    conf = conf or {}
-    engine = make_engine(url or database_url())
-    try:
-        with Session(engine) as session:
-            ids = None
-            if conf.get("period"):
-                ids = list(session.scalars(
-                    select(ReturnVersion.id).join(Return).join(Period)
-                    .where(Period.code == conf["period"])))
-            count = compute_version_values(session, Actor.system(INDICATORS_ACTOR), ids)
-            session.commit()
-    finally:
-        engine.dispose()
-    return {"versions_computed": count, "period": conf.get("period")}
-
-
 def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetime,
                   url: str | None = None) -> dict:
     """Build the next release of each period asked for (every period with returns by default).
@@ -59,14 +35,15 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
     revision window after the first provisional has passed), never by the wall clock, so a
     run re-run later decides as it did.
     """
+    from registry.config import ReleaseSettings
     from registry.db import make_engine
     from registry.models import Period, Return
     from registry.services.actors import Actor
     from registry.services.periods import get_period
-    from registry.services.releases import ReleaseSettings, build_release, publish_release
+    from registry.services.releases import build_release, publish_release
 
     conf = conf or {}
-    settings = ReleaseSettings.from_config({**os.environ, **_settings_overrides(conf)})
+    settings = ReleaseSettings.from_config(os.environ)
     actor = Actor.system(BENCHMARKS_ACTOR)
     engine = make_engine(url or database_url())
     try:
@@ -89,8 +66,3 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
         engine.dispose()
     return {"releases": built}
 
-
-def _settings_overrides(conf: Mapping[str, Any]) -> dict:
-    names = ("RELEASE_ACCEPTANCE_LEVEL", "SUPPRESSION_MIN_INSTITUTIONS", "MIN_PEOPLE_FOR_RATE",
-             "REVISION_WINDOW_DAYS")
-    return {name: conf[name.lower()] for name in names if name.lower() in conf}

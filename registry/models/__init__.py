@@ -4,7 +4,6 @@ from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
 from registry.models.benchmarks import (
     BenchmarkCell,
-    IndicatorValue,
     InstitutionFigures,
     PeerGroup,
     PeerGroupMember,
@@ -26,7 +25,6 @@ __all__ = [
     "Draft",
     "Extension",
     "IdempotencyRecord",
-    "IndicatorValue",
     "Institution",
     "InstitutionFigures",
     "IssueStatus",

@@ -7,7 +7,7 @@ build leaves every earlier release as it was; stored releases are never changed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
+from registry.config import ReleaseSettings
 from registry.db import utcnow
 from registry.indicators import exports
-from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
+from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
 from registry.indicators.figures import encode_table
 from registry.indicators.revisions import (
     ReleaseView,
@@ -47,31 +48,6 @@ KINDS = ("provisional", "final")
 CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
                "pooled_rate", "ci_low", "ci_high", "mean", "p10", "p25", "median", "p75",
                "p90", "suppression", "rate_withheld")
-
-
-@dataclass(frozen=True)
-class ReleaseSettings:
-    """What counts and what may be published; read from the app config or the environment."""
-
-    acceptance_level: str = "validated"
-    min_institutions: int = 5
-    min_people: int = 23
-    revision_window_days: int = 30
-
-    @classmethod
-    def from_config(cls, config: Mapping) -> ReleaseSettings:
-        return cls(
-            acceptance_level=str(config.get("RELEASE_ACCEPTANCE_LEVEL", cls.acceptance_level)),
-            min_institutions=int(config.get("SUPPRESSION_MIN_INSTITUTIONS",
-                                            cls.min_institutions)),
-            min_people=int(config.get("MIN_PEOPLE_FOR_RATE", cls.min_people)),
-            revision_window_days=int(config.get("REVISION_WINDOW_DAYS",
-                                                cls.revision_window_days)),
-        )
-
-    @property
-    def compute(self) -> Settings:
-        return Settings(self.min_institutions, self.min_people, self.acceptance_level)
 
 
 def method_notes(settings: ReleaseSettings) -> dict:
@@ -144,7 +120,7 @@ def build_release(
     kind, provisional = _next_kind(session, period, settings, kind, now)
     with collector_paused():
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
-        content = compute_release(inputs, settings.compute)
+        content = compute_release(inputs, settings)
         across = protect_against_differencing(content, earlier_views(session, period),
                                               inputs.institutions)
         previous = _cells_of(session, provisional)

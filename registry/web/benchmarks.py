@@ -241,7 +241,7 @@ def _release_action(session, form) -> None:
         release_service.publish_release(session, actor, release)
         flash(f"Release {release.number} is published.", "info")
         return
-    settings = release_service.ReleaseSettings.from_config(current_app.config)
+    settings = current_app.config["RELEASE_SETTINGS"]
     release = release_service.build_release(
         session, actor, get_period(session, form.get("period", "")), settings,
         run_id=f"web:{uuid.uuid4()}", kind=form.get("kind") or None)
