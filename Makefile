@@ -33,7 +33,9 @@ demo: install
 	@echo
 	$(BIN)/registry run --host $(HOST) --port $(PORT)
 
+# The layer rules ([tool.importlinter] in pyproject.toml) first, then every test.
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # Every benchmark, one table (figures beside references measured in the same run);

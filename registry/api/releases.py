@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import current_actor, require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import releases as service
 from registry.services.periods import get_period
 

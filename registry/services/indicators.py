@@ -23,6 +23,7 @@ from registry.indicators.compute import (
     ReturnUnit,
 )
 from registry.models import (
+    ACCEPTANCE_LEVELS,
     Institution,
     Period,
     Programme,
@@ -32,7 +33,6 @@ from registry.models import (
 from registry.services.compliance import expected_in
 from registry.services.errors import ValidationFailed
 
-ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
 PAYLOAD_BATCH = 10_000
 EXCLUSION_REASONS = {
     "submitted": "not_yet_checked",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from registry.config import ReleaseSettings
@@ -29,6 +30,7 @@ from registry.indicators.revisions import (
 from registry.indicators.stats import QUANTILE_METHOD
 from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
+    ACCEPTANCE_LEVELS,
     BenchmarkCell,
     InstitutionFigures,
     Period,
@@ -57,7 +59,7 @@ def method_notes(settings: ReleaseSettings) -> dict:
         "catalogue_version": CATALOGUE_VERSION,
         "suite_version": suite_version(),
         "data_counted": "For each return, its latest version whose status has reached "
-                        f"'{settings.acceptance_level}' (validated < approved < signed_off).",
+                        f"'{settings.acceptance_level}' ({' < '.join(ACCEPTANCE_LEVELS)}).",
         "institution_value": "Σ numerator / Σ denominator over the institution's counted "
                              "returns in the period (and per programme level).",
         "zero_denominators": {kind: f"A return whose denominator is 0, for a {kind}: {rule}."
@@ -126,9 +128,18 @@ def build_release(
         previous = _cells_of(session, provisional)
         if kind == "final":
             mark_revisions(content.cells, previous)
-        return store_release(session, actor, period, settings, content, Build(
-            kind, run_id, now, provisional, selection.excluded, selection.pending_newer,
-            len(across), suppression_summary(content.cells, previous)))
+        build = Build(kind, run_id, now, provisional, selection.excluded,
+                      selection.pending_newer, len(across),
+                      suppression_summary(content.cells, previous))
+        try:
+            with session.begin_nested():
+                return store_release(session, actor, period, settings, content, build)
+        except IntegrityError:
+            # the same run, asked twice at once (a double click): the other one stored it
+            existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+            if existing is None:
+                raise
+            return existing
 
 
 @contextmanager

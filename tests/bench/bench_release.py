@@ -35,7 +35,7 @@ from registry.indicators.compute import (
     ReturnUnit,
     compute_release,
 )
-from registry.services.reference_data import COMPOSITION
+from registry.reference_data import COMPOSITION
 from schemas.examples import synthetic_return
 from tests.databases import fresh_postgres_database
 

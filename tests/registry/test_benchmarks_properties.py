@@ -18,8 +18,8 @@ from registry.config import ReleaseSettings
 from registry.indicators import stats
 from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.indicators.strata import all_strata, parse_stratum, relations
+from registry.reference_data import COMPOSITION
 from registry.services.demo_returns import programmes_of
-from registry.services.reference_data import COMPOSITION
 from schemas.examples import synthetic_return
 
 SETTINGS = ReleaseSettings(min_institutions=5, min_people=23)
