@@ -141,7 +141,7 @@ def run_pipelines_command(period: str | None, recheck: bool) -> None:
             except NotFound as exc:
                 raise click.ClickException(exc.message) from exc
     conf = {key: value for key, value in (("period", period), ("recheck", recheck)) if value}
-    ran = _run_embedded("registry_quality", conf,
+    ran = _run_embedded("registry_quality", [conf],
                         {"DATABASE_URL": current_app.config["DATABASE_URL"]})
     with _session() as session:
         statuses = "; ".join(f"{code}: " + ", ".join(f"{n} {status}" for status, n in
@@ -150,9 +150,12 @@ def run_pipelines_command(period: str | None, recheck: bool) -> None:
     click.echo(f"{ran}: {statuses}")
 
 
-def _run_embedded(dag_id: str, conf: dict, env: dict) -> str:
-    """Run a DAG in-process; Airflow's own output goes to a log file. Returns how it ended
-    and where the log is, for the command's one line of output."""
+def _run_embedded(dag_id: str, confs: list[dict], env: dict) -> str:
+    """Run a DAG in-process once per conf; Airflow's own output goes to a log file. Returns
+    how the runs ended and where the log is, for the command's one line of output.
+
+    The runs share one redirection: Airflow's loggers keep the stream they first wrote to.
+    """
     from pipelines import embedded
 
     home = Path(current_app.instance_path) / "airflow"
@@ -160,7 +163,10 @@ def _run_embedded(dag_id: str, conf: dict, env: dict) -> str:
     log = home / "pipelines.log"
     with embedded.output_to(log):
         embedded.ensure_metadata_database()
-        state = embedded.run_dag(dag_id, conf, env)
+        for conf in confs:
+            state = embedded.run_dag(dag_id, conf, env)
+            if state != "success":
+                break
     if state != "success":
         raise click.ClickException(f"The {dag_id} run did not succeed; see {log}.")
     return f"{dag_id}: {state} (Airflow's log: {log})"
@@ -187,9 +193,9 @@ def build_release_command(periods: tuple[str, ...], kind: str | None, publish: b
             raise click.ClickException(exc.message) from exc
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
            **current_app.config["RELEASE_SETTINGS"].as_environment()}
-    for period in periods:
-        conf = {"period": period, "publish": publish, **({"kind": kind} if kind else {})}
-        ran = _run_embedded("registry_benchmarks", conf, env)
+    confs = [{"period": period, "publish": publish, **({"kind": kind} if kind else {})}
+             for period in periods]
+    ran = _run_embedded("registry_benchmarks", confs, env)
     click.echo("; ".join(_latest_release(period) for period in periods) + f"; {ran}")
 
 
@@ -228,7 +234,7 @@ def send_reminders_command(moment: str | None) -> None:
     from datetime import UTC, datetime
 
     moment = moment or datetime.now(UTC).isoformat()
-    click.echo(_run_embedded("registry_reminders", {"now": moment},
+    click.echo(_run_embedded("registry_reminders", [{"now": moment}],
                              {"DATABASE_URL": current_app.config["DATABASE_URL"]}))
 
 

@@ -39,7 +39,7 @@ def default_database_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite3'}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReleaseSettings:
     """What a benchmark release counts and may publish: the one definition of each setting.
 

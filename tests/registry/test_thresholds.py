@@ -59,7 +59,8 @@ def test_the_pipeline_and_the_computation_default_to_5_and_23():
 
 
 def test_the_settings_travel_to_a_pipeline_run_and_back_unchanged():
-    settings = ReleaseSettings("approved", 7, 30, 14)
+    settings = ReleaseSettings(acceptance_level="approved", min_institutions=7, min_people=30,
+                               revision_window_days=14)
     assert ReleaseSettings.from_config(settings.as_environment()) == settings
 
 
