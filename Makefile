@@ -30,7 +30,7 @@ demo: install
 	@echo "  analyst@pmdc.demo (regulator), admin@registry.demo (admin),"
 	@echo "  reviewer@kmu.demo (university), officer@kp-med-pub-001.demo (college)"
 	@echo
-	$(BIN)/registry run --host $(HOST) --port $(PORT)
+	@$(BIN)/registry run --host $(HOST) --port $(PORT)
 
 # The layer rules ([tool.importlinter] in pyproject.toml) first, then every test.
 test: install
