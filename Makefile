@@ -18,22 +18,23 @@ install: $(BIN)/.installed
 DEMO_CLOSED_PERIODS := 2022-23 2023-24 2024-25
 
 demo: install
-	$(BIN)/registry migrate
-	$(BIN)/registry seed-demo
-	$(BIN)/registry run-pipelines
-	$(BIN)/registry demo-review
-	for period in $(DEMO_CLOSED_PERIODS); do \
-	  $(BIN)/registry build-release --period $$period --publish || exit 1; done
-	$(BIN)/registry send-reminders
+	@$(BIN)/registry migrate
+	@$(BIN)/registry seed-demo
+	@$(BIN)/registry run-pipelines
+	@$(BIN)/registry demo-review
+	@$(BIN)/registry build-release $(DEMO_CLOSED_PERIODS:%=--period %) --publish
+	@$(BIN)/registry send-reminders
 	@echo
 	@echo "Mentoring Registry demo: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "Log in at http://$(HOST):$(PORT)/login with password mentoring-demo as:"
 	@echo "  analyst@pmdc.demo (regulator), admin@registry.demo (admin),"
 	@echo "  reviewer@kmu.demo (university), officer@kp-med-pub-001.demo (college)"
 	@echo
-	$(BIN)/registry run --host $(HOST) --port $(PORT)
+	@$(BIN)/registry run --host $(HOST) --port $(PORT)
 
+# The layer rules ([tool.importlinter] in pyproject.toml) first, then every test.
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # Every benchmark, one table (figures beside references measured in the same run);

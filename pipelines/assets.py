@@ -3,5 +3,4 @@
 from airflow.sdk import Asset
 
 QUALITY_CHECKED = Asset(name="registry_quality_checked", uri="registry://quality/checked")
-INDICATORS_COMPUTED = Asset(name="registry_indicators_computed", uri="registry://indicators/values")
 RELEASE_BUILT = Asset(name="registry_release_built", uri="registry://benchmarks/release")

@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Create and configure the registry app."""
     from flask import Flask
 
-    from registry import db
+    from registry import request_session
     from registry.config import load_config
 
     app = Flask(
@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
-    db.init_app(app)
+    request_session.init_app(app)
     register_converters(app)
     register_extensions(app)
     register_blueprints(app)

@@ -147,15 +147,21 @@ def run_pipelines_command(period: str | None, recheck: bool) -> None:
             except NotFound as exc:
                 raise click.ClickException(exc.message) from exc
     conf = {key: value for key, value in (("period", period), ("recheck", recheck)) if value}
-    _run_embedded("registry_quality", conf,
-                  {"DATABASE_URL": current_app.config["DATABASE_URL"]})
+    ran = _run_embedded("registry_quality", [conf],
+                        {"DATABASE_URL": current_app.config["DATABASE_URL"]})
     with _session() as session:
-        for code, counts in status_counts(session, period).items():
-            click.echo(f"  {code}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        statuses = "; ".join(f"{code}: " + ", ".join(f"{n} {status}" for status, n in
+                                                     counts.items())
+                             for code, counts in status_counts(session, period).items())
+    click.echo(f"{ran}: {statuses}")
 
 
-def _run_embedded(dag_id: str, conf: dict, env: dict) -> None:
-    """Run a DAG in-process and say how it ended; Airflow's own output goes to a log file."""
+def _run_embedded(dag_id: str, confs: list[dict], env: dict) -> str:
+    """Run a DAG in-process once per conf; Airflow's own output goes to a log file. Returns
+    how the runs ended and where the log is, for the command's one line of output.
+
+    The runs share one redirection: Airflow's loggers keep the stream they first wrote to.
+    """
     from pipelines import embedded
 
     home = Path(current_app.instance_path) / "airflow"
@@ -163,38 +169,43 @@ def _run_embedded(dag_id: str, conf: dict, env: dict) -> None:
     log = home / "pipelines.log"
     with embedded.output_to(log):
         embedded.ensure_metadata_database()
-        state = embedded.run_dag(dag_id, conf, env)
-    click.echo(f"{dag_id}: {state} (Airflow's log: {log})")
+        for conf in confs:
+            state = embedded.run_dag(dag_id, conf, env)
+            if state != "success":
+                break
     if state != "success":
         raise click.ClickException(f"The {dag_id} run did not succeed; see {log}.")
+    return f"{dag_id}: {state} (Airflow's log: {log})"
 
 
 @registry_cli.command("build-release")
-@click.option("--period", required=True, help="The period to build the next release of.")
+@click.option("--period", "periods", required=True, multiple=True,
+              help="The period to build the next release of (repeat for several).")
 @click.option("--kind", type=click.Choice(["provisional", "final"]),
               help="Default: provisional first, final once the revision window has passed.")
 @click.option("--publish", is_flag=True, help="Publish the release once built.")
 @with_appcontext
-def build_release_command(period: str, kind: str | None, publish: bool) -> None:
-    """Build a benchmark release by running the registry_benchmarks DAG in-process."""
+def build_release_command(periods: tuple[str, ...], kind: str | None, publish: bool) -> None:
+    """Build benchmark releases by running the registry_benchmarks DAG in-process, once per
+    period; one line of output names each release."""
     from registry.services.errors import NotFound
     from registry.services.periods import get_period
 
     with _session() as session:
         try:
-            get_period(session, period)
+            for period in periods:
+                get_period(session, period)
         except NotFound as exc:
             raise click.ClickException(exc.message) from exc
-    conf = {"period": period, "publish": publish, **({"kind": kind} if kind else {})}
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
-           **{name: str(current_app.config[name]) for name in (
-               "RELEASE_ACCEPTANCE_LEVEL", "SUPPRESSION_MIN_INSTITUTIONS",
-               "MIN_PEOPLE_FOR_RATE", "REVISION_WINDOW_DAYS")}}
-    _run_embedded("registry_benchmarks", conf, env)
-    _echo_latest_release(period)
+           **current_app.config["RELEASE_SETTINGS"].as_environment()}
+    confs = [{"period": period, "publish": publish, **({"kind": kind} if kind else {})}
+             for period in periods]
+    ran = _run_embedded("registry_benchmarks", confs, env)
+    click.echo("; ".join(_latest_release(period) for period in periods) + f"; {ran}")
 
 
-def _echo_latest_release(period: str) -> None:
+def _latest_release(period: str) -> str:
     from sqlalchemy import select
 
     from registry.models import Period, Release
@@ -202,9 +213,9 @@ def _echo_latest_release(period: str) -> None:
     with _session() as session:
         release = session.scalar(select(Release).join(Period).where(Period.code == period)
                                  .order_by(Release.number.desc()).limit(1))
-        click.echo(f"release {release.number}: {release.kind} {period}, "
-                   f"{'published' if release.publication else 'not published'}, "
-                   f"sha256 {release.checksum_sha256}")
+        return (f"release {release.number}: {release.kind} {period}, "
+                f"{'published' if release.publication else 'not published'}, "
+                f"sha256 {release.checksum_sha256[:12]}")
 
 
 @registry_cli.command("demo-review")
@@ -229,8 +240,8 @@ def send_reminders_command(moment: str | None) -> None:
     from datetime import UTC, datetime
 
     moment = moment or datetime.now(UTC).isoformat()
-    _run_embedded("registry_reminders", {"now": moment},
-                  {"DATABASE_URL": current_app.config["DATABASE_URL"]})
+    click.echo(_run_embedded("registry_reminders", [{"now": moment}],
+                             {"DATABASE_URL": current_app.config["DATABASE_URL"]}))
 
 
 @registry_cli.command("doctor")

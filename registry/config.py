@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 DEV_SECRET = "dev-only-not-secret"
 PIPELINE_MODES = ("off", "inprocess", "airflow")
@@ -37,14 +39,38 @@ def default_database_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'registry.sqlite3'}"
 
 
-def release_settings(env) -> dict:
-    """Benchmark release settings: which returns count, and the disclosure thresholds."""
-    return {
-        "RELEASE_ACCEPTANCE_LEVEL": env.get("RELEASE_ACCEPTANCE_LEVEL", "validated"),
-        "SUPPRESSION_MIN_INSTITUTIONS": int(env.get("SUPPRESSION_MIN_INSTITUTIONS", 5)),
-        "MIN_PEOPLE_FOR_RATE": int(env.get("MIN_PEOPLE_FOR_RATE", 23)),
-        "REVISION_WINDOW_DAYS": int(env.get("REVISION_WINDOW_DAYS", 30)),
+@dataclass(frozen=True, kw_only=True)
+class ReleaseSettings:
+    """What a benchmark release counts and may publish: the one definition of each setting.
+
+    Read once from configuration (the app's config or a task's environment, by the
+    variable names in ENVIRONMENT) and passed down to the release build and computation.
+    """
+
+    acceptance_level: str = "validated"
+    min_institutions: int = 5  # cells with fewer institutions are suppressed
+    min_people: int = 23  # rates on fewer people are not published
+    revision_window_days: int = 30  # from the first provisional release to the final one
+
+    ENVIRONMENT: ClassVar[dict[str, str]] = {
+        "acceptance_level": "RELEASE_ACCEPTANCE_LEVEL",
+        "min_institutions": "SUPPRESSION_MIN_INSTITUTIONS",
+        "min_people": "MIN_PEOPLE_FOR_RATE",
+        "revision_window_days": "REVISION_WINDOW_DAYS",
     }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ReleaseSettings:
+        """The settings a configuration (or an environment) gives; defaults for the rest."""
+        given = {name: config[variable] for name, variable in cls.ENVIRONMENT.items()
+                 if config.get(variable) not in (None, "")}
+        # each default's type (str or int) converts the text an environment gives
+        return cls(**{name: type(getattr(cls, name))(value) for name, value in given.items()})
+
+    def as_environment(self) -> dict[str, str]:
+        """The settings as environment variables, for a pipeline run started from here."""
+        return {variable: str(getattr(self, name))
+                for name, variable in self.ENVIRONMENT.items()}
 
 
 def parse_languages(value: str) -> tuple[str, ...]:
@@ -65,7 +91,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "AIRFLOW_USERNAME": env.get("AIRFLOW_USERNAME", "admin"),
         "AIRFLOW_PASSWORD": env.get("AIRFLOW_PASSWORD", ""),
         "AIRFLOW_TIMEOUT": float(env.get("AIRFLOW_TIMEOUT", 5)),
-        **release_settings(env),
+        "RELEASE_SETTINGS": ReleaseSettings.from_config(env),
         "LANGUAGES": parse_languages(env.get("LANGUAGES", "en")),
         "PAGE_SIZE_MAX": 200,
         "SESSION_COOKIE_HTTPONLY": True,

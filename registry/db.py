@@ -1,12 +1,11 @@
-"""Database engine, session factory and the per-request session."""
+"""Database engine and declarative base (no Flask: pipelines and scripts use them too)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, g
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -69,47 +68,3 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def init_app(app: Flask) -> None:
-    """Bind an engine and session factory to the app and close sessions per request."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["registry.engine"] = engine
-    app.extensions["registry.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    app.after_request(_commit_session)
-    app.teardown_appcontext(_close_session)
-
-
-def get_session() -> Session:
-    """Return the session of the current request, opening it on first use."""
-    from flask import current_app
-
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["registry.sessionmaker"]()
-    return g.db_session
-
-
-def _commit_session(response):
-    """Commit once, at the request boundary: successful responses keep their writes.
-
-    A failed commit (the database went away mid-request) is rolled back and re-raised;
-    Flask then answers through the app's error handlers, which see the original error.
-    """
-    session = g.get("db_session")
-    if session is None:
-        return response
-    if response.status_code >= 400:
-        session.rollback()
-        return response
-    try:
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return response
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()

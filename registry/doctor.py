@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from registry.config import LANGUAGE_FONTS
+from registry.pipeline_runs import TriggerSettings
 from registry.services.mailer import SmtpSettings
-from registry.services.pipeline_trigger import TriggerSettings
 
 TIMEOUT = 5  # seconds for each connection a check opens (database, Airflow, SMTP)
 FONT_LIST_TIMEOUT = 15  # fc-list may build fontconfig's cache on a first run

@@ -3,22 +3,24 @@
 Every API submission loads a return through the marshmallow schema, and most returns
 are valid. marshmallow's generic machinery (error stores, per-field closures, hook
 lookups) costs several times the checks themselves, so `fast_load` walks the same
-schema's fields directly: it calls each field's own `_deserialize` (the same code
-marshmallow runs) and the same rule table, and applies what marshmallow adds around them
-(required, null, unknown keys). It only ever answers "valid, and this is the loaded
-data" or "not sure": at the first problem it returns None and the caller runs
-marshmallow, which then finds every error and words every message. A schema using a
-feature this walk does not reproduce (hooks, validators, defaults, data keys, partial
-or non-raising unknown handling) gets no plan, so marshmallow loads it every time.
+schema's fields directly: it calls each field's public `deserialize` (the same code
+marshmallow runs for the field) and the same rule table, and applies what marshmallow adds
+around them (required, null, unknown keys), using marshmallow's public API only. It only
+ever answers "valid, and this is the loaded data" or "not sure": at the first problem it
+returns None and the caller runs marshmallow, which then finds every error and words
+every message. A schema using a feature this walk does not reproduce (hooks, validators,
+defaults, data keys, partial or non-raising unknown handling) gets no plan, so marshmallow
+loads it every time. A hook is a method: a schema class that defines any method besides
+the rule check (or a section that defines any) is taken to have one.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing
-from marshmallow.decorators import VALIDATES_SCHEMA
 
 from schemas.fields import Section, StandardField
 from schemas.rules import rule_errors
@@ -58,7 +60,7 @@ def _load(plan: Plan, data: Any) -> dict | None:
                 return None
         else:
             try:
-                value = field._deserialize(value, name, data)
+                value = field.deserialize(value, name, data)
             except ValidationError:
                 return None
         loaded[name] = value
@@ -67,7 +69,7 @@ def _load(plan: Plan, data: Any) -> dict | None:
 
 def plan_for(schema: Schema, rules_validator: str) -> Plan | None:
     """The walk for a return schema whose only hook is the rule-table check, else None."""
-    if _hook_names(schema) != {VALIDATES_SCHEMA: [rules_validator]}:
+    if _own_methods(schema) != {rules_validator}:
         return None
     return _plan(schema)
 
@@ -81,7 +83,7 @@ def _plan(schema: Schema) -> Plan | None:
             return None
         nested = None
         if isinstance(field, Section):
-            nested = _plan(field.schema) if not _hook_names(field.schema) else None
+            nested = _plan(field.schema) if not _own_methods(field.schema) else None
             if nested is None:
                 return None
         elif not isinstance(field, StandardField):
@@ -90,8 +92,12 @@ def _plan(schema: Schema) -> Plan | None:
     return Plan(frozenset(name for name, _, _ in steps), tuple(steps))
 
 
-def _hook_names(schema: Schema) -> dict[str, list[str]]:
-    return {tag: [name for name, *_ in hooks] for tag, hooks in schema._hooks.items() if hooks}
+def _own_methods(schema: Schema) -> set[str]:
+    """Names of the methods the schema's classes define beyond marshmallow's Schema."""
+    own = [cls for cls in type(schema).__mro__ if cls not in Schema.__mro__]
+    return {name for cls in own for name, value in vars(cls).items()
+            if not name.startswith("__") and not isinstance(value, fields.Field)
+            and (inspect.isfunction(value) or isinstance(value, classmethod | staticmethod))}
 
 
 def _plain_schema(schema: Schema) -> bool:
@@ -101,7 +107,7 @@ def _plain_schema(schema: Schema) -> bool:
 
 
 def _plain_field(name: str, field: fields.Field) -> bool:
-    """A field marshmallow loads as value -> _deserialize(value), with nothing around it."""
+    """A field marshmallow loads as value -> deserialize(value), with nothing around it."""
     plain = ("." not in name and field.data_key is None and field.attribute is None
              and not field.validators and not field.allow_none
              and field.load_default is missing and not field.pre_load and not field.post_load)

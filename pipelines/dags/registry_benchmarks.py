@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from pipelines.assets import INDICATORS_COMPUTED, RELEASE_BUILT
+from pipelines.assets import RELEASE_BUILT
 from pipelines.tasks import benchmarks
 
 
@@ -22,7 +22,7 @@ from pipelines.tasks import benchmarks
     tags=["registry", "benchmarks"],
 )
 def registry_benchmarks():
-    @task(inlets=[INDICATORS_COMPUTED], outlets=[RELEASE_BUILT])
+    @task(outlets=[RELEASE_BUILT])
     def build_release(dag_run=None) -> dict:
         """Build the release the run's conf asks for, as of the run's date; the run id makes
         a retry harmless."""

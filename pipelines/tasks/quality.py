@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 PIPELINE_ACTOR_LABEL = "pipeline:registry_quality"
@@ -39,13 +38,14 @@ def run_quality_checks(url: str, period: str | None = None, *,
     """Check one period, or every period with pending returns, and commit once."""
     from registry.db import make_engine
     from registry.services.actors import Actor
+    from registry.services.periods import periods_awaiting_checks
     from registry.services.quality_checks import check_period, import_great_expectations
 
     import_great_expectations()
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            codes = [period] if period else pending_periods(session)
+            codes = [period] if period else periods_awaiting_checks(session)
             actor = Actor.system(PIPELINE_ACTOR_LABEL)
             summaries = [check_period(session, actor, code, recheck=recheck) for code in codes]
             session.commit()
@@ -53,12 +53,3 @@ def run_quality_checks(url: str, period: str | None = None, *,
         engine.dispose()
     return {"periods": [asdict(summary) for summary in summaries]}
 
-
-def pending_periods(session: Session) -> list[str]:
-    """Codes of the periods that have returns waiting for their quality check."""
-    from registry.models import Period, Return, ReturnStatus
-
-    query = (select(Period.code).join(Return, Return.period_id == Period.id)
-             .where(Return.status == ReturnStatus.SUBMITTED)
-             .group_by(Period.code, Period.starts_on).order_by(Period.starts_on))
-    return list(session.scalars(query))

@@ -11,6 +11,7 @@ from registry.extensions import api
 
 def register_api(app: Flask) -> None:
     """Register the API blueprints, exempt from CSRF (they authenticate by bearer token)."""
+    from registry import pipeline_runs
     from registry.api import (
         comparison,
         indicators,
@@ -25,7 +26,6 @@ def register_api(app: Flask) -> None:
         tokens,
     )
     from registry.extensions import csrf
-    from registry.services import pipeline_trigger
 
     register_standard_components()
     for module in (institutions, programmes, periods, returns, quality, tokens, standard,
@@ -34,7 +34,7 @@ def register_api(app: Flask) -> None:
         csrf.exempt(module.blp)
     register_error_handlers(app)
     app.before_request(reject_nul_text)
-    pipeline_trigger.init_app(app)  # submissions through the API and the web form alike
+    pipeline_runs.init_app(app)  # submissions through the API and the web form alike
 
 
 def register_standard_components() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services.actors import Actor
 from registry.services.errors import DomainError
 from registry.services.tokens import actor_for_token

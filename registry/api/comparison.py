@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import comparison as service
 from registry.services import peer_groups
 from registry.services.institutions import get_institution

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from registry.api.blueprint import Blueprint
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import benchmarks as service
 from registry.services import series as series_service
 from schemas.indicators import catalogue_data

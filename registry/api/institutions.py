@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import institutions as service
 
 blp = Blueprint("institutions", __name__, url_prefix="/api/v1/institutions",

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import programmes as service
 from registry.services.institutions import get_institution
 from schemas.codes import Discipline, MentoringModel

@@ -9,8 +9,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from expectations import KINDS, SEVERITIES, load_rules
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
-from registry.db import get_session
 from registry.models import IssueStatus
+from registry.request_session import get_session
 from registry.services import quality as quality_service
 from registry.services import threads
 from registry.services.mailer import SmtpSettings

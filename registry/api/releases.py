@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import current_actor, require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import releases as service
 from registry.services.periods import get_period
 
@@ -76,9 +76,9 @@ class Releases(MethodView):
         """Build the period's next release (regulator); provisional first, final later."""
         session = get_session()
         actor = require_actor()
-        settings = service.ReleaseSettings.from_config(current_app.config)
         release = service.build_release(session, actor, get_period(session, args["period"]),
-                                        settings, run_id=f"api:{uuid.uuid4()}",
+                                        current_app.config["RELEASE_SETTINGS"],
+                                        run_id=f"api:{uuid.uuid4()}",
                                         kind=args["kind"])
         if args["publish"]:
             service.publish_release(session, actor, release)

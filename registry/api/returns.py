@@ -10,7 +10,7 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.bodies import BadRequestBody, read_json_body
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import returns as return_service
 from registry.services import submissions
 from registry.services.bulk import read_bulk_file

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -12,11 +9,10 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
-from registry.db import get_session
+from registry.request_session import get_session
 from registry.services import review, threads
-from registry.services.audit import audit_query
+from registry.services.audit import audit_csv, audit_query
 from registry.services.mailer import SmtpSettings
-from schemas.cells import escape_text
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1",
                 description="Review decisions and the audit trail.")
@@ -62,10 +58,6 @@ class AuditQuerySchema(PageQuerySchema):
     format = fields.String(validate=validate.OneOf(["json", "csv"]), load_default="json")
 
 
-AUDIT_COLUMNS = ("id", "at", "actor", "address", "action", "object_type", "object_id",
-                 "before", "after")
-
-
 @blp.route("/returns/<int:return_id>/versions/<int:version>/decisions")
 class VersionDecisions(MethodView):
     @blp.arguments(DecisionInSchema)
@@ -98,18 +90,13 @@ class AuditTrail(MethodView):
         args["actor_contains"] = args.pop("actor", None)
         query = audit_query(require_actor(), **args)
         if fmt == "csv":
-            return audit_csv(get_session().scalars(query))
+            return audit_csv_response(get_session().scalars(query))
         return paginate(get_session(), query, page, page_size)
 
 
-def audit_csv(events) -> Response:
-    """Export audit events as CSV, defused against spreadsheet formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_COLUMNS)
-    for event in events:
-        writer.writerow([escape_text(str(getattr(event, c) or "")) for c in AUDIT_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+def audit_csv_response(events) -> Response:
+    """The audit events as a CSV download."""
+    return Response(audit_csv(events), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="audit.csv"'})
 
 

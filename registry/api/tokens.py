@@ -7,8 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
-from registry.db import get_session
 from registry.models import User
+from registry.request_session import get_session
 from registry.services import tokens as service
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from registry.config import ReleaseSettings
 from registry.indicators import stats
 from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_matrix
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
@@ -64,13 +65,6 @@ class ReleaseInputs:
     expected: Sequence[ExpectedUnit] = ()
 
 
-@dataclass(frozen=True)
-class Settings:
-    min_institutions: int = 5
-    min_people: int = 23
-    acceptance_level: str = "validated"
-
-
 @dataclass
 class Aggregates:
     """Σnum, Σden, returns counted and a missing reason, per unit of aggregation × indicator."""
@@ -90,7 +84,7 @@ class Aggregates:
 @dataclass
 class ReleaseContent:
     period_code: str
-    settings: Settings
+    settings: ReleaseSettings
     cells: list[dict]
     institutions: InstitutionTable
     return_version_ids: list[int] = field(default_factory=list)
@@ -163,7 +157,7 @@ def _group_max(groups: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
 
 
 def compute_release(
-    inputs: ReleaseInputs, settings: Settings, catalogue: Sequence[Indicator] = CATALOGUE
+    inputs: ReleaseInputs, settings: ReleaseSettings, catalogue: Sequence[Indicator] = CATALOGUE
 ) -> ReleaseContent:
     """Everything a release publishes and stores, from its inputs."""
     institutions = sorted(inputs.institutions, key=lambda i: i.code)
@@ -213,7 +207,7 @@ def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
                             agg.reason[keep]))
 
 
-def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: Settings,
+def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: ReleaseSettings,
            groups: list[SuppressionGroup]) -> list[dict]:
     """Every indicator × stratum cell with its statistics, then suppression."""
     cells: dict[tuple[int, str], dict] = {}
@@ -293,7 +287,7 @@ def _num(x) -> float | None:
 
 
 def _apply_suppression(cells: dict, catalogue: Sequence[Indicator],
-                       settings: Settings) -> list[SuppressionGroup]:
+                       settings: ReleaseSettings) -> list[SuppressionGroup]:
     """One pattern per group of indicators that could be read across: sharing a denominator
     or identical institution and return counts in every cell (union of their primaries)."""
     links = relations()
@@ -349,7 +343,7 @@ def blank_cell(cell: dict, status: str) -> None:
 
 
 def _withhold_small_rates(cells: dict, catalogue: Sequence[Indicator],
-                          settings: Settings) -> None:
+                          settings: ReleaseSettings) -> None:
     """Rates on fewer than `min_people` people are not published (nor their counts).
 
     A withheld numerator and denominator are unknowns in the same additive system as
@@ -382,7 +376,7 @@ def _shared_denominators(cells: dict, catalogue: Sequence[Indicator]) -> list[se
 
 
 def _withholding_status(cells: dict, members: set[int],
-                        settings: Settings) -> tuple[dict[str, str], dict[str, int]]:
+                        settings: ReleaseSettings) -> tuple[dict[str, str], dict[str, int]]:
     """Per stratum: hidden (suppressed, or under `min_people`) or published; its people."""
     status: dict[str, str] = {}
     sizes: dict[str, int] = {}

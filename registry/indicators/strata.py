@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.services.reference_data import PROVINCES
+from registry.reference_data import PROVINCES
 from schemas.codes import Level
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {

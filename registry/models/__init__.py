@@ -4,7 +4,6 @@ from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
 from registry.models.benchmarks import (
     BenchmarkCell,
-    IndicatorValue,
     InstitutionFigures,
     PeerGroup,
     PeerGroupMember,
@@ -15,10 +14,17 @@ from registry.models.drafts import Draft
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
-from registry.models.returns import IdempotencyRecord, Return, ReturnStatus, ReturnVersion
+from registry.models.returns import (
+    ACCEPTANCE_LEVELS,
+    IdempotencyRecord,
+    Return,
+    ReturnStatus,
+    ReturnVersion,
+)
 from registry.models.review import Message, ReviewDecision, ThreadRead
 
 __all__ = [
+    "ACCEPTANCE_LEVELS",
     "AcceptedExplanation",
     "ApiToken",
     "AuditEvent",
@@ -26,7 +32,6 @@ __all__ = [
     "Draft",
     "Extension",
     "IdempotencyRecord",
-    "IndicatorValue",
     "Institution",
     "InstitutionFigures",
     "IssueStatus",

@@ -1,4 +1,4 @@
-"""Indicator values, immutable benchmark releases, their cells, and peer groups."""
+"""Immutable benchmark releases, their cells, and peer groups."""
 
 from __future__ import annotations
 
@@ -15,22 +15,6 @@ from registry.models.reporting import Period
 
 class ReleaseImmutable(RuntimeError):
     """Raised when code tries to change a stored release or one of its rows."""
-
-
-class IndicatorValue(Base):
-    """One indicator computed from one (immutable) return version."""
-
-    __tablename__ = "indicator_values"
-    __table_args__ = (UniqueConstraint("return_version_id", "indicator"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    return_version_id: Mapped[int] = mapped_column(ForeignKey("return_versions.id"), index=True)
-    indicator: Mapped[str] = mapped_column(String(64))
-    numerator: Mapped[float | None] = mapped_column(Float)
-    denominator: Mapped[float | None] = mapped_column(Float)
-    value: Mapped[float | None] = mapped_column(Float)
-    missing_reason: Mapped[str | None] = mapped_column(String(40))
-    method_version: Mapped[str] = mapped_column(String(16))
 
 
 class Release(Base):

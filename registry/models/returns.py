@@ -24,6 +24,12 @@ class ReturnStatus(StrEnum):
     SIGNED_OFF = "signed_off"
 
 
+# The statuses a return reaches once accepted, in order: a higher one satisfies a release
+# (or a compliance count) that asks for a lower one.
+ACCEPTANCE_LEVELS = (ReturnStatus.VALIDATED.value, ReturnStatus.APPROVED.value,
+                     ReturnStatus.SIGNED_OFF.value)
+
+
 class Return(Base):
     """One institution × programme × period; its content lives in its versions."""
 

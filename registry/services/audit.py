@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,6 +12,7 @@ from sqlalchemy.orm import Session
 from registry.db import utcnow
 from registry.models import AuditEvent
 from registry.services.actors import Actor
+from schemas.cells import escape_text
 
 
 def record_event(
@@ -81,3 +85,17 @@ def audit_query(
     if until:
         query = query.where(AuditEvent.at <= until)
     return query
+
+
+AUDIT_COLUMNS = ("id", "at", "actor", "address", "action", "object_type", "object_id",
+                 "before", "after")
+
+
+def audit_csv(events: Iterable[AuditEvent]) -> str:
+    """Audit events as CSV text, defused against spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for event in events:
+        writer.writerow([escape_text(str(getattr(event, c) or "")) for c in AUDIT_COLUMNS])
+    return out.getvalue()

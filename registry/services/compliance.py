@@ -8,13 +8,20 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from registry.models import Institution, Period, Programme, Return, ReturnVersion
+from registry.models import (
+    ACCEPTANCE_LEVELS,
+    Institution,
+    Period,
+    Programme,
+    Return,
+    ReturnVersion,
+)
 from registry.services.access import scope_to_actor
 from registry.services.actors import Actor
 from registry.services.institutions import RegisterFilters
 from registry.services.periods import deadline_with
 
-DONE_STATUSES = {"validated", "approved", "signed_off"}
+DONE_STATUSES = frozenset(ACCEPTANCE_LEVELS)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from registry.indicators.strata import (
     stratum_label,
 )
 from registry.models import Institution, Period, Return, Role
+from registry.reference_data import PROVINCES
 from registry.services import charts
 from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.compliance import ComplianceRow, compliance
 from registry.services.errors import ValidationFailed
 from registry.services.quality_board import top_rules
-from registry.services.reference_data import PROVINCES
 from registry.services.series import SeriesPoint, series_of
 from schemas.indicators import BY_CODE, HEADLINE
 

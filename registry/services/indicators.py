@@ -1,4 +1,4 @@
-"""Which return versions count for a period, and their indicator values.
+"""Which return versions count for a period, and what a release reads of them.
 
 A return counts through its latest version whose status has reached the acceptance level
 (validated < approved < signed_off; a higher level satisfies a lower requirement). A newer
@@ -10,37 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Row, Text, cast, delete, insert, select
+from sqlalchemy import Row, Text, cast, select
 from sqlalchemy.orm import Session
 
 from registry.indicators.compute import (
-    METHOD_VERSION,
     ExpectedUnit,
     InstitutionInfo,
     ReleaseInputs,
     ReturnUnit,
 )
-from registry.indicators.extract import REASONS, value_matrix
 from registry.models import (
-    IndicatorValue,
+    ACCEPTANCE_LEVELS,
     Institution,
     Period,
     Programme,
     Return,
     ReturnVersion,
 )
-from registry.services.access import require_role
-from registry.services.actors import Actor
-from registry.services.audit import record_event
 from registry.services.compliance import expected_in
 from registry.services.errors import ValidationFailed
-from schemas.indicators import CATALOGUE
 
-ACCEPTANCE_LEVELS = ("validated", "approved", "signed_off")
 PAYLOAD_BATCH = 10_000
 EXCLUSION_REASONS = {
     "submitted": "not_yet_checked",
@@ -161,50 +153,6 @@ def _expected_units(session, period, selection: Selection) -> list[ExpectedUnit]
     return [ExpectedUnit(p.institution_id, p.level, p.id in accepted,
                          p.id in first and first[p.id] <= period.due_at)
             for p in sorted(programmes, key=lambda p: (p.institution_id, p.code))]
-
-
-def compute_version_values(
-    session: Session, actor: Actor, version_ids: Iterable[int] | None = None
-) -> int:
-    """Store indicator values for versions that lack them at this method version; idempotent."""
-    require_role(actor, "regulator", "admin")
-    done = select(IndicatorValue.return_version_id).where(
-        IndicatorValue.method_version == METHOD_VERSION)
-    query = select(ReturnVersion.id, ReturnVersion.payload).where(ReturnVersion.id.not_in(done))
-    if version_ids is not None:
-        query = query.where(ReturnVersion.id.in_(list(version_ids)))
-    rows = session.execute(query.order_by(ReturnVersion.id)).all()
-    if not rows:
-        return 0
-    session.execute(delete(IndicatorValue).where(
-        IndicatorValue.return_version_id.in_([r.id for r in rows])))
-    session.execute(insert(IndicatorValue), list(_value_rows(rows)))
-    record_event(session, actor, "indicators.compute", "return_versions", len(rows),
-                 after=f"method {METHOD_VERSION}", detail={"versions": len(rows)})
-    return len(rows)
-
-
-def _value_rows(rows):
-    indicators = [i for i in CATALOGUE if i.source == "return"]
-    num, den, why = value_matrix([r.payload for r in rows], indicators)
-    for a, row in enumerate(rows):
-        for j, indicator in enumerate(indicators):
-            missing = bool(why[a, j])
-            yield {"return_version_id": row.id, "indicator": indicator.code,
-                   "numerator": None if missing else float(num[a, j]),
-                   "denominator": None if missing else float(den[a, j]),
-                   "value": None if missing or not den[a, j] else float(num[a, j] / den[a, j]),
-                   "missing_reason": REASONS[why[a, j]] if missing else None,
-                   "method_version": METHOD_VERSION}
-
-
-def version_values(session: Session, version_id: int) -> list[IndicatorValue]:
-    """The stored indicator values of one version, in catalogue order."""
-    order = {i.code: k for k, i in enumerate(CATALOGUE)}
-    found = session.scalars(select(IndicatorValue).where(
-        IndicatorValue.return_version_id == version_id,
-        IndicatorValue.method_version == METHOD_VERSION))
-    return sorted(found, key=lambda v: order.get(v.indicator, len(order)))
 
 
 def suite_version() -> str:

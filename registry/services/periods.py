@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.models import Extension, Institution, Period, Role
+from registry.models import Extension, Institution, Period, Return, ReturnStatus, Role
 from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
@@ -16,6 +16,20 @@ from registry.services.errors import Conflict, NotFound, ValidationFailed
 
 def list_periods(session: Session) -> list[Period]:
     return list(session.scalars(select(Period).order_by(Period.starts_on)))
+
+
+def periods_with_returns(session: Session, status: str | None = None) -> list[str]:
+    """Codes of the periods that have returns (optionally: returns in a status), oldest first."""
+    query = select(Period.code).join(Return, Return.period_id == Period.id)
+    if status is not None:
+        query = query.where(Return.status == status)
+    return list(session.scalars(query.group_by(Period.code, Period.starts_on)
+                                .order_by(Period.starts_on)))
+
+
+def periods_awaiting_checks(session: Session) -> list[str]:
+    """Codes of the periods that have returns waiting for their quality check."""
+    return periods_with_returns(session, ReturnStatus.SUBMITTED)
 
 
 def open_periods(session: Session, now: datetime) -> list[Period]:

@@ -10,10 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Institution, Province, Regulator, University
-from registry.services.actors import Actor
-from registry.services.audit import record_event
-from registry.services.errors import ValidationFailed
-from registry.services.reference_data import (
+from registry.reference_data import (
     CITIES,
     COMPOSITION,
     INSTITUTION_TYPES,
@@ -23,6 +20,9 @@ from registry.services.reference_data import (
     SECTORS,
     UNIVERSITIES,
 )
+from registry.services.actors import Actor
+from registry.services.audit import record_event
+from registry.services.errors import ValidationFailed
 
 REGISTER_COLUMNS = ("code", "name", "type", "sector", "province", "university")
 

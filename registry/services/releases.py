@@ -7,17 +7,19 @@ build leaves every earlier release as it was; stored releases are never changed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from registry.config import ReleaseSettings
 from registry.db import utcnow
 from registry.indicators import exports
-from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
+from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
 from registry.indicators.figures import encode_table
 from registry.indicators.revisions import (
     ReleaseView,
@@ -28,6 +30,7 @@ from registry.indicators.revisions import (
 from registry.indicators.stats import QUANTILE_METHOD
 from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
+    ACCEPTANCE_LEVELS,
     BenchmarkCell,
     InstitutionFigures,
     Period,
@@ -49,31 +52,6 @@ CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "
                "p90", "suppression", "rate_withheld")
 
 
-@dataclass(frozen=True)
-class ReleaseSettings:
-    """What counts and what may be published; read from the app config or the environment."""
-
-    acceptance_level: str = "validated"
-    min_institutions: int = 5
-    min_people: int = 23
-    revision_window_days: int = 30
-
-    @classmethod
-    def from_config(cls, config: Mapping) -> ReleaseSettings:
-        return cls(
-            acceptance_level=str(config.get("RELEASE_ACCEPTANCE_LEVEL", cls.acceptance_level)),
-            min_institutions=int(config.get("SUPPRESSION_MIN_INSTITUTIONS",
-                                            cls.min_institutions)),
-            min_people=int(config.get("MIN_PEOPLE_FOR_RATE", cls.min_people)),
-            revision_window_days=int(config.get("REVISION_WINDOW_DAYS",
-                                                cls.revision_window_days)),
-        )
-
-    @property
-    def compute(self) -> Settings:
-        return Settings(self.min_institutions, self.min_people, self.acceptance_level)
-
-
 def method_notes(settings: ReleaseSettings) -> dict:
     """How the figures were made, published inside the JSON export and with the release."""
     return {
@@ -81,7 +59,7 @@ def method_notes(settings: ReleaseSettings) -> dict:
         "catalogue_version": CATALOGUE_VERSION,
         "suite_version": suite_version(),
         "data_counted": "For each return, its latest version whose status has reached "
-                        f"'{settings.acceptance_level}' (validated < approved < signed_off).",
+                        f"'{settings.acceptance_level}' ({' < '.join(ACCEPTANCE_LEVELS)}).",
         "institution_value": "Σ numerator / Σ denominator over the institution's counted "
                              "returns in the period (and per programme level).",
         "zero_denominators": {kind: f"A return whose denominator is 0, for a {kind}: {rule}."
@@ -144,15 +122,24 @@ def build_release(
     kind, provisional = _next_kind(session, period, settings, kind, now)
     with collector_paused():
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
-        content = compute_release(inputs, settings.compute)
+        content = compute_release(inputs, settings)
         across = protect_against_differencing(content, earlier_views(session, period),
                                               inputs.institutions)
         previous = _cells_of(session, provisional)
         if kind == "final":
             mark_revisions(content.cells, previous)
-        return store_release(session, actor, period, settings, content, Build(
-            kind, run_id, now, provisional, selection.excluded, selection.pending_newer,
-            len(across), suppression_summary(content.cells, previous)))
+        build = Build(kind, run_id, now, provisional, selection.excluded,
+                      selection.pending_newer, len(across),
+                      suppression_summary(content.cells, previous))
+        try:
+            with session.begin_nested():
+                return store_release(session, actor, period, settings, content, build)
+        except IntegrityError:
+            # the same run, asked twice at once (a double click): the other one stored it
+            existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+            if existing is None:
+                raise
+            return existing
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from registry.db import get_session
 from registry.models import Role, User
+from registry.request_session import get_session
 from registry.services.accounts import authenticate
 from registry.services.actors import Actor
 from registry.services.login_throttle import LoginThrottle

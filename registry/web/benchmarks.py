@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import (
@@ -18,17 +19,20 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.db import get_session, utcnow
+from registry import pipeline_runs
+from registry.db import utcnow
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
+from registry.pipeline_runs import TriggerSettings
+from registry.request_session import get_session
 from registry.services import benchmarks as benchmark_service
 from registry.services import charts as chart_service
 from registry.services import comparison as comparison_service
 from registry.services import feedback_report as report_service
 from registry.services import peer_groups as peer_group_service
 from registry.services import releases as release_service
-from registry.services.errors import DomainError
+from registry.services.errors import DomainError, ValidationFailed
 from registry.services.periods import get_period, list_periods
 from registry.web.auth import role_required, web_actor
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
@@ -214,6 +218,9 @@ def _institution(session) -> Institution:
     return institution
 
 
+BUILD_ID = re.compile("[0-9a-f]{32}")
+
+
 @bp.route("/regulator/releases", methods=["GET", "POST"])
 @role_required(Role.REGULATOR, Role.ADMIN)
 def releases():
@@ -230,7 +237,7 @@ def releases():
         else:
             return redirect(url_for("benchmarks.releases"))
     found = session.scalars(release_service.releases_query(web_actor())).all()
-    return render_template("benchmarks/releases.html", releases=found,
+    return render_template("benchmarks/releases.html", releases=found, build_id=uuid.uuid4().hex,
                            periods=list_periods(session)), status
 
 
@@ -241,8 +248,24 @@ def _release_action(session, form) -> None:
         release_service.publish_release(session, actor, release)
         flash(f"Release {release.number} is published.", "info")
         return
-    settings = release_service.ReleaseSettings.from_config(current_app.config)
-    release = release_service.build_release(
-        session, actor, get_period(session, form.get("period", "")), settings,
-        run_id=f"web:{uuid.uuid4()}", kind=form.get("kind") or None)
-    flash(f"Release {release.number} ({release.kind}) built; publish it when checked.", "info")
+    period = get_period(session, form.get("period", ""))
+    conf = {"period": period.code, **({"kind": form["kind"]} if form.get("kind") else {})}
+    built = pipeline_runs.request_release(
+        session, actor, TriggerSettings.from_config(current_app.config),
+        current_app.config["RELEASE_SETTINGS"], conf, _build_run_id(form), as_of=utcnow())
+    if built is None:
+        flash(f"The release of {period.code} is being built by the pipeline; it appears "
+              "here when done.", "info")
+        return
+    [release] = built["releases"]
+    flash(f"Release {release['number']} ({release['kind']}) built; publish it when checked.",
+          "info")
+
+
+def _build_run_id(form) -> str:
+    """The pipeline run id of a build: the form's own id, so a double click builds once."""
+    build_id = form.get("build_id", "")
+    if not BUILD_ID.fullmatch(build_id):
+        raise ValidationFailed("This form has expired: reload the page and build again.",
+                               {"build_id": ["the id the releases page gives its form"]})
+    return f"web:{build_id}"

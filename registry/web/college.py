@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry.db import get_session, utcnow
+from registry.db import utcnow
 from registry.models import IssueStatus, Period, Role, Severity
+from registry.request_session import get_session
 from registry.services import college_template as template_service
 from registry.services import compliance as compliance_service
 from registry.services import drafts as draft_service

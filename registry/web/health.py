@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from registry.db import get_session
+from registry.request_session import get_session
 
 bp = Blueprint("health", __name__)
 

@@ -10,16 +10,17 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from registry.db import get_session, utcnow
+from registry.db import utcnow
 from registry.indicators.strata import DIMENSION_LABELS, dimension_choices
 from registry.models import Period, Role
+from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
+from registry.request_session import get_session
 from registry.services import compliance as compliance_service
 from registry.services import dashboard as dashboard_service
 from registry.services import periods as period_service
 from registry.services.errors import DomainError
 from registry.services.institutions import RegisterFilters, get_institution
 from registry.services.paging import page_of
-from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.web.auth import role_required, web_actor
 from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text

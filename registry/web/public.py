@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from registry.db import get_session
+from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
+from registry.request_session import get_session
 from registry.services import programmes as programme_service
 from registry.services.errors import NotFound
 from registry.services.paging import paginate
-from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from schemas.codes import Level, MentoringModel
 
 bp = Blueprint("public", __name__)

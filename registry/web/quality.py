@@ -7,8 +7,8 @@ from itertools import groupby
 from flask import Blueprint, abort, render_template, request
 
 from expectations import load_rules
-from registry.db import get_session
 from registry.models import Role
+from registry.request_session import get_session
 from registry.services.errors import NotFound
 from registry.services.quality_board import quality_board
 from registry.web.auth import role_required, web_actor

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry.api.review import audit_csv
-from registry.db import get_session
 from registry.models import ReturnStatus, Role
+from registry.request_session import get_session
 from registry.services import periods as period_service
 from registry.services import quality, reminders, review, threads
 from registry.services import return_review as data_view
-from registry.services.audit import audit_query
+from registry.services.audit import audit_csv, audit_query
 from registry.services.errors import DomainError, NotFound, ValidationFailed
 from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
@@ -112,7 +111,8 @@ def audit():
     query = audit_query(web_actor(), **filters)
     session = get_session()
     if args.get("format") == "csv":
-        return audit_csv(session.scalars(query))
+        return Response(audit_csv(session.scalars(query)), mimetype="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="audit.csv"'})
     return render_template("review/audit.html", events=session.scalars(query.limit(200)).all(),
                            args=args)
 

@@ -6,8 +6,8 @@ import re
 
 from flask import Blueprint, Response, render_template, request
 
-from registry.db import get_session
 from registry.models import Role
+from registry.request_session import get_session
 from registry.services import side_by_side as side_by_side_service
 from registry.services.errors import DomainError
 from registry.web.auth import role_required, web_actor

@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from registry.config import ReleaseSettings
 from registry.indicators.attack import Interval, attack
-from registry.indicators.compute import ReleaseInputs, Settings, compute_release
+from registry.indicators.compute import ReleaseInputs, compute_release
 from registry.indicators.revisions import (
     protect_against_differencing,
     release_view,
@@ -30,8 +31,8 @@ from registry.indicators.revisions import (
 )
 from tests.bench.bench_release import inputs
 
-SETTINGS = Settings()
-TRUTH = Settings(min_institutions=0, min_people=0)
+SETTINGS = ReleaseSettings()
+TRUTH = ReleaseSettings(min_institutions=0, min_people=0)
 
 
 def late_pair(item: ReleaseInputs) -> tuple[list[dict], list[dict], list[list[dict]]]:

@@ -31,19 +31,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from registry import create_app
+from registry.config import ReleaseSettings
 from registry.db import make_engine
-from registry.indicators.compute import (
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-    Settings,
-    compute_release,
-)
+from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.migrate import upgrade
 from registry.models import Institution, Period, Programme, Return, ReturnVersion, User
 from registry.services.actors import Actor
 from registry.services.register import load_register, synthetic_register
-from registry.services.releases import Build, ReleaseSettings, publish_release, store_release
+from registry.services.releases import Build, publish_release, store_release
 from schemas.examples import synthetic_return
 from schemas.indicators import CATALOGUE
 
@@ -66,7 +61,7 @@ def seed(url: str) -> dict[str, str]:
             period = _period(session, 2016 + k)
             inputs = _inputs(period.code, colleges)
             _store_returns(session, period, inputs, programmes)
-            content = compute_release(inputs, Settings())
+            content = compute_release(inputs, ReleaseSettings())
             release = store_release(session, SYSTEM, period, ReleaseSettings(), content,
                                     Build("provisional", f"bench-{period.code}",
                                           period.closes_at))

@@ -33,10 +33,9 @@ from registry.indicators.compute import (
     InstitutionInfo,
     ReleaseInputs,
     ReturnUnit,
-    Settings,
     compute_release,
 )
-from registry.services.reference_data import COMPOSITION
+from registry.reference_data import COMPOSITION
 from schemas.examples import synthetic_return
 from tests.databases import fresh_postgres_database
 
@@ -101,7 +100,7 @@ def compute_and_render(all_inputs: list[ReleaseInputs]) -> dict:
     start, cpu = time.perf_counter(), time.process_time()
     cells = 0
     for item in all_inputs:
-        content = compute_release(item, Settings())
+        content = compute_release(item, ReleaseSettings())
         exports.to_csv(item.period_code, content.cells)
         exports.to_json(item.period_code, content.cells, notes)
         exports.to_sdmx_csv("2024-09-01/P12M", content.cells)

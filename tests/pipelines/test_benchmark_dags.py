@@ -1,4 +1,4 @@
-"""The registry_indicators and registry_benchmarks DAGs run through Airflow (dag.test).
+"""The registry_benchmarks DAG runs through Airflow (dag.test).
 
 Each module's registry database is committed (the tasks open their own engine from
 DATABASE_URL), on SQLite and on PostgreSQL.
@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines import embedded
 from registry import create_app
+from registry.config import ReleaseSettings
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import IndicatorValue, Release, ReturnVersion
+from registry.models import Release
 from registry.services.register import load_reference_data
-from registry.services.releases import ReleaseSettings
 from tests.conftest import fresh_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
 
@@ -37,7 +37,7 @@ def benchmark_url(request, tmp_path_factory):
         yield url
 
 
-REVISION_WINDOW_DAYS = ReleaseSettings.from_config({}).revision_window_days
+REVISION_WINDOW_DAYS = ReleaseSettings().revision_window_days
 
 
 def count(url: str, query):
@@ -55,16 +55,6 @@ def releases(url: str) -> list[tuple[int, str, str, bool]]:
                  for r in session.scalars(select(Release).order_by(Release.number))]
     engine.dispose()
     return found
-
-
-def test_the_indicators_dag_computes_each_version_once(benchmark_url, airflow_metadata):
-    env = {"DATABASE_URL": benchmark_url}
-    assert embedded.run_dag("registry_indicators", {"period": "2024"}, env) == "success"
-    versions = count(benchmark_url, select(func.count()).select_from(ReturnVersion))
-    stored = count(benchmark_url, select(func.count()).select_from(IndicatorValue))
-    assert stored == versions * 38  # 38 indicators come from the return itself
-    assert embedded.run_dag("registry_indicators", {}, env) == "success"
-    assert count(benchmark_url, select(func.count()).select_from(IndicatorValue)) == stored
 
 
 def test_the_benchmarks_dag_builds_identical_releases_from_identical_inputs(

@@ -26,7 +26,6 @@ from registry.models import AuditEvent, QualityIssue, Return, University, User
 from registry.services import (
     accounts,
     drafts,
-    indicators,
     peer_groups,
     periods,
     programmes,
@@ -223,12 +222,6 @@ def _publish_release(session, w):
     return w["regulator"], ("release.publish", "release", release.number)
 
 
-def _compute_indicators(session, w):
-    _submit(session, w)
-    count = indicators.compute_version_values(session, w["regulator"])
-    return w["regulator"], ("indicators.compute", "return_versions", count)
-
-
 def _load_register(session, w):
     rows = [register.RegisterRow("KP-REG-1", "New College", "medical", "public", "KP", "KMU")]
     register.load_register(session, rows, w["admin"])
@@ -320,7 +313,6 @@ CASES: dict[str, Callable] = {
     "tokens.revoke_token": _revoke_token,
     "releases.build_release": _build_release,
     "releases.publish_release": _publish_release,
-    "indicators.compute_version_values": _compute_indicators,
     "register.load_register": _load_register,
     "review.decide": _decide_review,
     "quality_checks.store_findings": _store_findings,

@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from registry.config import ReleaseSettings
 from registry.indicators import stats
 from registry.indicators.compute import (
     ExpectedUnit,
     InstitutionInfo,
     ReleaseInputs,
     ReturnUnit,
-    Settings,
     compute_release,
 )
 from registry.indicators.strata import Relation, relations
 from registry.indicators.suppression import determined_cells, suppress
 
-SETTINGS = Settings(min_institutions=5, min_people=23)
+SETTINGS = ReleaseSettings(min_institutions=5, min_people=23)
 
 
 def coverage_payload(level: str, enrolled: int, eligible: int) -> dict:

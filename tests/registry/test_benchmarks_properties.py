@@ -14,20 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registry.config import ReleaseSettings
 from registry.indicators import stats
-from registry.indicators.compute import (
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-    Settings,
-    compute_release,
-)
+from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.indicators.strata import all_strata, parse_stratum, relations
+from registry.reference_data import COMPOSITION
 from registry.services.demo_returns import programmes_of
-from registry.services.reference_data import COMPOSITION
 from schemas.examples import synthetic_return
 
-SETTINGS = Settings(min_institutions=5, min_people=23)
+SETTINGS = ReleaseSettings(min_institutions=5, min_people=23)
 QUANTITIES = ("returns", "numerator", "denominator", "institutions")
 
 
@@ -100,7 +95,8 @@ def test_without_complementary_suppression_the_attack_would_succeed(national_rel
     # The same cells with only primary suppression: the attacker recovers something.
     cells = [dict(c) for c in national_release.cells if c["indicator"] == "coverage"]
     full = {c["stratum"]: c for c in compute_release(
-        synthetic_inputs(), Settings(min_institutions=0)).cells if c["indicator"] == "coverage"}
+        synthetic_inputs(), ReleaseSettings(min_institutions=0)).cells
+        if c["indicator"] == "coverage"}
     primary_only = [dict(full[c["stratum"]]) if c["suppression"] == "secondary" else c
                     for c in cells]
     hidden = {c["stratum"] for c in primary_only if c["suppression"] == "primary"}
@@ -131,7 +127,7 @@ def inputs_from(rows) -> ReleaseInputs:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(institution_rates)
 def test_cells_are_internally_consistent(rows):
-    content = compute_release(inputs_from(rows), Settings(min_institutions=1, min_people=0))
+    content = compute_release(inputs_from(rows), ReleaseSettings(min_institutions=1, min_people=0))
     for cell in (c for c in content.cells if c["indicator"] == "coverage"):
         members = [r for r in rows if all(
             dict(zip(("type", "sector", "province", "level"), r[:4], strict=False))[d] == v

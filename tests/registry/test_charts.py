@@ -10,9 +10,9 @@ import pytest
 
 from registry.indicators import charts
 from registry.indicators.strata import breakdown_label
+from registry.reference_data import PROVINCES
 from registry.services.benchmarks import BREAKDOWNS
 from registry.services.charts import ChartCache
-from registry.services.reference_data import PROVINCES
 from schemas.indicators import BY_CODE
 
 COVERAGE = BY_CODE["coverage"]

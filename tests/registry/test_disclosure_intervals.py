@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from registry.config import ReleaseSettings
 from registry.indicators.attack import attack, unprotected
-from registry.indicators.compute import Settings, compute_release
+from registry.indicators.compute import compute_release
 from registry.indicators.strata import Relation
 from registry.indicators.suppression import determined_cells
 from tests.registry.test_benchmarks_properties import synthetic_inputs
@@ -90,7 +91,7 @@ def test_a_withheld_rate_is_bounded_by_the_people_rule():
                    "below ±50 %")
 def test_every_withheld_figure_of_a_national_release_keeps_its_protection_interval():
     inputs = synthetic_inputs()
-    published = compute_release(inputs, Settings(5, 23)).cells
-    truth = compute_release(inputs, Settings(0, 0)).cells
+    published = compute_release(inputs, ReleaseSettings(min_institutions=5, min_people=23)).cells
+    truth = compute_release(inputs, ReleaseSettings(min_institutions=0, min_people=0)).cells
     found = attack([published], [truth], 5, 23, indicators=["coverage"])
     assert found and not unprotected(found)

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from registry.config import ReleaseSettings
 from registry.indicators.attack import attack
-from registry.indicators.compute import Settings, compute_release
+from registry.indicators.compute import compute_release
 from registry.indicators.revisions import (
     protect_against_differencing,
     release_view,
@@ -38,7 +39,8 @@ def pair(request):
     final = compute_release(full, SETTINGS)
     protect_against_differencing(final, [release_view(
         provisional.cells, provisional.institutions.rows())], full.institutions)
-    truth = [compute_release(inputs, Settings(0, 0)).cells for inputs in (early, full)]
+    everything = ReleaseSettings(min_institutions=0, min_people=0)
+    truth = [compute_release(inputs, everything).cells for inputs in (early, full)]
     return provisional.cells, final.cells, truth
 
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from registry.indicators.compute import Settings, compute_release
+from registry.config import ReleaseSettings
+from registry.indicators.compute import compute_release
 from registry.indicators.figures import decode, decode_rows, encode_rows, encode_table
 from tests.bench.bench_release import inputs
 
@@ -14,7 +15,7 @@ from tests.bench.bench_release import inputs
 @pytest.fixture(scope="module")
 def table():
     """The computed institution table of the national composition (185 colleges)."""
-    return compute_release(inputs(1)[0], Settings()).institutions
+    return compute_release(inputs(1)[0], ReleaseSettings()).institutions
 
 
 def computed_rows(table) -> list[dict]:

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from registry import create_app
+from registry import create_app, pipeline_runs
 from registry.config import ConfigurationError
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.services import pipeline_trigger
-from registry.services.pipeline_trigger import SETTINGS_KEY, TriggerSettings
+from registry.services.pipeline_trigger import DISPATCH_KEY
 from registry.services.register import load_reference_data
 from tests.databases import fresh_sqlite_database
 from tests.factories import (
@@ -57,7 +57,7 @@ def submit_with(url: str, college, **config) -> tuple[int, int, str]:
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", **config})
     client = app.test_client()
     response = client.post("/api/v1/returns", json=payload, headers=bearer(token))
-    assert pipeline_trigger.wait_for_pipelines(60)
+    assert pipeline_runs.wait_for_pipelines(60)
     status = client.get(f"/api/v1/returns/{response.json['id']}", headers=bearer(token)).json[
         "status"]
     app.extensions["registry.engine"].dispose()
@@ -92,12 +92,10 @@ def test_inprocess_mode_checks_the_return_right_after_the_response(committed):
     assert (code, status) == (201, "needs_attention")
 
 
-def test_only_the_outermost_commit_dispatches_and_a_rollback_forgets(monkeypatch):
+def test_only_the_outermost_commit_dispatches_and_a_rollback_forgets():
     dispatched = []
-    monkeypatch.setattr(pipeline_trigger, "dispatch",
-                        lambda settings, periods: dispatched.append(periods))
     engine = create_engine("sqlite://")
-    with Session(engine, info={SETTINGS_KEY: TriggerSettings("inprocess", "sqlite://")}) as s:
+    with Session(engine, info={DISPATCH_KEY: dispatched.append}) as s:
         s.execute(text("SELECT 1"))
         pipeline_trigger.notify_submitted(s, "2024")
         s.rollback()
@@ -110,13 +108,11 @@ def test_only_the_outermost_commit_dispatches_and_a_rollback_forgets(monkeypatch
     assert dispatched == [["2025"]]
 
 
-def test_a_session_without_settings_dispatches_nothing(monkeypatch):
-    dispatched = []
-    monkeypatch.setattr(pipeline_trigger, "dispatch", lambda *args: dispatched.append(args))
+def test_a_session_without_a_dispatcher_dispatches_nothing():
     with Session(create_engine("sqlite://")) as session:
         pipeline_trigger.notify_submitted(session, "2025")
         session.commit()
-    assert dispatched == []
+        assert pipeline_trigger.PENDING_KEY not in session.info
 
 
 def test_a_test_app_runs_no_pipeline_unless_it_asks():

@@ -15,19 +15,13 @@ from sqlalchemy.orm import Session
 
 from pipelines.tasks.benchmarks import build_release as build_release_task
 from registry import create_app
+from registry.config import ReleaseSettings
 from registry.db import make_engine
 from registry.indicators import stats
-from registry.indicators.compute import (
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-    Settings,
-    compute_release,
-)
+from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.migrate import upgrade
 from registry.models import BenchmarkCell
 from registry.services.register import load_reference_data
-from registry.services.releases import ReleaseSettings
 from tests.conftest import fresh_database
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with
@@ -47,20 +41,27 @@ def national_coverage(eligible: list[int]) -> dict:
                     for k in range(len(eligible))]
     units = [ReturnUnit(k, k, "undergraduate", coverage_payload(n, n))
              for k, n in enumerate(eligible)]
-    cells = compute_release(ReleaseInputs("2025", institutions, units), Settings()).cells
+    cells = compute_release(ReleaseInputs("2025", institutions, units), ReleaseSettings()).cells
     return next(c for c in cells if c["indicator"] == "coverage" and c["stratum"] == "national")
 
 
 def test_the_application_ships_with_5_institutions_and_23_people():
-    config = create_app({"TESTING": True, "DATABASE_URL": "sqlite://"}).config
-    assert (config["SUPPRESSION_MIN_INSTITUTIONS"], config["MIN_PEOPLE_FOR_RATE"]) == (
+    settings = create_app({"TESTING": True, "DATABASE_URL": "sqlite://"}).config[
+        "RELEASE_SETTINGS"]
+    assert (settings.min_institutions, settings.min_people) == (
         SHIPPED_MIN_INSTITUTIONS, SHIPPED_MIN_PEOPLE)
 
 
 def test_the_pipeline_and_the_computation_default_to_5_and_23():
-    pipeline = ReleaseSettings.from_config({})
+    pipeline = ReleaseSettings.from_config({})  # a task's environment without the variables
     assert (pipeline.min_institutions, pipeline.min_people) == (5, 23)
-    assert (Settings().min_institutions, Settings().min_people) == (5, 23)
+    assert (ReleaseSettings().min_institutions, ReleaseSettings().min_people) == (5, 23)
+
+
+def test_the_settings_travel_to_a_pipeline_run_and_back_unchanged():
+    settings = ReleaseSettings(acceptance_level="approved", min_institutions=7, min_people=30,
+                               revision_window_days=14)
+    assert ReleaseSettings.from_config(settings.as_environment()) == settings
 
 
 @pytest.mark.parametrize(("institutions", "suppression"), [

@@ -59,15 +59,41 @@ def test_a_university_cannot_open_another_universitys_college(client, session, p
 def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published_release):
     release, _ = published_release
     log_in_as(client, session, "regulator")
-    assert client.get("/regulator/releases").status_code == 200
-    built = client.post("/regulator/releases", data={"action": "build",
-                                                     "period": release.period.code})
+    built = client.post("/regulator/releases", data=build_form(client, release.period.code))
     assert built.status_code == 302
     newest = session.scalar(select(Release).order_by(Release.number.desc()).limit(1))
     assert newest.number == release.number + 1 and newest.publication is None
     client.post("/regulator/releases", data={"action": "publish", "release": newest.id})
     session.refresh(newest)
     assert newest.publication is not None
+
+
+def build_form(client, period: str) -> dict:
+    """The build form as the releases page gives it (with its build id), for the period."""
+    page = client.get("/regulator/releases")
+    assert page.status_code == 200
+    [build_id] = re.findall(r'name="build_id" value="([0-9a-f]+)"', page.get_data(as_text=True))
+    return {"action": "build", "period": period, "build_id": build_id}
+
+
+def test_a_double_click_on_build_makes_one_release(client, session, published_release):
+    release, _ = published_release
+    log_in_as(client, session, "regulator")
+    form = build_form(client, release.period.code)
+    first, second = (client.post("/regulator/releases", data=form) for _ in range(2))
+    assert (first.status_code, second.status_code) == (302, 302)
+    numbers = session.scalars(select(Release.number).where(
+        Release.period_id == release.period_id).order_by(Release.number)).all()
+    assert numbers == [release.number, release.number + 1]
+
+
+def test_a_build_without_the_pages_build_id_is_refused(client, session, published_release):
+    release, _ = published_release
+    log_in_as(client, session, "regulator")
+    response = client.post("/regulator/releases", data={"action": "build",
+                                                        "period": release.period.code})
+    assert response.status_code == 422
+    assert "reload the page" in response.get_data(as_text=True)
 
 
 def test_the_release_form_refuses_a_post_without_its_csrf_token(app, client, session,
