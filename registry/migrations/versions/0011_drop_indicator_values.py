@@ -3,8 +3,8 @@
 Releases compute every figure from the counted versions' payloads in one pass, so the
 stored copy was a second, unread path. Downgrade recreates the (empty) table.
 
-Revision ID: 0009_drop_indicator_values
-Revises: 0008_drafts
+Revision ID: 0011_drop_indicator_values
+Revises: 0010_token_expiry
 Create Date: 2026-12-05 08:45:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_drop_indicator_values'
-down_revision = '0008_drafts'
+revision = '0011_drop_indicator_values'
+down_revision = '0010_token_expiry'
 branch_labels = None
 depends_on = None
 
