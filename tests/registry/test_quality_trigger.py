@@ -43,7 +43,7 @@ def committed(tmp_path_factory):
         with Session(engine) as session:
             load_reference_data(session)
             make_period(session, "2025")
-            colleges = [make_institution(session, code=f"KP-TRIG-{n}") for n in range(3)]
+            colleges = [make_institution(session, code=f"KP-TRIG-{n}") for n in range(5)]
             tokens = [make_college_token(session, college) for college in colleges]
             payloads = [return_payload(college, **NOT_COLLECTED) for college in colleges]
             session.commit()
@@ -80,10 +80,31 @@ def test_airflow_mode_posts_a_run_with_null_logical_date_and_the_period(committe
                                       AIRFLOW_API_URL=base_url, AIRFLOW_USERNAME="admin",
                                       AIRFLOW_PASSWORD="secret")
     assert (code, status) == (201, "submitted")
-    token_request, run_request = received
+    token_request, queued_request, run_request = received
     assert token_request == ("/auth/token", None, {"username": "admin", "password": "secret"})
+    assert queued_request == ("/api/v2/dags/registry_quality/dagRuns?state=queued&limit=100",
+                              "Bearer fake-token", None)
     assert run_request == ("/api/v2/dags/registry_quality/dagRuns", "Bearer fake-token",
                            {"logical_date": None, "conf": {"period": "2025"}})
+
+
+def test_airflow_mode_joins_a_run_of_the_period_already_queued(committed):
+    url, colleges = committed
+    with fake_airflow(queued=[{"conf": {"period": "2025"}}]) as (base_url, received):
+        code, _, status = submit_with(url, colleges[3], PIPELINE_MODE="airflow",
+                                      AIRFLOW_API_URL=base_url, AIRFLOW_USERNAME="admin",
+                                      AIRFLOW_PASSWORD="secret")
+    assert (code, status) == (201, "submitted")
+    assert [path for path, _, _ in received] == [
+        "/auth/token", "/api/v2/dags/registry_quality/dagRuns?state=queued&limit=100"]
+
+
+def test_airflow_mode_queues_a_run_when_only_another_period_waits(committed):
+    url, colleges = committed
+    with fake_airflow(queued=[{"conf": {"period": "2024"}}]) as (base_url, received):
+        submit_with(url, colleges[4], PIPELINE_MODE="airflow", AIRFLOW_API_URL=base_url,
+                    AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="secret")
+    assert received[-1][0] == "/api/v2/dags/registry_quality/dagRuns"
 
 
 def test_inprocess_mode_checks_the_return_right_after_the_response(committed):
@@ -123,6 +144,16 @@ def test_a_test_app_runs_no_pipeline_unless_it_asks():
 
 class _FakeAirflow(BaseHTTPRequestHandler):
     received: list
+    queued: list
+
+    def do_GET(self):
+        self.received.append((self.path, self.headers.get("Authorization"), None))
+        data = json.dumps({"dag_runs": self.queued, "total_entries": len(self.queued)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -142,8 +173,11 @@ class _FakeAirflow(BaseHTTPRequestHandler):
 class fake_airflow:
     """A local HTTP server answering Airflow's token and dagRuns endpoints."""
 
+    def __init__(self, queued: list | None = None):
+        self.queued = queued or []
+
     def __enter__(self):
-        handler = type("Handler", (_FakeAirflow,), {"received": []})
+        handler = type("Handler", (_FakeAirflow,), {"received": [], "queued": self.queued})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}", handler.received
