@@ -88,8 +88,8 @@ class ReturnQuerySchema(PageQuerySchema):
 
 
 IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": False,
-                      "schema": {"type": "string", "maxLength": 200},
-                      "description": "Retrying with the same key returns the version it made."}
+                      "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                      "description": submissions.IDEMPOTENCY_RULE}
 
 
 def submission_body(result: submissions.SubmissionResult) -> dict:

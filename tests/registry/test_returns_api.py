@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from registry.models import AuditEvent, ReturnVersion
+from registry.models import AuditEvent, IdempotencyRecord, ReturnVersion
 from tests.factories import bearer, return_payload
 
 
@@ -90,6 +91,68 @@ def test_idempotency_key_reused_for_another_payload_is_a_conflict(client, colleg
     response = submit(client, token, payload, **{"Idempotency-Key": "abc-2"})
     assert response.status_code == 409
     assert response.json["error"]["code"] == "conflict"
+    assert "different figures" in response.json["error"]["message"]
+    assert response.json["error"]["fields"] == {
+        "Idempotency-Key": ["already used for a different request body"]}
+
+
+def test_earlier_figures_sent_again_with_their_key_become_a_new_latest_version(
+        client, college, period, token):
+    original = return_payload(college)
+    corrected = copy.deepcopy(original)
+    corrected["capacity"]["active_mentors"] += 1
+    submit(client, token, original, **{"Idempotency-Key": "digest-of-original"})
+    submit(client, token, corrected, **{"Idempotency-Key": "digest-of-corrected"})
+    reverted = submit(client, token, original, **{"Idempotency-Key": "digest-of-original"})
+    assert (reverted.status_code, reverted.json["version"]) == (201, 3)
+    assert reverted.json["replayed"] is False
+
+
+def test_a_retry_of_the_reverting_request_replays_the_version_it_made(
+        client, college, period, token):
+    original = return_payload(college)
+    corrected = copy.deepcopy(original)
+    corrected["capacity"]["active_mentors"] += 1
+    submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    submit(client, token, corrected)
+    reverted = submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    retried = submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    assert (retried.status_code, retried.json["version"]) == (200, reverted.json["version"])
+
+
+def test_an_idempotency_key_older_than_24_hours_makes_a_new_version(
+        client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "old-key"})
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "old-key"))
+    record.created_at -= timedelta(hours=24)
+    session.flush()
+    response = submit(client, token, payload, **{"Idempotency-Key": "old-key"})
+    assert (response.status_code, response.json["version"]) == (201, 2)
+
+
+def test_an_idempotency_key_just_inside_24_hours_still_replays(
+        client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "recent-key"})
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.key == "recent-key"))
+    record.created_at -= timedelta(hours=23, minutes=59)
+    session.flush()
+    response = submit(client, token, payload, **{"Idempotency-Key": "recent-key"})
+    assert (response.status_code, response.json["version"]) == (200, 1)
+
+
+def test_an_expired_key_may_carry_other_figures(client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "reused-key"})
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.key == "reused-key"))
+    record.created_at -= timedelta(days=2)
+    session.flush()
+    payload["capacity"]["active_mentors"] += 1
+    response = submit(client, token, payload, **{"Idempotency-Key": "reused-key"})
+    assert (response.status_code, response.json["version"]) == (201, 2)
 
 
 def test_dry_run_validates_and_stores_nothing(client, session, college, period, token):
