@@ -76,7 +76,15 @@ class DryRunSchema(Schema):
     institution = fields.String(required=True)
     programme = fields.String(required=True)
     period = fields.String(required=True)
-    programme_registered = fields.Boolean(required=True)
+    programme_registered = fields.Boolean(required=True, metadata={
+        "description": "Whether the programme is already in the programme directory."})
+    adds_programme = fields.Boolean(required=True, metadata={
+        "description": "True when submitting will add the programme to the public "
+                       "programme directory (its code is new for the institution)."})
+    version = fields.Integer(required=True, metadata={
+        "description": "The version number the submission would become."})
+    outcome = fields.String(required=True, metadata={
+        "description": "What submitting will do, in words."})
 
 
 class ReturnQuerySchema(PageQuerySchema):
@@ -134,11 +142,16 @@ class ReturnDryRun(MethodView):
     @blp.response(200, DryRunSchema)
     def post(self):
         """Check a return exactly as a submission would, storing nothing."""
-        checked = submissions.check_return(get_session(), require_actor(), read_json_body())
+        session = get_session()
+        checked = submissions.check_return(session, require_actor(), read_json_body())
         header = checked.payload["header"]
+        outcome = submissions.submission_outcome(session, checked.institution.id,
+                                                 header["period_code"], header["programme_code"])
         return {"valid": True, "institution": header["institution_code"],
                 "programme": header["programme_code"], "period": header["period_code"],
-                "programme_registered": checked.programme is not None}
+                "programme_registered": not outcome.adds_programme,
+                "adds_programme": outcome.adds_programme, "version": outcome.version,
+                "outcome": outcome.describe()}
 
 
 @blp.route("/bulk")

@@ -211,6 +211,46 @@ def check_return(
     return CheckedReturn(payload, institution, period, programme)
 
 
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What submitting a return would do: the version it becomes, whether it adds a programme."""
+
+    programme_code: str
+    period_code: str
+    adds_programme: bool
+    version: int
+
+    def describe(self) -> str:
+        """The outcome in words, as the dry run and the form's last step say it."""
+        added = (f"add programme {self.programme_code} to the programme directory and "
+                 if self.adds_programme else "")
+        return (f"Submitting will {added}store version {self.version} of the "
+                f"{self.programme_code} return for {self.period_code}.")
+
+
+_returns_by_key = Return.__table__.c
+OUTCOME_QUERY = (
+    select(_programmes.id, _returns_by_key.latest_version)
+    .select_from(Programme.__table__)
+    .join(Period.__table__, _periods.code == bindparam("period"))
+    .outerjoin(Return.__table__, (_returns_by_key.programme_id == _programmes.id)
+               & (_returns_by_key.period_id == _periods.id))
+    .where(_programmes.institution_id == bindparam("institution_id"),
+           _programmes.code == bindparam("programme"))
+)
+
+
+def submission_outcome(
+    session: Session, institution_id: int, period_code: str, programme_code: str
+) -> SubmissionOutcome:
+    """What submitting this institution's return for the programme and period would do."""
+    row = session.execute(OUTCOME_QUERY, {"institution_id": institution_id,
+                                          "period": period_code,
+                                          "programme": programme_code}).first()
+    return SubmissionOutcome(programme_code, period_code, adds_programme=row is None,
+                             version=(row[1] or 0) + 1 if row is not None else 1)
+
+
 def _institution(session: Session, code: str) -> Institution:
     institution = session.scalar(select(Institution).where(Institution.code == code))
     if institution is None:

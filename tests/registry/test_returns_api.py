@@ -163,6 +163,27 @@ def test_dry_run_validates_and_stores_nothing(client, session, college, period, 
     assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
 
 
+def test_dry_run_says_a_new_programme_will_be_added_as_version_1(
+        client, college, period, token):
+    response = client.post("/api/v1/returns/validate",
+                           json=return_payload(college, programme_code="UG-NEW"),
+                           headers=bearer(token))
+    assert (response.json["adds_programme"], response.json["programme_registered"],
+            response.json["version"]) == (True, False, 1)
+    assert response.json["outcome"] == ("Submitting will add programme UG-NEW to the programme "
+                                        f"directory and store version 1 of the UG-NEW return "
+                                        f"for {period.code}.")
+
+
+def test_dry_run_names_the_version_a_resubmission_becomes(client, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload)
+    submit(client, token, payload)
+    response = client.post("/api/v1/returns/validate", json=payload, headers=bearer(token))
+    assert (response.json["adds_programme"], response.json["version"]) == (False, 3)
+    assert "add programme" not in response.json["outcome"]
+
+
 def test_dry_run_reports_the_same_errors_as_a_submission(client, college, period, token):
     bad = return_payload(college)
     bad["evaluation"]["mentee_survey"]["responded"] = 10_000
