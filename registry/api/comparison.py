@@ -12,6 +12,7 @@ from registry.services import comparison as service
 from registry.services import peer_groups
 from registry.services.institutions import get_institution
 from registry.services.periods import get_period
+from registry.services.releases import KINDS
 
 blp = Blueprint("comparison", __name__, url_prefix="/api/v1",
                 description="Peer comparison (own college, affiliated colleges, or all) and "
@@ -24,12 +25,26 @@ class ComparisonQuerySchema(Schema):
                                                         "same college type and sector."})
 
 
+class ComparedReleaseSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+
+
+class ComparedPeerGroupSchema(Schema):
+    id = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Null for the default peers (same type and sector)."})
+    name = fields.String(required=True)
+    members = fields.Integer(metadata={"description": "Members of a custom peer group."})
+    stratum = fields.String(metadata={"description": "The stratum of the default peers."})
+
+
 class ComparisonSchema(Schema):
     institution = fields.String(required=True)
     name = fields.String(required=True)
     period = fields.String(required=True)
-    release = fields.Dict(required=True)
-    peer_group = fields.Dict(required=True)
+    release = fields.Nested(ComparedReleaseSchema, required=True)
+    peer_group = fields.Nested(ComparedPeerGroupSchema, required=True)
     min_institutions = fields.Integer(required=True)
     indicators = fields.List(fields.Dict(), required=True, metadata={
         "description": "Per indicator: own value and interval, percentile rank, peer "
@@ -53,6 +68,7 @@ def group_body(group) -> dict:
 
 @blp.route("/institutions/<code>/comparison")
 class Comparison(MethodView):
+    @blp.operation("getComparison", 401, 403, 404, 422)
     @blp.arguments(ComparisonQuerySchema, location="query")
     @blp.response(200, ComparisonSchema)
     def get(self, args, code):
@@ -66,12 +82,14 @@ class Comparison(MethodView):
 
 @blp.route("/peer-groups")
 class PeerGroups(MethodView):
+    @blp.operation("listPeerGroups", 401, 403)
     @blp.response(200, PeerGroupSchema(many=True))
     def get(self):
         """Peer groups you may use."""
         return [group_body(g) for g in peer_groups.list_peer_groups(get_session(),
                                                                     require_actor())]
 
+    @blp.operation("createPeerGroup", 401, 403, 409, 422)
     @blp.arguments(PeerGroupSchema)
     @blp.response(201, PeerGroupSchema)
     def post(self, args):
@@ -83,6 +101,7 @@ class PeerGroups(MethodView):
 
 @blp.route("/peer-groups/<int:group_id>")
 class PeerGroupById(MethodView):
+    @blp.operation("getPeerGroup", 401, 403, 404)
     @blp.response(200, PeerGroupSchema)
     def get(self, group_id):
         """One peer group you may use."""

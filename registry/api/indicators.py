@@ -22,7 +22,8 @@ class IndicatorSchema(Schema):
     numerator = fields.List(fields.String(), required=True, metadata={
         "description": "Return paths summed; '=code' / '!=code' test a coded field."})
     denominator = fields.Raw(required=True, metadata={
-        "description": "Return paths summed, or a fixed number."})
+        "description": "Return paths summed, or a fixed number.",
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "number"}]})
     unit = fields.String(required=True)
     better = fields.String(required=True, metadata={"enum": ["higher", "lower", "neither"]})
     kind = fields.String(required=True, metadata={
@@ -99,6 +100,7 @@ class SeriesSchema(Schema):
 
 @blp.route("/indicators")
 class Indicators(MethodView):
+    @blp.operation("listIndicators")
     @blp.response(200, IndicatorSchema(many=True))
     def get(self):
         """The indicator catalogue: definitions, numerators and denominators."""
@@ -107,6 +109,7 @@ class Indicators(MethodView):
 
 @blp.route("/indicators/<string:code>/series")
 class IndicatorSeries(MethodView):
+    @blp.operation("getIndicatorSeries", 404, 422)
     @blp.arguments(SeriesQuerySchema, location="query")
     @blp.response(200, SeriesSchema)
     def get(self, args, code):
@@ -123,6 +126,7 @@ class IndicatorSeries(MethodView):
 
 @blp.route("/benchmarks")
 class Benchmarks(MethodView):
+    @blp.operation("listBenchmarks", 422)
     @blp.arguments(BenchmarkQuerySchema, location="query")
     @blp.response(200, CellSchema(many=True))
     def get(self, args):
