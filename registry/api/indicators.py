@@ -126,7 +126,7 @@ class IndicatorSeries(MethodView):
 
 @blp.route("/benchmarks")
 class Benchmarks(MethodView):
-    @blp.operation("listBenchmarks", 422)
+    @blp.operation("listBenchmarks", 404, 422)
     @blp.arguments(BenchmarkQuerySchema, location="query")
     @blp.response(200, CellSchema(many=True))
     def get(self, args):

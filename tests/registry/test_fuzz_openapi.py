@@ -101,9 +101,10 @@ def fuzz_operation(operation, headers: dict, known: dict, totals: Totals) -> Non
             if mode is not GenerationMode.NEGATIVE:
                 raise
             totals.nothing_to_negate += 1
-        except Exception as exc:  # every failure is collected and reported below
+        except (Exception, BaseExceptionGroup) as exc:  # schemathesis groups its failures
+            # in a BaseExceptionGroup; every failure is collected and reported below
             totals.failures.append(f"{operation.label} ({mode.value}): "
-                                   f"{type(exc).__name__}: {exc}"[:3000])
+                                   f"{type(exc).__name__}: {exc}"[:1200])
 
 
 def run_examples(strategy, examples: int, totals: Totals) -> None:
