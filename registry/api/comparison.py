@@ -154,7 +154,7 @@ class PeerGroups(MethodView):
         return [group_body(g) for g in peer_groups.list_peer_groups(get_session(),
                                                                     require_actor())]
 
-    @blp.operation("createPeerGroup", 401, 403, 409, 422)
+    @blp.operation("createPeerGroup", 401, 403, 409, 413, 422)
     @blp.arguments(PeerGroupSchema)
     @blp.response(201, PeerGroupSchema)
     def post(self, args):

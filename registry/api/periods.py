@@ -47,7 +47,7 @@ class Periods(MethodView):
         """List the reporting periods."""
         return service.list_periods(get_session())
 
-    @blp.operation("createPeriod", 401, 403, 409, 422)
+    @blp.operation("createPeriod", 401, 403, 409, 413, 422)
     @blp.arguments(PeriodSchema)
     @blp.response(201, PeriodSchema)
     def post(self, args):
@@ -66,7 +66,7 @@ class PeriodByCode(MethodView):
 
 @blp.route("/<code>/extensions")
 class PeriodExtensions(MethodView):
-    @blp.operation("grantExtension", 401, 403, 404, 409, 422)
+    @blp.operation("grantExtension", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ExtensionSchema)
     @blp.response(201, ExtensionOutSchema)
     def post(self, args, code):

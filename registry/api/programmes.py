@@ -75,7 +75,7 @@ class Programmes(MethodView):
         return {"items": found[start:start + page_size], "page": page,
                 "page_size": page_size, "total": len(found)}
 
-    @blp.operation("registerProgramme", 401, 403, 404, 409, 422)
+    @blp.operation("registerProgramme", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ProgrammeRegistrationSchema)
     @blp.response(201, ProgrammeSchema)
     def post(self, args):

@@ -262,7 +262,7 @@ class VersionQuality(MethodView):
 
 @blp.route("/returns/<int:return_id>/issues/<int:issue_id>/explanation")
 class IssueExplanation(MethodView):
-    @blp.operation("explainIssue", 401, 403, 404, 409, 422)
+    @blp.operation("explainIssue", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ExplanationBodySchema)
     @blp.response(200, IssueChangeSchema)
     def post(self, body, return_id, issue_id):
@@ -276,7 +276,7 @@ class IssueExplanation(MethodView):
 
 @blp.route("/returns/<int:return_id>/issues/<int:issue_id>/decision")
 class IssueDecision(MethodView):
-    @blp.operation("decideIssue", 401, 403, 404, 409, 422)
+    @blp.operation("decideIssue", 401, 403, 404, 409, 413, 422)
     @blp.arguments(DecisionBodySchema)
     @blp.response(200, IssueChangeSchema)
     def post(self, body, return_id, issue_id):

@@ -85,7 +85,7 @@ class Releases(MethodView):
         query = service.releases_query(current_actor())
         return paginate(get_session(), query, args["page"], args["page_size"])
 
-    @blp.operation("buildRelease", 401, 403, 404, 409, 422)
+    @blp.operation("buildRelease", 401, 403, 404, 409, 413, 422)
     @blp.arguments(NewReleaseSchema)
     @blp.response(201, ReleaseDetailSchema)
     def post(self, args):

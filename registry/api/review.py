@@ -71,7 +71,7 @@ AUDIT_COLUMNS = ("id", "at", "actor", "address", "action", "object_type", "objec
 
 @blp.route("/returns/<int:return_id>/versions/<int:version>/decisions")
 class VersionDecisions(MethodView):
-    @blp.operation("decideVersion", 401, 403, 404, 409, 422)
+    @blp.operation("decideVersion", 401, 403, 404, 409, 413, 422)
     @blp.arguments(DecisionInSchema)
     @blp.response(201, DecisionSchema)
     def post(self, args, return_id, version):

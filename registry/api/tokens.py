@@ -43,7 +43,7 @@ class Tokens(MethodView):
         """List your institution's tokens (never their secrets)."""
         return service.tokens_of(get_session(), require_actor())
 
-    @blp.operation("createToken", 401, 403, 422)
+    @blp.operation("createToken", 401, 403, 413, 422)
     @blp.arguments(NewTokenSchema)
     @blp.response(201, IssuedTokenSchema)
     def post(self, args):

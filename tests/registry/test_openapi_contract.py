@@ -129,3 +129,19 @@ def test_the_idempotency_rule_is_stated_in_the_document(spec):
     submit = spec["paths"]["/api/v1/returns"]["post"]
     (header,) = [p for p in submit["parameters"] if p["name"] == "Idempotency-Key"]
     assert header["description"] == IDEMPOTENCY_RULE
+
+
+def test_every_operation_reading_a_body_documents_too_large_and_invalid(spec):
+    for method, path, op in operations(spec):
+        if "requestBody" in op:
+            assert {"413", "422"} <= set(op["responses"]), f"{method} {path}"
+
+
+def test_every_operation_reading_a_token_documents_401(spec):
+    public = {"listInstitutions", "getInstitution", "listProgrammes", "getProgramme",
+              "listPeriods", "getPeriod", "listQualityRules", "getReturnJsonSchema",
+              "getDataDictionary", "getXlsxTemplate", "listIndicators", "getIndicatorSeries",
+              "listBenchmarks"}
+    for method, path, op in operations(spec):
+        if op["operationId"] not in public:
+            assert "401" in op["responses"], f"{method} {path}"
