@@ -71,7 +71,8 @@ class ReleaseDetailSchema(ReleaseSchema):
 
 class NewReleaseSchema(Schema):
     period = fields.String(required=True)
-    kind = fields.String(load_default=None, validate=validate.OneOf(service.KINDS))
+    kind = fields.String(validate=validate.OneOf(service.KINDS), metadata={
+        "description": "Left out: provisional for the period's first release, else final."})
     publish = fields.Boolean(load_default=False)
 
 
@@ -95,7 +96,7 @@ class Releases(MethodView):
         settings = service.ReleaseSettings.from_config(current_app.config)
         release = service.build_release(session, actor, get_period(session, args["period"]),
                                         settings, run_id=f"api:{uuid.uuid4()}",
-                                        kind=args["kind"])
+                                        kind=args.get("kind"))
         if args["publish"]:
             service.publish_release(session, actor, release)
         return detail(release, actor)
