@@ -23,6 +23,8 @@ class ErrorSchema(Schema):
 
 class RegistryApi(Api):
     ERROR_SCHEMA = ErrorSchema
+    # no catch-all "default" response: each operation lists the statuses it answers
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 api = RegistryApi()

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas.codes import MISSING_CODES
+from schemas.codes import MISSING_CODES, MissingReason
 from schemas.fields import (
     DATE_PATTERN,
     Code,
@@ -30,6 +30,9 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = f"urn:mentoring-registry:standard:return:{SCHEMA_VERSION}"
 RULES_KEYWORD = "x-rules"
 LABELS_KEYWORD = "x-labels"
+MISSING_CODE = "MissingCode"
+"""The one definition (under $defs) of the reason codes every count and number may take."""
+OPENAPI_NAME = "ReturnV1"
 
 _DESCRIPTION = (
     "One return = one institution x one programme x one reporting period. Every count is "
@@ -38,7 +41,9 @@ _DESCRIPTION = (
     f"express are listed, on the object holding their fields, under the annotation keyword "
     f"'{RULES_KEYWORD}': each item has an id, a description, the fields summed ('parts') "
     "and the field they must not exceed ('whole'); a rule is checked only when all its "
-    f"values are numbers. '{LABELS_KEYWORD}' maps each code of a coded field to its label."
+    f"values are numbers. Every rule of the standard compares two reported values, which "
+    f"JSON Schema cannot express, so all of them are listed there. '{LABELS_KEYWORD}' maps "
+    "each code of a coded field to its label."
 )
 
 
@@ -56,7 +61,39 @@ def _build() -> dict:
         "description": _DESCRIPTION,
     }
     document.update(_object_schema(current_schema(), ""))
+    document["$defs"] = {MISSING_CODE: {
+        "title": MISSING_CODE,
+        "description": "Why a count or number is not reported: it separates a missing value "
+                       "from a real zero.",
+        "type": "string",
+        "enum": list(MISSING_CODES),
+        LABELS_KEYWORD: {code.value: code.label for code in MissingReason},
+    }}
     return document
+
+
+def openapi_components() -> dict[str, dict]:
+    """The return standard as OpenAPI schema components: ReturnV1 and what it refers to.
+
+    The JSON Schema's $defs become components of their own, and its references point
+    at them, so every count shares the one MissingCode enum.
+    """
+    document = return_json_schema()
+    definitions = document.pop("$defs")
+    for keyword in ("$schema", "$id"):
+        document.pop(keyword)
+    document["title"] = OPENAPI_NAME
+    components = {OPENAPI_NAME: document, **definitions}
+    return {name: _rebase_refs(schema) for name, schema in components.items()}
+
+
+def _rebase_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: (value.replace("#/$defs/", "#/components/schemas/") if key == "$ref"
+                      else _rebase_refs(value)) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rebase_refs(item) for item in node]
+    return node
 
 
 def _object_schema(schema: Schema, path: str) -> dict:
@@ -107,13 +144,13 @@ def _(field: Section, path: str) -> dict:
 @_fragment.register
 def _(field: Count, path: str) -> dict:
     return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
-                      {"enum": list(MISSING_CODES)}]}
+                      {"$ref": f"#/$defs/{MISSING_CODE}"}]}
 
 
 @_fragment.register
 def _(field: Number, path: str) -> dict:
     return {"oneOf": [{"type": "number", "minimum": 0, "maximum": MAX_COUNT},
-                      {"enum": list(MISSING_CODES)}]}
+                      {"$ref": f"#/$defs/{MISSING_CODE}"}]}
 
 
 @_fragment.register

@@ -27,9 +27,13 @@ def register_api(app: Flask) -> None:
     )
     from registry.extensions import csrf
 
+    modules = (institutions, programmes, periods, returns, quality, tokens, standard,
+               indicators, releases, comparison, review)
     register_standard_components()
-    for module in (institutions, programmes, periods, returns, quality, tokens, standard,
-                   indicators, releases, comparison, review):
+    for module in modules:  # named before any blueprint refers to them
+        for name, schema in getattr(module, "OPENAPI_COMPONENTS", {}).items():
+            api.spec.components.schema(name, schema=schema)
+    for module in modules:
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     register_error_handlers(app)
@@ -38,11 +42,13 @@ def register_api(app: Flask) -> None:
 
 
 def register_standard_components() -> None:
-    """Put the return standard and the error shape into the OpenAPI components."""
-    from schemas.jsonschema import return_json_schema
+    """Put the return standard, its shared enums and the error shape into the components."""
+    from registry.api.fields import component_reference, enum_components
+    from schemas.jsonschema import openapi_components
 
-    schema = {k: v for k, v in return_json_schema().items() if k not in ("$schema", "$id")}
-    api.spec.components.schema("ReturnV1", component=schema)
+    for name, schema in {**openapi_components(), **enum_components()}.items():
+        api.spec.components.schema(name, component=schema)
+    api.ma_plugin.converter.add_attribute_function(component_reference)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer",
                    "description": "An API token created by a registry user."})

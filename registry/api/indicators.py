@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from registry.api.blueprint import Blueprint
 from registry.request_session import get_session
 from registry.services import benchmarks as service
 from registry.services import series as series_service
 from schemas.indicators import catalogue_data
+
+BETTER = ("higher", "lower", "neither")
+INDICATOR_KINDS = ("proportion", "count_rate", "quantity_rate")
+SUPPRESSION = ("none", "primary", "secondary")
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1",
                 description="Indicators and the national benchmarks published for them.")
@@ -22,11 +26,11 @@ class IndicatorSchema(Schema):
     numerator = fields.List(fields.String(), required=True, metadata={
         "description": "Return paths summed; '=code' / '!=code' test a coded field."})
     denominator = fields.Raw(required=True, metadata={
-        "description": "Return paths summed, or a fixed number."})
+        "description": "Return paths summed, or a fixed number.",
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "number"}]})
     unit = fields.String(required=True)
-    better = fields.String(required=True, metadata={"enum": ["higher", "lower", "neither"]})
-    kind = fields.String(required=True, metadata={
-        "enum": ["proportion", "count_rate", "quantity_rate"]})
+    better = fields.String(required=True, validate=validate.OneOf(BETTER))
+    kind = fields.String(required=True, validate=validate.OneOf(INDICATOR_KINDS))
     people_denominator = fields.Boolean(required=True)
     source = fields.String(required=True)
     unit_of_analysis = fields.String(required=True)
@@ -49,8 +53,7 @@ class StratumFiguresSchema(Schema):
     median = fields.Float(allow_none=True)
     p75 = fields.Float(allow_none=True)
     p90 = fields.Float(allow_none=True)
-    suppression = fields.String(required=True, metadata={"enum": ["none", "primary",
-                                                                  "secondary"]})
+    suppression = fields.String(required=True, validate=validate.OneOf(SUPPRESSION))
     rate_withheld = fields.String(allow_none=True)
 
 
@@ -99,6 +102,7 @@ class SeriesSchema(Schema):
 
 @blp.route("/indicators")
 class Indicators(MethodView):
+    @blp.operation("listIndicators")
     @blp.response(200, IndicatorSchema(many=True))
     def get(self):
         """The indicator catalogue: definitions, numerators and denominators."""
@@ -107,6 +111,7 @@ class Indicators(MethodView):
 
 @blp.route("/indicators/<string:code>/series")
 class IndicatorSeries(MethodView):
+    @blp.operation("getIndicatorSeries", 404, 422)
     @blp.arguments(SeriesQuerySchema, location="query")
     @blp.response(200, SeriesSchema)
     def get(self, args, code):
@@ -123,6 +128,7 @@ class IndicatorSeries(MethodView):
 
 @blp.route("/benchmarks")
 class Benchmarks(MethodView):
+    @blp.operation("listBenchmarks", 404, 422)
     @blp.arguments(BenchmarkQuerySchema, location="query")
     @blp.response(200, CellSchema(many=True))
     def get(self, args):

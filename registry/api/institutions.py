@@ -20,7 +20,7 @@ class InstitutionSchema(Schema):
     type = fields.String(required=True, metadata={"enum": ["medical", "dental"]})
     sector = fields.String(required=True, metadata={"enum": ["public", "private"]})
     province = fields.String(required=True, attribute="province_code")
-    university = fields.Function(lambda i: i.university.code, required=True)
+    university = fields.String(attribute="university.code", required=True)
     synthetic = fields.Boolean(required=True)
 
 
@@ -34,6 +34,7 @@ class InstitutionQuerySchema(PageQuerySchema):
 
 @blp.route("")
 class Institutions(MethodView):
+    @blp.operation("listInstitutions", 422)
     @blp.arguments(InstitutionQuerySchema, location="query")
     @blp.response(200, page_envelope(InstitutionSchema))
     def get(self, args):
@@ -45,6 +46,7 @@ class Institutions(MethodView):
 
 @blp.route("/<code>")
 class InstitutionByCode(MethodView):
+    @blp.operation("getInstitution", 404)
     @blp.response(200, InstitutionSchema)
     def get(self, code):
         """Show one college of the register."""

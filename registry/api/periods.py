@@ -32,8 +32,8 @@ class ExtensionSchema(Schema):
 
 
 class ExtensionOutSchema(Schema):
-    period = fields.Function(lambda e: e.period.code, required=True)
-    institution = fields.Function(lambda e: e.institution.code, required=True)
+    period = fields.String(attribute="period.code", required=True)
+    institution = fields.String(attribute="institution.code", required=True)
     until = fields.DateTime(required=True)
     reason = fields.String(required=True)
     granted_by = fields.String(required=True)
@@ -41,11 +41,13 @@ class ExtensionOutSchema(Schema):
 
 @blp.route("")
 class Periods(MethodView):
+    @blp.operation("listPeriods")
     @blp.response(200, PeriodSchema(many=True))
     def get(self):
         """List the reporting periods."""
         return service.list_periods(get_session())
 
+    @blp.operation("createPeriod", 401, 403, 409, 413, 422)
     @blp.arguments(PeriodSchema)
     @blp.response(201, PeriodSchema)
     def post(self, args):
@@ -55,6 +57,7 @@ class Periods(MethodView):
 
 @blp.route("/<code>")
 class PeriodByCode(MethodView):
+    @blp.operation("getPeriod", 404)
     @blp.response(200, PeriodSchema)
     def get(self, code):
         """One reporting period."""
@@ -63,6 +66,7 @@ class PeriodByCode(MethodView):
 
 @blp.route("/<code>/extensions")
 class PeriodExtensions(MethodView):
+    @blp.operation("grantExtension", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ExtensionSchema)
     @blp.response(201, ExtensionOutSchema)
     def post(self, args, code):

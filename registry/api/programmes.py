@@ -20,17 +20,24 @@ blp = Blueprint("programmes", __name__, url_prefix="/api/v1/programmes",
 COMPONENTS = [*service.FRAMEWORK_COMPONENTS, "mentor_incentives", "personalised_matching"]
 
 
+ComponentsSchema = Schema.from_dict(
+    {**{name: fields.Boolean() for name in service.FRAMEWORK_COMPONENTS},
+     "mentor_incentives": fields.List(fields.String()),
+     "personalised_matching": fields.Boolean()},
+    name="ProgrammeComponentsSchema")
+
+
 class ProgrammeSchema(Schema):
-    institution = fields.Function(lambda p: p.institution.code, required=True)
-    institution_name = fields.Function(lambda p: p.institution.name, required=True)
-    province = fields.Function(lambda p: p.institution.province_code, required=True)
+    institution = fields.String(attribute="institution.code", required=True)
+    institution_name = fields.String(attribute="institution.name", required=True)
+    province = fields.String(attribute="institution.province_code", required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
     level = fields.String(required=True)
     model = fields.String(required=True)
     disciplines = fields.List(fields.String(), required=True)
     start_date = fields.Date(allow_none=True)
-    components = fields.Dict(required=True, metadata={
+    components = fields.Nested(ComponentsSchema, required=True, metadata={
         "description": "Framework components in place, as last reported."})
     components_period = fields.String(allow_none=True)
 
@@ -57,6 +64,7 @@ class ProgrammeRegistrationSchema(Schema):
 
 @blp.route("")
 class Programmes(MethodView):
+    @blp.operation("listProgrammes", 422)
     @blp.arguments(ProgrammeQuerySchema, location="query")
     @blp.response(200, page_envelope(ProgrammeSchema))
     def get(self, args):
@@ -67,6 +75,7 @@ class Programmes(MethodView):
         return {"items": found[start:start + page_size], "page": page,
                 "page_size": page_size, "total": len(found)}
 
+    @blp.operation("registerProgramme", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ProgrammeRegistrationSchema)
     @blp.response(201, ProgrammeSchema)
     def post(self, args):
@@ -78,6 +87,7 @@ class Programmes(MethodView):
 
 @blp.route("/<institution>/<code>")
 class ProgrammeByCode(MethodView):
+    @blp.operation("getProgramme", 404)
     @blp.response(200, ProgrammeSchema)
     def get(self, institution, code):
         """One programme of the directory."""

@@ -6,9 +6,10 @@ from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from expectations import KINDS, SEVERITIES, load_rules
+from expectations import load_rules
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
+from registry.api.fields import component, enum_string
 from registry.models import IssueStatus
 from registry.request_session import get_session
 from registry.services import quality as quality_service
@@ -24,8 +25,8 @@ blp = Blueprint("quality", __name__, url_prefix="/api/v1",
 
 class RuleSchema(Schema):
     id = fields.String(required=True, metadata={"description": "Stable rule id, Q001…"})
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES), metadata={
+    kind = enum_string("RuleKind", required=True)
+    severity = enum_string("Severity", required=True, metadata={
         "description": "error blocks the return; warning needs a correction or an explanation"})
     title = fields.String(required=True)
     message = fields.String(required=True)
@@ -53,13 +54,13 @@ class ExplanationSchema(Schema):
     by = fields.String(attribute="explained_by", required=True)
     at = fields.DateTime(attribute="explained_at", required=True)
     reused = fields.Function(lambda issue: issue.reused_explanation_id is not None,
-                             required=True)
+                             required=True, metadata={"type": "boolean"})
 
 
 class DecisionSchema(Schema):
     decision = fields.Function(
         lambda issue: "accept" if issue.status == IssueStatus.ACCEPTED else "refuse",
-        required=True)
+        required=True, metadata={"type": "string", "enum": list(DECISIONS)})
     by = fields.String(attribute="decided_by", required=True)
     at = fields.DateTime(attribute="decided_at", required=True)
     note = fields.String(attribute="decision_note", allow_none=True, required=True)
@@ -69,23 +70,26 @@ class IssueSchema(Schema):
     id = fields.Integer(attribute="issue.id", required=True)
     version = fields.Integer(attribute="issue.version.version", required=True)
     rule_id = fields.String(attribute="issue.rule_id", required=True)
-    kind = fields.String(attribute="issue.kind", required=True)
-    severity = fields.String(attribute="issue.severity", required=True)
+    kind = enum_string("RuleKind", attribute="issue.kind", required=True)
+    severity = enum_string("Severity", attribute="issue.severity", required=True)
     field = fields.String(attribute="issue.field", required=True)
     value = fields.String(attribute="issue.value", allow_none=True, required=True)
     expected = fields.String(attribute="issue.expected", required=True)
     message = fields.String(attribute="issue.message", required=True)
     guidance = fields.String(attribute="rule.guidance", allow_none=True, required=True)
-    status = fields.String(attribute="issue.status", required=True, metadata={
-        "description": "open | explained | accepted | refused | resolved"})
+    status = enum_string("IssueStatus", attribute="issue.status", required=True)
     raised_at = fields.DateTime(attribute="issue.raised_at", required=True)
-    explanation = fields.Method("dump_explanation", allow_none=True, required=True)
-    decision = fields.Method("dump_decision", allow_none=True, required=True)
+    explanation = fields.Method("dump_explanation", allow_none=True, required=True,
+                                metadata=component("IssueExplanation"))
+    decision = fields.Method("dump_decision", allow_none=True, required=True,
+                             metadata=component("IssueDecision"))
     previous_explanation = fields.Method("dump_previous", allow_none=True, required=True,
-                                         metadata={"description": "An explanation accepted "
-                                                   "for this rule on this programme before; "
-                                                   "re-use it with reuse_previous."})
-    links = fields.Method("dump_links", required=True)
+                                         metadata=component(
+                                             "PreviousExplanation",
+                                             description="An explanation accepted for this "
+                                             "rule on this programme before; re-use it with "
+                                             "reuse_previous."))
+    links = fields.Method("dump_links", required=True, metadata=component("IssueLinks"))
 
     def dump_explanation(self, view: IssueView):
         issue = view.issue
@@ -108,15 +112,32 @@ class IssueSchema(Schema):
         }
 
 
+class IssueLinksSchema(Schema):
+    explanation = fields.String(required=True, metadata={"description": "POST to explain."})
+    decision = fields.String(required=True, metadata={"description": "POST to decide."})
+
+
+class IssueCountsSchema(Schema):
+    errors = fields.Integer(required=True, metadata={"description": "Unresolved errors."})
+    warnings = fields.Integer(required=True, metadata={"description": "Unresolved warnings."})
+    open = fields.Integer(required=True)
+    explained = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    refused = fields.Integer(required=True)
+    resolved = fields.Integer(required=True)
+
+
 class QualityReportSchema(Schema):
-    return_id = fields.Function(lambda report: report.return_.id, required=True)
-    version = fields.Function(lambda report: report.version.version, required=True)
-    status = fields.Function(lambda report: report.version.status, required=True)
-    return_status = fields.Function(lambda report: report.return_.status, required=True)
+    return_id = fields.Integer(attribute="return_.id", required=True)
+    version = fields.Integer(attribute="version.version", required=True)
+    status = enum_string("ReturnStatus", attribute="version.status", required=True,
+                         metadata={"description": "The version's status."})
+    return_status = enum_string("ReturnStatus", attribute="return_.status", required=True)
     latest = fields.Function(
-        lambda report: report.version.version == report.return_.latest_version, required=True)
-    counts = fields.Method("dump_counts", required=True)
-    issues = fields.Method("dump_issues", required=True)
+        lambda report: report.version.version == report.return_.latest_version, required=True,
+        metadata={"type": "boolean", "description": "Whether this is the latest version."})
+    counts = fields.Method("dump_counts", required=True, metadata=component("IssueCounts"))
+    issues = fields.List(fields.Nested(IssueSchema), required=True)
 
     def dump_counts(self, report):
         counts = {"errors": 0, "warnings": 0, "open": 0, "explained": 0, "accepted": 0,
@@ -128,14 +149,11 @@ class QualityReportSchema(Schema):
             counts[issue.status] += 1
         return counts
 
-    def dump_issues(self, report):
-        return IssueSchema(many=True).dump(report.issues)
-
 
 class IssueChangeSchema(Schema):
     issue = fields.Nested(IssueSchema, required=True)
-    version_status = fields.String(required=True)
-    return_status = fields.String(required=True)
+    version_status = enum_string("ReturnStatus", required=True)
+    return_status = enum_string("ReturnStatus", required=True)
 
 
 class ExplanationBodySchema(Schema):
@@ -163,7 +181,7 @@ class BoardQuerySchema(Schema):
 class RuleCountSchema(Schema):
     rule_id = fields.String(required=True)
     title = fields.String(required=True)
-    severity = fields.String(allow_none=True, required=True)
+    severity = enum_string("Severity", allow_none=True, required=True)
     open = fields.Integer(required=True)
 
 
@@ -182,7 +200,7 @@ class AgeCountSchema(Schema):
 class RuleFrequencySchema(Schema):
     rule_id = fields.String(required=True)
     title = fields.String(required=True)
-    severity = fields.String(required=True)
+    severity = enum_string("Severity", required=True)
     returns_fired = fields.Integer(required=True)
     share = fields.Float(required=True, metadata={"description": "Of the checked returns."})
     suspect = fields.Boolean(required=True, metadata={
@@ -208,6 +226,14 @@ class BoardSchema(Schema):
     trends = fields.List(fields.Nested(TrendSchema), required=True)
 
 
+OPENAPI_COMPONENTS = {
+    "IssueExplanation": ExplanationSchema, "IssueDecision": DecisionSchema,
+    "PreviousExplanation": PreviousExplanationSchema, "IssueLinks": IssueLinksSchema,
+    "IssueCounts": IssueCountsSchema,
+}
+"""Schemas the OpenAPI document names, for the fields that refer to them by name."""
+
+
 def issue_change(view: IssueView) -> dict:
     version = view.issue.version
     return {"issue": view, "version_status": version.status,
@@ -216,6 +242,7 @@ def issue_change(view: IssueView) -> dict:
 
 @blp.route("/quality/rules")
 class QualityRules(MethodView):
+    @blp.operation("listQualityRules")
     @blp.doc(security=[{}])
     @blp.response(200, RuleListSchema)
     def get(self):
@@ -225,6 +252,7 @@ class QualityRules(MethodView):
 
 @blp.route("/returns/<int:return_id>/versions/<int:version>/quality")
 class VersionQuality(MethodView):
+    @blp.operation("getQualityReport", 401, 403, 404)
     @blp.response(200, QualityReportSchema)
     def get(self, return_id, version):
         """The quality report of a version: its status and every issue found on it."""
@@ -234,6 +262,7 @@ class VersionQuality(MethodView):
 
 @blp.route("/returns/<int:return_id>/issues/<int:issue_id>/explanation")
 class IssueExplanation(MethodView):
+    @blp.operation("explainIssue", 401, 403, 404, 409, 413, 422)
     @blp.arguments(ExplanationBodySchema)
     @blp.response(200, IssueChangeSchema)
     def post(self, body, return_id, issue_id):
@@ -247,6 +276,7 @@ class IssueExplanation(MethodView):
 
 @blp.route("/returns/<int:return_id>/issues/<int:issue_id>/decision")
 class IssueDecision(MethodView):
+    @blp.operation("decideIssue", 401, 403, 404, 409, 413, 422)
     @blp.arguments(DecisionBodySchema)
     @blp.response(200, IssueChangeSchema)
     def post(self, body, return_id, issue_id):
@@ -260,6 +290,7 @@ class IssueDecision(MethodView):
 
 @blp.route("/quality/board")
 class QualityBoard(MethodView):
+    @blp.operation("getQualityBoard", 401, 403, 404, 422)
     @blp.arguments(BoardQuerySchema, location="query")
     @blp.response(200, BoardSchema)
     def get(self, args):

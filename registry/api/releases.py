@@ -18,19 +18,22 @@ from registry.services.periods import get_period
 blp = Blueprint("releases", __name__, url_prefix="/api/v1/releases",
                 description="Immutable, numbered benchmark releases and their open data.")
 
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = "text/csv"
+SDMX_STRUCTURE_TYPE = "application/vnd.sdmx.structure+xml; version=2.1"
+TEXT = {"type": "string"}
 
 
 class ReleaseSchema(Schema):
     id = fields.Integer(required=True)
     number = fields.Integer(required=True)
-    period = fields.Function(lambda r: r.period.code, required=True)
-    kind = fields.String(required=True, metadata={"enum": ["provisional", "final"]})
+    period = fields.String(attribute="period.code", required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(service.KINDS))
     revises = fields.Integer(attribute="revises_id", allow_none=True)
-    published = fields.Function(lambda r: r.publication is not None, required=True)
+    published = fields.Function(lambda r: r.publication is not None, required=True,
+                                metadata={"type": "boolean"})
     published_at = fields.Function(
         lambda r: r.publication.published_at.isoformat() if r.publication else None,
-        allow_none=True)
+        allow_none=True, metadata={"type": "string", "format": "date-time"})
     built_at = fields.DateTime(required=True)
     acceptance_level = fields.String(required=True)
     min_institutions = fields.Integer(required=True)
@@ -45,24 +48,37 @@ class ReleaseSchema(Schema):
     sdmx_sha256 = fields.String(required=True)
 
 
+class ExportLinksSchema(Schema):
+    csv = fields.String(required=True)
+    json = fields.String(required=True)
+    sdmx_csv = fields.String(required=True)
+    structure = fields.String(required=True)
+
+
 class ReleaseDetailSchema(ReleaseSchema):
     method_notes = fields.String(required=True)
     return_versions_used = fields.Function(
-        lambda r: r.provenance.get("return_version_ids", []), required=True)
-    excluded_counts = fields.Function(service.excluded_counts, required=True)
+        lambda r: r.provenance.get("return_version_ids", []), required=True,
+        metadata={"type": "array", "items": {"type": "integer"},
+                  "description": "Ids of the return versions the release counted."})
+    excluded_counts = fields.Function(service.excluded_counts, required=True, metadata={
+        "type": "object", "additionalProperties": {"type": "integer"},
+        "description": "How many returns were left out, by reason."})
     excluded = fields.List(fields.Dict(), allow_none=True, metadata={
         "description": "Every excluded return with its reason (regulator only)."})
-    exports = fields.Dict(required=True)
+    exports = fields.Nested(ExportLinksSchema, required=True)
 
 
 class NewReleaseSchema(Schema):
     period = fields.String(required=True)
-    kind = fields.String(load_default=None, validate=validate.OneOf(service.KINDS))
+    kind = fields.String(validate=validate.OneOf(service.KINDS), metadata={
+        "description": "Left out: provisional for the period's first release, else final."})
     publish = fields.Boolean(load_default=False)
 
 
 @blp.route("")
 class Releases(MethodView):
+    @blp.operation("listReleases", 401, 422)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_envelope(ReleaseSchema))
     def get(self, args):
@@ -70,6 +86,7 @@ class Releases(MethodView):
         query = service.releases_query(current_actor())
         return paginate(get_session(), query, args["page"], args["page_size"])
 
+    @blp.operation("buildRelease", 401, 403, 404, 409, 413, 422)
     @blp.arguments(NewReleaseSchema)
     @blp.response(201, ReleaseDetailSchema)
     def post(self, args):
@@ -79,7 +96,7 @@ class Releases(MethodView):
         release = service.build_release(session, actor, get_period(session, args["period"]),
                                         current_app.config["RELEASE_SETTINGS"],
                                         run_id=f"api:{uuid.uuid4()}",
-                                        kind=args["kind"])
+                                        kind=args.get("kind"))
         if args["publish"]:
             service.publish_release(session, actor, release)
         return detail(release, actor)
@@ -108,6 +125,7 @@ class ReleaseView:
 
 @blp.route("/<int:release_id>")
 class ReleaseById(MethodView):
+    @blp.operation("getRelease", 401, 404)
     @blp.response(200, ReleaseDetailSchema)
     def get(self, release_id):
         """One release with its provenance and method notes."""
@@ -117,6 +135,7 @@ class ReleaseById(MethodView):
 
 @blp.route("/<int:release_id>/publication")
 class ReleasePublication(MethodView):
+    @blp.operation("publishRelease", 401, 403, 404, 409)
     @blp.response(201, ReleaseSchema)
     def post(self, release_id):
         """Publish a release (regulator); the release itself never changes."""
@@ -143,7 +162,9 @@ def _download(release_id: int, attribute: str, mimetype: str, filename: str) -> 
 
 @blp.route("/<int:release_id>/export.csv")
 class ReleaseCsv(MethodView):
-    @blp.response(200, description="One row per indicator × stratum", content_type=CSV_TYPE)
+    @blp.operation("getReleaseCsv", 401, 404)
+    @blp.response(200, TEXT, description="One row per indicator × stratum",
+                  content_type=CSV_TYPE)
     def get(self, release_id):
         """The release as CSV (formula-safe; the canonical export the checksum covers)."""
         return _download(release_id, "export_csv", "text/csv", "benchmarks.csv")
@@ -151,8 +172,9 @@ class ReleaseCsv(MethodView):
 
 @blp.route("/<int:release_id>/export.json")
 class ReleaseJson(MethodView):
-    @blp.response(200, description="Method notes, indicators and cells",
+    @blp.response(200, {"type": "object"}, description="Method notes, indicators and cells",
                   content_type="application/json")
+    @blp.operation("getReleaseJson", 401, 404)
     def get(self, release_id):
         """The release as JSON."""
         return _download(release_id, "export_json", "application/json", "benchmarks.json")
@@ -160,7 +182,8 @@ class ReleaseJson(MethodView):
 
 @blp.route("/<int:release_id>/export.sdmx.csv")
 class ReleaseSdmx(MethodView):
-    @blp.response(200, description="SDMX-CSV 2.0", content_type=CSV_TYPE)
+    @blp.operation("getReleaseSdmxCsv", 401, 404)
+    @blp.response(200, TEXT, description="SDMX-CSV 2.0", content_type=CSV_TYPE)
     def get(self, release_id):
         """The release as SDMX-CSV 2.0; its structure is at structure.xml."""
         return _download(release_id, "export_sdmx_csv", "text/csv", "benchmarks.sdmx.csv")
@@ -168,9 +191,10 @@ class ReleaseSdmx(MethodView):
 
 @blp.route("/<int:release_id>/structure.xml")
 class ReleaseStructure(MethodView):
-    @blp.response(200, description="SDMX-ML 2.1 structure message",
-                  content_type="application/xml")
+    @blp.response(200, TEXT, description="SDMX-ML 2.1 structure message",
+                  content_type=SDMX_STRUCTURE_TYPE)
+    @blp.operation("getReleaseStructure", 401, 404)
     def get(self, release_id):
         """The data structure definition (SDMX-ML 2.1) of the SDMX-CSV export."""
         release = service.get_release(get_session(), current_actor(), release_id)
-        return Response(service.structure_document(release), mimetype="application/xml")
+        return Response(service.structure_document(release), content_type=SDMX_STRUCTURE_TYPE)

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.bodies import BadRequestBody, read_json_body
+from registry.api.fields import ENUMS, component, enum_string
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
 from registry.services import returns as return_service
@@ -21,13 +22,16 @@ from schemas.clients import (
     TOOLKIT_SOURCE,
     toolkit_version,
 )
+from schemas.examples import pilot_return
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Returns: one institution × programme × period, append-only versions.")
 
+EXAMPLE_RETURN = pilot_return("KP-MED-PUB-001", "2025-26", "PG-PEER")
 RETURN_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReturnV1"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReturnV1"},
+                                     "example": EXAMPLE_RETURN}},
 }
 BULK_BODY = {
     "required": True,
@@ -41,7 +45,7 @@ BULK_BODY = {
 
 class VersionSchema(Schema):
     version = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = enum_string("ReturnStatus", required=True)
     received_at = fields.DateTime(required=True)
     submitted_by = fields.String(required=True)
     source = fields.String(required=True, metadata={
@@ -53,24 +57,24 @@ class VersionSchema(Schema):
 
 
 class VersionDetailSchema(VersionSchema):
-    payload = fields.Dict(required=True,
-                          metadata={"description": "The return exactly as received."})
+    payload = fields.Dict(required=True, metadata=component(
+        "ReturnV1", description="The return exactly as received."))
 
 
 class ReturnSchema(Schema):
     id = fields.Integer(required=True)
-    institution = fields.Function(lambda r: r.institution.code, required=True)
-    programme = fields.Function(lambda r: r.programme.code, required=True)
-    period = fields.Function(lambda r: r.period.code, required=True)
+    institution = fields.String(attribute="institution.code", required=True)
+    programme = fields.String(attribute="programme.code", required=True)
+    period = fields.String(attribute="period.code", required=True)
     latest_version = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = enum_string("ReturnStatus", required=True)
     created_at = fields.DateTime(required=True)
 
 
 class SubmissionSchema(Schema):
     id = fields.Integer(required=True)
     version = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = enum_string("ReturnStatus", required=True)
     received_at = fields.DateTime(required=True)
     replayed = fields.Boolean(required=True, metadata={
         "description": "True when an Idempotency-Key matched an earlier submission."})
@@ -86,20 +90,27 @@ class DryRunSchema(Schema):
     institution = fields.String(required=True)
     programme = fields.String(required=True)
     period = fields.String(required=True)
-    programme_registered = fields.Boolean(required=True)
+    programme_registered = fields.Boolean(required=True, metadata={
+        "description": "Whether the programme is already in the programme directory."})
+    adds_programme = fields.Boolean(required=True, metadata={
+        "description": "True when submitting will add the programme to the public "
+                       "programme directory (its code is new for the institution)."})
+    version = fields.Integer(required=True, metadata={
+        "description": "The version number the submission would become."})
+    outcome = fields.String(required=True, metadata={
+        "description": "What submitting will do, in words."})
 
 
 class ReturnQuerySchema(PageQuerySchema):
     period = fields.String()
     programme = fields.String()
     institution = fields.String()
-    status = fields.String(validate=validate.OneOf(
-        ["submitted", "validated", "needs_attention", "rejected"]))
+    status = fields.String(validate=validate.OneOf(ENUMS["ReturnStatus"]))
 
 
 IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": False,
-                      "schema": {"type": "string", "maxLength": 200},
-                      "description": "Retrying with the same key returns the version it made."}
+                      "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                      "description": submissions.IDEMPOTENCY_RULE}
 CLIENT_PARAMETER = {"in": "header", "name": CLIENT_HEADER, "required": False,
                     "schema": {"type": "string", "maxLength": 40, "pattern": CLIENT_PATTERN},
                     "description": f"The sending program, when it is the registry's toolkit: "
@@ -122,6 +133,7 @@ def submission_body(result: submissions.SubmissionResult) -> dict:
 
 @blp.route("")
 class Returns(MethodView):
+    @blp.operation("listReturns", 401, 422)
     @blp.arguments(ReturnQuerySchema, location="query")
     @blp.response(200, page_envelope(ReturnSchema))
     def get(self, args):
@@ -130,6 +142,7 @@ class Returns(MethodView):
         query = return_service.returns_query(require_actor(), **args)
         return paginate(get_session(), query, page, page_size)
 
+    @blp.operation("submitReturn", 401, 403, 409, 413, 415, 422)
     @blp.doc(requestBody=RETURN_BODY, parameters=[IDEMPOTENCY_HEADER, CLIENT_PARAMETER])
     @blp.response(201, SubmissionSchema)
     @blp.alt_response(200, schema=SubmissionSchema, description="Idempotent replay")
@@ -161,19 +174,26 @@ def _toolkit_version() -> str | None:
 
 @blp.route("/validate")
 class ReturnDryRun(MethodView):
+    @blp.operation("validateReturn", 401, 403, 409, 413, 415, 422)
     @blp.doc(requestBody=RETURN_BODY)
     @blp.response(200, DryRunSchema)
     def post(self):
         """Check a return exactly as a submission would, storing nothing."""
-        checked = submissions.check_return(get_session(), require_actor(), read_json_body())
+        session = get_session()
+        checked = submissions.check_return(session, require_actor(), read_json_body())
         header = checked.payload["header"]
+        outcome = submissions.submission_outcome(session, checked.institution.id,
+                                                 header["period_code"], header["programme_code"])
         return {"valid": True, "institution": header["institution_code"],
                 "programme": header["programme_code"], "period": header["period_code"],
-                "programme_registered": checked.programme is not None}
+                "programme_registered": not outcome.adds_programme,
+                "adds_programme": outcome.adds_programme, "version": outcome.version,
+                "outcome": outcome.describe()}
 
 
 @blp.route("/bulk")
 class ReturnBulkUpload(MethodView):
+    @blp.operation("uploadReturns", 401, 403, 409, 413, 422)
     @blp.doc(requestBody=BULK_BODY)
     @blp.response(201, BulkResultSchema)
     def post(self):
@@ -190,6 +210,7 @@ class ReturnBulkUpload(MethodView):
 
 @blp.route("/<int:return_id>")
 class ReturnById(MethodView):
+    @blp.operation("getReturn", 401, 403, 404)
     @blp.response(200, ReturnSchema)
     def get(self, return_id):
         """Show one return and its current status."""
@@ -198,6 +219,7 @@ class ReturnById(MethodView):
 
 @blp.route("/<int:return_id>/versions")
 class ReturnVersions(MethodView):
+    @blp.operation("listReturnVersions", 401, 403, 404)
     @blp.response(200, VersionSchema(many=True))
     def get(self, return_id):
         """List every version of a return, oldest first."""
@@ -206,6 +228,7 @@ class ReturnVersions(MethodView):
 
 @blp.route("/<int:return_id>/versions/<int:version>")
 class ReturnVersionById(MethodView):
+    @blp.operation("getReturnVersion", 401, 403, 404)
     @blp.response(200, VersionDetailSchema)
     def get(self, return_id, version):
         """Show one version with the exact payload received."""

@@ -25,7 +25,7 @@ class DecisionInSchema(Schema):
 
 class DecisionSchema(Schema):
     id = fields.Integer(required=True)
-    version = fields.Function(lambda d: d.version.version, required=True)
+    version = fields.Integer(attribute="version.version", required=True)
     level = fields.String(required=True)
     decision = fields.String(required=True)
     comment = fields.String(allow_none=True)
@@ -48,18 +48,22 @@ class AuditEventSchema(Schema):
     detail = fields.Dict(required=True)
 
 
-class AuditQuerySchema(PageQuerySchema):
+class AuditFilterSchema(Schema):
     action = fields.String(metadata={"description": "Action or its prefix, e.g. 'review.'"})
     actor = fields.String(metadata={"description": "Part of the actor's label."})
     object_type = fields.String()
     object_id = fields.String()
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
-    format = fields.String(validate=validate.OneOf(["json", "csv"]), load_default="json")
+
+
+class AuditQuerySchema(PageQuerySchema, AuditFilterSchema):
+    pass
 
 
 @blp.route("/returns/<int:return_id>/versions/<int:version>/decisions")
 class VersionDecisions(MethodView):
+    @blp.operation("decideVersion", 401, 403, 404, 409, 413, 422)
     @blp.arguments(DecisionInSchema)
     @blp.response(201, DecisionSchema)
     def post(self, args, return_id, version):
@@ -72,26 +76,38 @@ class VersionDecisions(MethodView):
 
 @blp.route("/returns/<int:return_id>/decisions")
 class ReturnDecisions(MethodView):
+    @blp.operation("listReturnDecisions", 401, 403, 404)
     @blp.response(200, DecisionSchema(many=True))
     def get(self, return_id):
         """Every review decision on every version of a return."""
         return review.decisions_for(get_session(), require_actor(), return_id)
 
 
+def _audit_query(args: dict):
+    args["actor_contains"] = args.pop("actor", None)
+    return audit_query(require_actor(), **args)
+
+
 @blp.route("/audit")
 class AuditTrail(MethodView):
+    @blp.operation("listAuditEvents", 401, 403, 422)
     @blp.arguments(AuditQuerySchema, location="query")
-    @blp.response(200, page_envelope(AuditEventSchema),
-                  description="A page of events; with format=csv, every match as CSV")
-    @blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+    @blp.response(200, page_envelope(AuditEventSchema))
     def get(self, args):
-        """Filter the append-only audit trail (regulator); `format=csv` exports every match."""
-        page, page_size, fmt = args.pop("page"), args.pop("page_size"), args.pop("format")
-        args["actor_contains"] = args.pop("actor", None)
-        query = audit_query(require_actor(), **args)
-        if fmt == "csv":
-            return audit_csv_response(get_session().scalars(query))
-        return paginate(get_session(), query, page, page_size)
+        """Filter the append-only audit trail (regulator), a page at a time."""
+        page, page_size = args.pop("page"), args.pop("page_size")
+        return paginate(get_session(), _audit_query(args), page, page_size)
+
+
+@blp.route("/audit/export.csv")
+class AuditTrailCsv(MethodView):
+    @blp.operation("exportAuditEvents", 401, 403, 422)
+    @blp.arguments(AuditFilterSchema, location="query")
+    @blp.response(200, {"type": "string"}, content_type="text/csv",
+                  description="Every matching event, one CSV row each, newest first")
+    def get(self, args):
+        """Export every audit event matching the filters as CSV (regulator)."""
+        return audit_csv_response(get_session().scalars(_audit_query(args)))
 
 
 def audit_csv_response(events) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields
@@ -15,6 +17,13 @@ blp = Blueprint("standard", __name__, url_prefix="/api/v1/standard",
                 description="The return standard, generated from its schemas.")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JSON_SCHEMA_TYPE = "application/schema+json"
+BINARY = {"type": "string", "format": "binary"}
+
+
+class CodeChoiceSchema(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
 
 
 class DictionaryEntrySchema(Schema):
@@ -22,21 +31,26 @@ class DictionaryEntrySchema(Schema):
     section = fields.String(required=True)
     type = fields.String(required=True)
     required = fields.Boolean(required=True)
-    codes = fields.List(fields.Dict(), required=True)
+    codes = fields.List(fields.Nested(CodeChoiceSchema), required=True)
     rules = fields.List(fields.String(), required=True)
     guidance = fields.String(required=True)
 
 
 @blp.route("/return.schema.json")
 class ReturnJsonSchema(MethodView):
-    @blp.response(200, description="JSON Schema draft 2020-12 of return v1")
+    @blp.operation("getReturnJsonSchema")
+    @blp.response(200, {"type": "object", "description": "A JSON Schema document"},
+                  description="JSON Schema draft 2020-12 of return v1",
+                  content_type=JSON_SCHEMA_TYPE)
     def get(self):
         """The return standard as JSON Schema (draft 2020-12)."""
-        return return_json_schema()
+        return Response(json.dumps(return_json_schema(), ensure_ascii=False),
+                        content_type=JSON_SCHEMA_TYPE)
 
 
 @blp.route("/dictionary")
 class DataDictionary(MethodView):
+    @blp.operation("getDataDictionary")
     @blp.response(200, DictionaryEntrySchema(many=True))
     def get(self):
         """The data dictionary: every field with its type, codes, rules and guidance."""
@@ -45,8 +59,9 @@ class DataDictionary(MethodView):
 
 @blp.route("/template.xlsx")
 class XlsxTemplate(MethodView):
-    @blp.response(200, description="The XLSX template, one sheet per section",
+    @blp.response(200, BINARY, description="The XLSX template, one sheet per section",
                   content_type=XLSX_TYPE)
+    @blp.operation("getXlsxTemplate")
     def get(self):
         """Download the XLSX template for bulk upload."""
         return Response(build_xlsx_template(), mimetype=XLSX_TYPE, headers={

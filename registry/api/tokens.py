@@ -20,7 +20,8 @@ class TokenSchema(Schema):
     name = fields.String(required=True)
     prefix = fields.String(required=True)
     institution = fields.Function(
-        lambda t: t.institution.code if t.institution else None, allow_none=True)
+        lambda t: t.institution.code if t.institution else None, allow_none=True,
+        metadata={"type": "string", "description": "Null for a token of a national user."})
     created_at = fields.DateTime(required=True)
     expires_at = fields.DateTime(required=True)
     last_used_at = fields.DateTime(allow_none=True)
@@ -41,11 +42,13 @@ class IssuedTokenSchema(TokenSchema):
 
 @blp.route("")
 class Tokens(MethodView):
+    @blp.operation("listTokens", 401, 403)
     @blp.response(200, TokenSchema(many=True))
     def get(self):
         """List your institution's tokens (never their secrets)."""
         return service.tokens_of(get_session(), require_actor())
 
+    @blp.operation("createToken", 401, 403, 413, 422)
     @blp.arguments(NewTokenSchema)
     @blp.response(201, IssuedTokenSchema)
     def post(self, args):
@@ -60,6 +63,7 @@ class Tokens(MethodView):
 
 @blp.route("/<int:token_id>")
 class TokenById(MethodView):
+    @blp.operation("revokeToken", 401, 403, 404)
     @blp.response(200, TokenSchema)
     def delete(self, token_id):
         """Revoke a token; it stops working at once."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, bindparam, case, cast, insert, select, tuple_, update
 from sqlalchemy.engine import Row
@@ -33,6 +33,19 @@ from registry.services.audit import event_values
 from registry.services.errors import Conflict, ValidationFailed
 from registry.services.periods import require_window_open
 from schemas import ReturnValidationError, validate_return
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+IDEMPOTENCY_RULE = (
+    "An Idempotency-Key replays the response of the request that used it (status 200, "
+    "`replayed: true`, no new version) only when the same key comes with the same return "
+    "(the same figures) within 24 hours of that request, and the version it made is still "
+    "the return's latest. After 24 hours, or once a newer version has been submitted, the "
+    "key makes a new version: sending earlier figures again after a correction makes them "
+    "the latest version rather than replaying the old answer. The same key with different "
+    "figures within 24 hours is refused (409, code `conflict`). Bulk uploads take no key: "
+    "every upload stores new versions."
+)
+"""The rule, stated once: the OpenAPI document and the README quote it."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,46 @@ def check_return(
     return CheckedReturn(payload, institution, period, programme)
 
 
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What submitting a return would do: the version it becomes, whether it adds a programme."""
+
+    programme_code: str
+    period_code: str
+    adds_programme: bool
+    version: int
+
+    def describe(self) -> str:
+        """The outcome in words, as the dry run and the form's last step say it."""
+        added = (f"add programme {self.programme_code} to the programme directory and "
+                 if self.adds_programme else "")
+        return (f"Submitting will {added}store version {self.version} of the "
+                f"{self.programme_code} return for {self.period_code}.")
+
+
+_returns_by_key = Return.__table__.c
+OUTCOME_QUERY = (
+    select(_programmes.id, _returns_by_key.latest_version)
+    .select_from(Programme.__table__)
+    .join(Period.__table__, _periods.code == bindparam("period"))
+    .outerjoin(Return.__table__, (_returns_by_key.programme_id == _programmes.id)
+               & (_returns_by_key.period_id == _periods.id))
+    .where(_programmes.institution_id == bindparam("institution_id"),
+           _programmes.code == bindparam("programme"))
+)
+
+
+def submission_outcome(
+    session: Session, institution_id: int, period_code: str, programme_code: str
+) -> SubmissionOutcome:
+    """What submitting this institution's return for the programme and period would do."""
+    row = session.execute(OUTCOME_QUERY, {"institution_id": institution_id,
+                                          "period": period_code,
+                                          "programme": programme_code}).first()
+    return SubmissionOutcome(programme_code, period_code, adds_programme=row is None,
+                             version=(row[1] or 0) + 1 if row is not None else 1)
+
+
 def _institution(session: Session, code: str) -> Institution:
     institution = session.scalar(select(Institution).where(Institution.code == code))
     if institution is None:
@@ -231,13 +284,14 @@ def submit_return(
     """
     checked = check_return(session, actor, payload, now)
     digest = payload_digest(checked.payload)
+    received_at = now or utcnow()
     if idempotency_key:
-        replay = _claim_idempotency_key(session, checked.institution, idempotency_key, digest)
+        replay = _claim_idempotency_key(session, checked.institution, idempotency_key, digest,
+                                        received_at)
         if replay is not None:
             return SubmissionResult.of(replay, replayed=True)
     programme = checked.programme or _register_from_return(session, actor, checked)
     key = (checked.institution.id, programme.id, checked.period.id)
-    received_at = now or utcnow()
     result = _write_next_version(session, key, actor, checked, programme,
                                  Origin(source, client_version), digest, received_at)
     if idempotency_key:
@@ -561,30 +615,52 @@ def _version_values(
 
 
 def _claim_idempotency_key(
-    session: Session, institution: Institution, key: str, digest: str
+    session: Session, institution: InstitutionRef | Institution, key: str, digest: str,
+    now: datetime,
 ) -> ReturnVersion | None:
-    """Return the version an earlier request with this key created, or claim the key."""
+    """The version to replay for a retried request, or None after claiming the key.
+
+    IDEMPOTENCY_RULE says when a key replays; otherwise the key is claimed afresh for
+    the version this request is about to make. Costs one INSERT for a new key; the
+    lookups run only when the key was used before.
+    """
     try:
         with session.begin_nested():
             session.add(IdempotencyRecord(institution_id=institution.id, key=key,
-                                          request_sha256=digest))
+                                          request_sha256=digest, created_at=now))
         return None
     except IntegrityError:
         pass
     record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.institution_id == institution.id, IdempotencyRecord.key == key))
+        IdempotencyRecord.institution_id == institution.id, IdempotencyRecord.key == key)
+        .with_for_update())
+    if now - record.created_at >= IDEMPOTENCY_WINDOW:
+        _reclaim(record, digest, now)
+        return None
     if record.request_sha256 != digest:
-        raise Conflict("This Idempotency-Key was already used with a different return.",
-                       {"Idempotency-Key": ["reused with a different payload"]})
-    return session.get(ReturnVersion, record.return_version_id)
+        raise Conflict(
+            f"This Idempotency-Key was used at {record.created_at:%Y-%m-%d %H:%M} UTC for a "
+            "return with different figures. A key stands for one request: send new figures "
+            "with a new key.",
+            {"Idempotency-Key": ["already used for a different request body"]})
+    version = session.get(ReturnVersion, record.return_version_id)
+    if version is not None and version.version == version.return_.latest_version:
+        return version
+    _reclaim(record, digest, now)  # a newer version has other figures: these become latest
+    return None
+
+
+def _reclaim(record: IdempotencyRecord, digest: str, now: datetime) -> None:
+    record.request_sha256, record.created_at, record.return_version_id = digest, now, None
 
 
 def _bind_idempotency_key(
-    session: Session, institution: Institution, key: str, version_id: int
+    session: Session, institution: InstitutionRef | Institution, key: str, version_id: int
 ) -> None:
-    record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.institution_id == institution.id, IdempotencyRecord.key == key))
-    record.return_version_id = version_id
+    """Remember the version the key's request made: the response a retry replays."""
+    session.execute(update(IdempotencyRecord).where(
+        IdempotencyRecord.institution_id == institution.id, IdempotencyRecord.key == key)
+        .values(return_version_id=version_id))
 
 
 def _refresh_programme_components(

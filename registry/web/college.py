@@ -176,10 +176,11 @@ def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
     focus = _focus_field(sections, request.args.get("focus", ""))
     opened = _opened_steps(sections, errors, focus or None, request.args.get("step"))
     draft = draft_service.find_draft(session, actor, *key)
+    outcome = submissions.submission_outcome(session, actor.institution_id, *key)
     return render_template(
         "college/submit.html", sections=sections, errors=errors, message=message,
         period=key[0], programme_code=key[1], last_period=last_period, has_last=bool(last),
-        opened=opened, focus=focus, draft=draft, source=source,
+        opened=opened, focus=focus, draft=draft, source=source, outcome=outcome,
         institution=current_user.institution, labels=field_labels(),
     ), status
 

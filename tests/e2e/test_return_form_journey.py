@@ -80,6 +80,10 @@ def test_draft_saved_reloaded_restored_and_submitted_with_findings_at_once(live_
         fill_section(page, values, section)
         page.locator("nav.steps").get_by_role("button", name=following, exact=True).click()
     fill_section(page, values, "outcomes")
+    assert page.locator("#submission-outcome").inner_text() == (
+        "Submitting will add programme E2E-DRAFT to the programme directory and store "
+        f"version 1 of the E2E-DRAFT return for {period}.")
+    screenshot(page, "form-last-step-outcome")
     page.get_by_role("button", name="Submit this return").click()
 
     assert "Version 1 of return E2E-DRAFT" in page.locator("h1").inner_text()

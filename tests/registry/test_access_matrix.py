@@ -356,6 +356,7 @@ RULES = [
     rule("GET", f"{V1}/quality/board", open_issue, *API_NATIONAL[:5],
          LISTED, UNLISTED, LISTED, LISTED),
     rule("GET", f"{V1}/audit", a_return, *API_NATIONAL, 200, 200),
+    rule("GET", f"{V1}/audit/export.csv", a_return, *API_NATIONAL, 200, 200),
     # comparison: own college, its university, the nation; institutions' existence is public
     rule("GET", f"{V1}/institutions/<code>/comparison", comparison,
          NO_TOKEN, NO_TOKEN, NO_TOKEN, 200, DENIED, 200, DENIED, 200, 200),

@@ -26,7 +26,7 @@ def test_token_changes_are_audited(client, session, token):
 def test_audit_exports_as_csv(client, session, college, period, token):
     client.post("/api/v1/returns", json=return_payload(college), headers=bearer(token))
     regulator = make_user_token(session, "regulator")
-    response = client.get("/api/v1/audit?format=csv", headers=bearer(regulator))
+    response = client.get("/api/v1/audit/export.csv", headers=bearer(regulator))
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert "return.submit" in {r["action"] for r in rows}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from registry.models import AuditEvent, ReturnVersion
+from registry.models import AuditEvent, IdempotencyRecord, ReturnVersion
 from tests.factories import bearer, return_payload
 
 
@@ -90,6 +91,68 @@ def test_idempotency_key_reused_for_another_payload_is_a_conflict(client, colleg
     response = submit(client, token, payload, **{"Idempotency-Key": "abc-2"})
     assert response.status_code == 409
     assert response.json["error"]["code"] == "conflict"
+    assert "different figures" in response.json["error"]["message"]
+    assert response.json["error"]["fields"] == {
+        "Idempotency-Key": ["already used for a different request body"]}
+
+
+def test_earlier_figures_sent_again_with_their_key_become_a_new_latest_version(
+        client, college, period, token):
+    original = return_payload(college)
+    corrected = copy.deepcopy(original)
+    corrected["capacity"]["active_mentors"] += 1
+    submit(client, token, original, **{"Idempotency-Key": "digest-of-original"})
+    submit(client, token, corrected, **{"Idempotency-Key": "digest-of-corrected"})
+    reverted = submit(client, token, original, **{"Idempotency-Key": "digest-of-original"})
+    assert (reverted.status_code, reverted.json["version"]) == (201, 3)
+    assert reverted.json["replayed"] is False
+
+
+def test_a_retry_of_the_reverting_request_replays_the_version_it_made(
+        client, college, period, token):
+    original = return_payload(college)
+    corrected = copy.deepcopy(original)
+    corrected["capacity"]["active_mentors"] += 1
+    submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    submit(client, token, corrected)
+    reverted = submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    retried = submit(client, token, original, **{"Idempotency-Key": "k-original"})
+    assert (retried.status_code, retried.json["version"]) == (200, reverted.json["version"])
+
+
+def test_an_idempotency_key_older_than_24_hours_makes_a_new_version(
+        client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "old-key"})
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "old-key"))
+    record.created_at -= timedelta(hours=24)
+    session.flush()
+    response = submit(client, token, payload, **{"Idempotency-Key": "old-key"})
+    assert (response.status_code, response.json["version"]) == (201, 2)
+
+
+def test_an_idempotency_key_just_inside_24_hours_still_replays(
+        client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "recent-key"})
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.key == "recent-key"))
+    record.created_at -= timedelta(hours=23, minutes=59)
+    session.flush()
+    response = submit(client, token, payload, **{"Idempotency-Key": "recent-key"})
+    assert (response.status_code, response.json["version"]) == (200, 1)
+
+
+def test_an_expired_key_may_carry_other_figures(client, session, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload, **{"Idempotency-Key": "reused-key"})
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.key == "reused-key"))
+    record.created_at -= timedelta(days=2)
+    session.flush()
+    payload["capacity"]["active_mentors"] += 1
+    response = submit(client, token, payload, **{"Idempotency-Key": "reused-key"})
+    assert (response.status_code, response.json["version"]) == (201, 2)
 
 
 def test_dry_run_validates_and_stores_nothing(client, session, college, period, token):
@@ -98,6 +161,27 @@ def test_dry_run_validates_and_stores_nothing(client, session, college, period, 
     assert response.status_code == 200
     assert response.json["valid"] is True
     assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
+
+
+def test_dry_run_says_a_new_programme_will_be_added_as_version_1(
+        client, college, period, token):
+    response = client.post("/api/v1/returns/validate",
+                           json=return_payload(college, programme_code="UG-NEW"),
+                           headers=bearer(token))
+    assert (response.json["adds_programme"], response.json["programme_registered"],
+            response.json["version"]) == (True, False, 1)
+    assert response.json["outcome"] == ("Submitting will add programme UG-NEW to the programme "
+                                        f"directory and store version 1 of the UG-NEW return "
+                                        f"for {period.code}.")
+
+
+def test_dry_run_names_the_version_a_resubmission_becomes(client, college, period, token):
+    payload = return_payload(college)
+    submit(client, token, payload)
+    submit(client, token, payload)
+    response = client.post("/api/v1/returns/validate", json=payload, headers=bearer(token))
+    assert (response.json["adds_programme"], response.json["version"]) == (False, 3)
+    assert "add programme" not in response.json["outcome"]
 
 
 def test_dry_run_reports_the_same_errors_as_a_submission(client, college, period, token):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from jsonschema import Draft202012Validator
@@ -56,8 +57,14 @@ def test_counts_are_whole_numbers_or_reason_codes():
     invited = return_json_schema()["properties"]["needs_assessment"]["properties"]["invited"]
     assert invited["oneOf"] == [
         {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
-        {"enum": list(MISSING_CODES)},
+        {"$ref": "#/$defs/MissingCode"},
     ]
+
+
+def test_the_reason_codes_are_defined_once():
+    schema = return_json_schema()
+    assert schema["$defs"]["MissingCode"]["enum"] == list(MISSING_CODES)
+    assert '"enum": ["not_collected"' not in json.dumps(schema["properties"])
 
 
 def test_coded_fields_take_their_enums_from_the_coding_frames():

@@ -30,6 +30,20 @@ def test_start_page_offers_the_directory_programmes_and_a_new_one(
     assert 'value="UG-1"' in page and 'value="__new__"' in page
 
 
+def test_the_last_step_says_a_new_programme_will_join_the_directory_as_version_1(
+        as_college, period):
+    page = as_college.get("/college/submit?period=2025&programme=NEW-9").get_data(as_text=True)
+    assert ("Submitting will add programme NEW-9 to the programme directory and store "
+            "version 1 of the NEW-9 return for 2025.") in page
+
+
+def test_the_last_step_names_the_version_a_resubmission_becomes(
+        as_college, session, college, college_user, period):
+    submit_return(session, Actor.for_user(college_user), return_payload(college, "2025", "UG-1"))
+    page = as_college.get("/college/submit?period=2025&programme=UG-1").get_data(as_text=True)
+    assert "Submitting will store version 2 of the UG-1 return for 2025." in page
+
+
 def test_a_new_programme_needs_its_code(as_college, period):
     response = as_college.get("/college/submit?period=2025&programme=__new__&new_programme=")
     assert response.status_code == 422
