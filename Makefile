@@ -65,9 +65,9 @@ TRANSLATIONS := registry/translations
 translations: install
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
 	  --project "Mentoring Registry" --copyright-holder "Mentoring Registry" \
-	  --msgid-bugs-address "" --output-file $(TRANSLATIONS)/messages.pot .
+	  --output-file $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \
-	  --no-location --ignore-obsolete --no-fuzzy-matching
+	  --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile --directory $(TRANSLATIONS) --statistics
 
 lint: install
