@@ -80,7 +80,7 @@ def choose_language():
     if chosen not in enabled_languages():
         abort(400, f"Choose one of: {', '.join(enabled_languages())}.")
     session[SESSION_KEY] = chosen
-    return redirect(_local_path(request.form.get("next")), code=303)
+    return redirect(_local_path(request.form.get("next")))
 
 
 def _local_path(target: str | None) -> str:
