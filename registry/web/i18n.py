@@ -108,7 +108,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """A number written the reader's way (grouping, decimal sign), or a dash when missing."""
     if value is None:
         return "–"
-    return numbers.format_decimal(value, format=_digits(decimals), locale=_locale())
+    return left_to_right(numbers.format_decimal(value, format=_digits(decimals), locale=_locale()))
 
 
 def signed(value: float | int | None, decimals: int = 0) -> str:
@@ -116,7 +116,8 @@ def signed(value: float | int | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
     digits = _digits(decimals)
-    return numbers.format_decimal(value, format=f"+{digits};-{digits}", locale=_locale())
+    written = numbers.format_decimal(value, format=f"+{digits};-{digits}", locale=_locale())
+    return left_to_right(written)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -129,6 +130,16 @@ def long_datetime(value: datetime | None) -> str:
     if value is None:
         return "–"
     return dates.format_datetime(value, DATETIME_FORMAT, tzinfo=UTC, locale=_locale())
+
+
+def left_to_right(value: object) -> str:
+    """Keep a code such as the period "2024-25" in its order inside right-to-left text.
+
+    After Urdu letters the Unicode bidi algorithm turns "2024-25" into "25-2024"; the
+    isolate marks (LRI … PDI, invisible) keep it whole. Left-to-right pages get it as is.
+    """
+    text = str(value)
+    return f"\u2066{text}\u2069" if _locale().text_direction == "rtl" else text
 
 
 def _digits(decimals: int) -> str:
@@ -164,4 +175,5 @@ def register_languages(app: Flask) -> None:
     # `translate` is for words that arrive as data (a province, a release kind): unlike
     # `_()`, whose result Jinja trusts as markup, it returns text that is escaped.
     app.jinja_env.filters.update(number=number, signed=signed, date=long_date,
-                                 datetime=long_datetime, translate=gettext)
+                                 datetime=long_datetime, translate=gettext,
+                                 ltr=left_to_right)

@@ -12,7 +12,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from registry.config import LANGUAGE_FONTS
-from registry.web.i18n import long_date, long_datetime, number, signed
+from registry.web.i18n import left_to_right, long_date, long_datetime, number, signed
 from registry.web.navigation import ROLE_PAGES
 
 REGISTRY = Path(__file__).parents[3] / "registry"
@@ -170,7 +170,9 @@ def test_the_urdu_font_stack_follows_language_fonts():
 
 @pytest.mark.parametrize(("language", "expected"), [
     ("en", ("1,234.5", "+12.5", "5 December 2026", "5 December 2026, 09:30 UTC")),
-    ("ur", ("1,234.5", "+12.5", "5 دسمبر 2026", "5 دسمبر 2026, 09:30 UTC")),
+    # isolated left to right (LRI … PDI) so a sign or code keeps its place in Urdu text
+    ("ur", ("\u20661,234.5\u2069", "\u2066+12.5\u2069", "5 دسمبر 2026",
+            "5 دسمبر 2026, 09:30 UTC")),
 ])
 def test_numbers_and_dates_are_written_the_readers_way(bilingual_app, language, expected):
     with bilingual_app.test_request_context(headers={"Accept-Language": language}):
@@ -181,3 +183,10 @@ def test_numbers_and_dates_are_written_the_readers_way(bilingual_app, language, 
 def test_a_missing_number_or_date_is_a_dash(bilingual_app):
     with bilingual_app.test_request_context():
         assert (number(None), signed(None), long_date(None), long_datetime(None)) == ("–",) * 4
+
+
+def test_a_code_keeps_its_order_only_inside_right_to_left_text(bilingual_app):
+    with bilingual_app.test_request_context(headers={"Accept-Language": "ur"}):
+        assert left_to_right("2024-25") == "\u20662024-25\u2069"
+    with bilingual_app.test_request_context(headers={"Accept-Language": "en"}):
+        assert left_to_right("2024-25") == "2024-25"
