@@ -19,7 +19,7 @@ REGISTRY = Path(__file__).parents[3] / "registry"
 URDU_PO = REGISTRY / "translations" / "ur" / "LC_MESSAGES" / "messages.po"
 URDU_MO = URDU_PO.with_suffix(".mo")
 # The templates of the navigation and the public pages, all translated to Urdu.
-PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "_pager.html",
+PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "programme.html", "_pager.html",
                     "_register_filters.html", "benchmarks/catalogue.html",
                     "benchmarks/explorer.html", "standard.html", "errors/403.html",
                     "not_found.html")
