@@ -28,6 +28,8 @@ def vocabularies() -> dict[str, Iterable[str]]:
         "mentoring model": [model.label for model in MentoringModel],
         "framework component": COMPONENT_LABELS.values(),
         "indicator": [indicator.name for indicator in CATALOGUE],
+        "indicator unit": [indicator.unit for indicator in CATALOGUE],
+        "which values are better": [indicator.better for indicator in CATALOGUE],
         "benchmark dimension": DIMENSION_LABELS.values(),
         "benchmark group": [value_label(dimension, value)
                             for dimension, values in DIMENSIONS.items() for value in values],
