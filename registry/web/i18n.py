@@ -85,9 +85,11 @@ def choose_language():
 
 def _local_path(target: str | None) -> str:
     """The target if it is a path on this site, else the front page (no open redirect)."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
-            target.startswith("//"):
+    target = target or ""
+    parts = urlsplit(target)
+    # browsers read a backslash as a slash ("/\host" is "//host"), and our paths have none
+    if parts.scheme or parts.netloc or not target.startswith("/") or \
+            target.startswith("//") or "\\" in target:
         return "/"
     return target
 
@@ -112,7 +114,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 
 def signed(value: float | int | None, decimals: int = 0) -> str:
-    """A change written with its sign (+1.5, −0.3), or a dash when missing."""
+    """A change written with its sign (+1.5, -0.3), or a dash when missing."""
     if value is None:
         return "–"
     digits = _digits(decimals)

@@ -98,7 +98,8 @@ def test_the_switch_offers_the_other_enabled_language_by_its_own_name(bilingual)
     assert 'name="language" value="en" lang="en">English</button>' in urdu
 
 
-@pytest.mark.parametrize("target", ["https://elsewhere.example/", "//elsewhere.example/", "x"])
+@pytest.mark.parametrize("target", ["https://elsewhere.example/", "//elsewhere.example/",
+                                    "/\\elsewhere.example/", "x", ""])
 def test_the_switch_returns_only_to_a_page_of_the_registry(bilingual, target):
     response = bilingual.post("/language", data={"language": "en", "next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/"
