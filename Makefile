@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: install demo serve test lint lock bench load mutate clean toolkit-zipapp
+.PHONY: install demo serve test lint lock bench load mutate clean toolkit-zipapp translations
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -16,6 +16,8 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed
 
 DEMO_CLOSED_PERIODS := 2022-23 2023-24 2024-25
+# The demo offers its pages in English and Urdu (the language switch in the header).
+DEMO_LANGUAGES ?= en,ur
 
 demo: install
 	@$(BIN)/registry migrate
@@ -30,7 +32,7 @@ demo: install
 	@echo "  analyst@pmdc.demo (regulator), admin@registry.demo (admin),"
 	@echo "  reviewer@kmu.demo (university), officer@kp-med-pub-001.demo (college)"
 	@echo
-	@$(BIN)/registry run --host $(HOST) --port $(PORT)
+	@LANGUAGES=$(DEMO_LANGUAGES) $(BIN)/registry run --host $(HOST) --port $(PORT)
 
 # The layer rules ([tool.importlinter] in pyproject.toml) first, then every test.
 test: install
@@ -73,6 +75,18 @@ toolkit-zipapp: install
 	mkdir -p $(dir $(TOOLKIT_ZIPAPP))
 	$(BIN)/shiv --console-script registry-toolkit --python '/usr/bin/env python3' \
 	  --reproducible --compressed --output-file $(TOOLKIT_ZIPAPP) ./toolkit
+
+# Pages in every language: extract the marked strings into the template, merge them into each
+# language's catalogue (translate the new empty msgstr there), and compile the .mo files the
+# app reads (they are committed; a test fails when a .mo is older than its .po).
+TRANSLATIONS := registry/translations
+translations: install
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
+	  --project "Mentoring Registry" --copyright-holder "Mentoring Registry" \
+	  --output-file $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \
+	  --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile --directory $(TRANSLATIONS) --statistics
 
 lint: install
 	$(BIN)/ruff check .

@@ -52,10 +52,12 @@ def register_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry.extensions import api, csrf
+    from registry.extensions import api, babel, csrf
+    from registry.web.i18n import select_locale
 
     api.init_app(app)
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Unbound extension objects, bound to the app in create_app."""
 
+from flask_babel import Babel
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import Schema, fields
@@ -28,4 +29,5 @@ class RegistryApi(Api):
 
 
 api = RegistryApi()
+babel = Babel()
 csrf = CSRFProtect()

@@ -19,6 +19,7 @@ from registry.web import (
     standard,
 )
 from registry.web.errors import register_error_pages
+from registry.web.i18n import register_languages
 from registry.web.navigation import role_links
 from registry.web.status import status_label
 
@@ -40,6 +41,7 @@ def register_web(app: Flask) -> None:
     auth.login_manager.init_app(app)
     app.jinja_env.globals.update(role_links=role_links, status_label=status_label)
     register_error_pages(app)
+    register_languages(app)
     app.context_processor(review.unread_messages_context)
     app.jinja_env.globals["thread_kind"] = review.thread_kind
     app.after_request(set_security_headers)

@@ -16,13 +16,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import pipeline_runs
 from registry.db import utcnow
 from registry.indicators.charts import SeriesPoint, suppressed_note
-from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
 from registry.pipeline_runs import TriggerSettings
 from registry.request_session import get_session
@@ -35,6 +35,7 @@ from registry.services import releases as release_service
 from registry.services.errors import DomainError, ValidationFailed
 from registry.services.periods import get_period, list_periods
 from registry.web.auth import role_required, web_actor
+from registry.web.i18n import breakdown_text, number, signed, stratum_text
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
 bp = Blueprint("benchmarks", __name__)
@@ -47,8 +48,8 @@ def indicator_value(value, code: str) -> str:
     if value is None:
         return "–"
     if BY_CODE[code].kind == "proportion":
-        return f"{100 * value:.1f} %"
-    return f"{value:.2f}"
+        return gettext("%(value)s %%", value=number(100 * value, 1))
+    return number(value, 2)
 
 
 @bp.app_template_filter("indicator_change")
@@ -57,8 +58,8 @@ def indicator_change(value, code: str) -> str:
     if value is None:
         return "–"
     if BY_CODE[code].kind == "proportion":
-        return f"{100 * value:+.1f} percentage points"
-    return f"{value:+.2f}"
+        return gettext("%(change)s percentage points", change=signed(100 * value, 1))
+    return signed(value, 2)
 
 
 @bp.app_template_global("report_chart")
@@ -71,12 +72,12 @@ def report_chart(row: dict, report: dict) -> str:
 
 @bp.app_template_global("indicator_name")
 def indicator_name(code: str) -> str:
-    return BY_CODE[code].name
+    return gettext(BY_CODE[code].name)
 
 
 @bp.app_template_global("stratum_label")
 def _stratum_label(code: str) -> str:
-    return stratum_label(code)
+    return stratum_text(code)
 
 
 @bp.app_template_global("suppressed_note")
@@ -86,7 +87,7 @@ def _suppressed_note(suppression: str, min_institutions: int) -> str:
 
 @bp.app_template_global("breakdown_label")
 def _breakdown_label(breakdown: str) -> str:
-    return breakdown_label(breakdown)
+    return breakdown_text(breakdown)
 
 
 @bp.get("/indicators")

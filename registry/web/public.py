@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 
 from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.request_session import get_session
@@ -53,5 +54,6 @@ def programme(institution: str, code: str):
     try:
         found = programme_service.get_programme(get_session(), institution, code)
     except NotFound:
-        return render_template("not_found.html", what=f"programme {code} of {institution}"), 404
+        what = gettext("programme %(code)s of %(institution)s", code=code, institution=institution)
+        return render_template("not_found.html", what=what), 404
     return render_template("programme.html", programme=found, components=COMPONENT_LABELS)

@@ -33,7 +33,7 @@ def require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def live_registry(tmp_path_factory):
-    """The demo registry (migrated SQLite, demo data) served by werkzeug on 127.0.0.1."""
+    """The demo registry (migrated SQLite, demo data, English and Urdu) served on 127.0.0.1."""
     require_chromium()
     with fresh_sqlite_database(tmp_path_factory.mktemp("e2e")) as url:
         upgrade(url)
@@ -43,7 +43,7 @@ def live_registry(tmp_path_factory):
             session.commit()
         run_quality_checks(url)  # the registry_quality task: Great Expectations, for real
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "e2e-secret",
-                          "PIPELINE_MODE": "off"})
+                          "PIPELINE_MODE": "off", "LANGUAGES": ("en", "ur")})
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -254,6 +254,10 @@ def side_by_side_csv(world: World) -> Call:
     return Call(query={**call.query, "format": "csv"}, marker=call.marker)
 
 
+def language_choice(world: World) -> Call:
+    return Call(form={"language": "en", "next": "/programmes"})
+
+
 def credentials(world: World) -> Call:
     user = make_user(world.session, "college", institution_id=world.own.id,
                      university_id=world.own.university_id)
@@ -385,6 +389,8 @@ RULES = [
     rule("POST", "/logout", nothing, LOGIN, *(SEE_OTHER,) * 2, LOGIN, LOGIN,
          *(SEE_OTHER,) * 4),
     rule("GET", "/home", nothing, LOGIN, *(SEE_OTHER,) * 2, LOGIN, LOGIN, *(SEE_OTHER,) * 4),
+    # the language switch: anyone may choose the language of the pages
+    rule("POST", "/language", language_choice, *(SEE_OTHER,) * 9),
     # a reminder to the owning college reaches its users only
     rule("GET", "/messages", college_message,
          LOGIN, LISTED, UNLISTED, LOGIN, LOGIN, UNLISTED, UNLISTED, UNLISTED, UNLISTED),

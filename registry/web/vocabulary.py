@@ -1,0 +1,43 @@
+"""Words the pages show as data (province names, college types, coded labels) and translate.
+
+They are defined once where they belong; `make translations` reads them from there through
+`extract`, a Babel extractor named in babel.cfg, so the catalogue lists each word without a
+second copy of the lists. Templates translate them with `_(word)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+
+def vocabularies() -> dict[str, Iterable[str]]:
+    """Every list of words the public pages show, by what the words are."""
+    from registry.indicators.strata import DIMENSION_LABELS, DIMENSIONS, value_label
+    from registry.services.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
+    from registry.services.releases import KINDS
+    from registry.web.public import COMPONENT_LABELS
+    from schemas.codes import Level, MentoringModel
+    from schemas.indicators import CATALOGUE
+
+    return {
+        "province": PROVINCES.values(),
+        "college type": INSTITUTION_TYPES,
+        "sector": SECTORS,
+        "release kind": KINDS,
+        "programme level": [level.label for level in Level],
+        "mentoring model": [model.label for model in MentoringModel],
+        "framework component": COMPONENT_LABELS.values(),
+        "indicator": [indicator.name for indicator in CATALOGUE],
+        "indicator unit": [indicator.unit for indicator in CATALOGUE],
+        "which values are better": [indicator.better for indicator in CATALOGUE],
+        "benchmark dimension": DIMENSION_LABELS.values(),
+        "benchmark group": [value_label(dimension, value)
+                            for dimension, values in DIMENSIONS.items() for value in values],
+    }
+
+
+def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
+    """Babel extractor: one message per word, its kind as the translator's comment."""
+    for kind, words in vocabularies().items():
+        for word in words:
+            yield 0, None, word, [f"{kind}"]

@@ -1,0 +1,199 @@
+"""Languages of the pages: the choice of language, the Urdu catalogue, right-to-left, formats."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from registry.config import LANGUAGE_FONTS
+from registry.web.i18n import left_to_right, long_date, long_datetime, number, signed
+from registry.web.navigation import ROLE_PAGES
+
+REGISTRY = Path(__file__).parents[3] / "registry"
+URDU_PO = REGISTRY / "translations" / "ur" / "LC_MESSAGES" / "messages.po"
+URDU_MO = URDU_PO.with_suffix(".mo")
+# The templates of the navigation and the public pages, all translated to Urdu.
+PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "programme.html", "_pager.html",
+                    "_register_filters.html", "benchmarks/catalogue.html",
+                    "benchmarks/explorer.html", "standard.html", "errors/403.html",
+                    "not_found.html")
+PUBLIC_PAGES = ("/", "/programmes", "/indicators", "/benchmarks", "/standard", "/no/such/page")
+
+
+@pytest.fixture
+def bilingual_app(app):
+    app.config["LANGUAGES"] = ("en", "ur")
+    return app
+
+
+@pytest.fixture
+def bilingual(bilingual_app):
+    return bilingual_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def urdu_catalogue():
+    with URDU_PO.open("rb") as po:
+        return read_po(po)
+
+
+def public_nav(html: str) -> str:
+    return re.search(r'<nav aria-label="[^"]*">.*?</nav>', html, re.S).group(0)
+
+
+def link_texts(nav: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", text).strip()
+            for text in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.S)]
+
+
+def urdu_string(catalogue, message_id: str, context: str | None = None) -> str:
+    message = catalogue.get(message_id, context=context)
+    assert message is not None, f"{message_id!r} is not in the Urdu catalogue"
+    assert not message.fuzzy, f"{message_id!r} has a fuzzy Urdu translation"
+    return message.string if isinstance(message.string, str) else message.string[0]
+
+
+def entries(catalogue) -> dict:
+    """(context, message) → translation(s), the same whether read from a .po or a .mo."""
+    def text(value):
+        return value.decode() if isinstance(value, bytes) else value
+
+    return {(text(m.context), m.id if isinstance(m.id, str) else tuple(m.id)):
+            m.string if isinstance(m.string, str) else tuple(m.string)
+            for m in catalogue if m.id and m.string}
+
+
+def test_english_is_the_default_without_a_choice(bilingual):
+    html = bilingual.get("/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
+    assert link_texts(public_nav(html))[:5] == [
+        "Programmes", "Indicators", "Benchmarks", "Data standard", "Open data & API"]
+
+
+def test_accept_language_urdu_renders_the_front_page_right_to_left(bilingual, urdu_catalogue):
+    html = bilingual.get("/", headers={"Accept-Language": "ur-PK, en;q=0.5"}).get_data(
+        as_text=True)
+    assert '<html lang="ur" dir="rtl">' in html
+    assert link_texts(public_nav(html))[:5] == [
+        urdu_string(urdu_catalogue, label) for label in
+        ("Programmes", "Indicators", "Benchmarks", "Data standard", "Open data & API")]
+    assert "Mentoring in Pakistan" not in html
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_answers_in_urdu_right_to_left(bilingual, path):
+    response = bilingual.get(path, headers={"Accept-Language": "ur"})
+    assert response.status_code in (200, 404)
+    assert '<html lang="ur" dir="rtl">' in response.get_data(as_text=True)
+
+
+def test_the_switch_choice_outranks_accept_language(bilingual):
+    response = bilingual.post("/language", data={"language": "ur", "next": "/programmes?q=x"})
+    assert response.status_code == 302 and response.headers["Location"] == "/programmes?q=x"
+    html = bilingual.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ur" dir="rtl">' in html
+
+
+def test_the_switch_offers_the_other_enabled_language_by_its_own_name(bilingual):
+    english = bilingual.get("/").get_data(as_text=True)
+    assert 'name="language" value="ur" lang="ur">اردو</button>' in english
+    bilingual.post("/language", data={"language": "ur", "next": "/"})
+    urdu = bilingual.get("/").get_data(as_text=True)
+    assert 'name="language" value="en" lang="en">English</button>' in urdu
+
+
+@pytest.mark.parametrize("target", ["https://elsewhere.example/", "//elsewhere.example/",
+                                    "/\\elsewhere.example/", "x", ""])
+def test_the_switch_returns_only_to_a_page_of_the_registry(bilingual, target):
+    response = bilingual.post("/language", data={"language": "en", "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_the_switch_refuses_a_language_that_is_not_enabled(client):
+    response = client.post("/language", data={"language": "ur", "next": "/"})
+    assert response.status_code == 400
+    assert "Choose one of: en." in response.get_data(as_text=True)
+
+
+def test_a_language_not_enabled_is_never_chosen_from_the_browser(client):
+    html = client.get("/", headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
+    assert 'name="language"' not in html
+
+
+def test_every_navigation_label_has_an_urdu_translation(bilingual, urdu_catalogue):
+    english = bilingual.get("/").get_data(as_text=True)
+    public = link_texts(public_nav(english))  # the public pages and Log in
+    role_labels = {label for pages in ROLE_PAGES.values() for label, _, _ in pages}
+    untranslated = [label for label in [*public, *sorted(role_labels)]
+                    if not urdu_string(urdu_catalogue, label)]
+    assert not untranslated, f"navigation labels without Urdu: {untranslated}"
+    assert urdu_string(urdu_catalogue, "Public", context="navigation")
+
+
+def test_the_role_navigation_is_drawn_in_urdu(bilingual_app, session, regulator_user,
+                                              urdu_catalogue):
+    from tests.registry.web.conftest import log_in
+
+    client = log_in(bilingual_app.test_client(), regulator_user)
+    client.post("/language", data={"language": "ur", "next": "/"})
+    html = client.get("/regulator").get_data(as_text=True)
+    nav = re.search(r'<nav aria-label="[^"]*" class="role">.*?</nav>', html, re.S).group(0)
+    labels = [label for label, _, _ in ROLE_PAGES["regulator"]]
+    assert link_texts(nav) == [urdu_string(urdu_catalogue, label) for label in labels]
+
+
+def test_every_string_of_the_public_pages_has_an_urdu_translation(urdu_catalogue):
+    untranslated = []
+    for name in PUBLIC_TEMPLATES:
+        path = REGISTRY / "web" / "templates" / name
+        for _line, message, _comments, context in extract_from_file("jinja2", str(path)):
+            first = message if isinstance(message, str) else message[0]
+            found = urdu_catalogue.get(first, context=context)
+            if found is None or not found.string or found.fuzzy:
+                untranslated.append(f"{name}: {first!r}")
+    assert not untranslated, "run `make translations` and translate:\n" + "\n".join(untranslated)
+
+
+def test_the_compiled_urdu_catalogue_is_up_to_date_with_its_po(urdu_catalogue):
+    with URDU_MO.open("rb") as mo:
+        compiled = read_mo(mo)
+    assert entries(compiled) == entries(urdu_catalogue), "the .mo is stale: make translations"
+
+
+def test_the_urdu_font_stack_follows_language_fonts():
+    css = (REGISTRY / "web" / "static" / "registry.css").read_text()
+    stack = re.search(r'html:lang\(ur\) body, body \[lang="ur"\] \{ font-family: ([^;]+);',
+                      css).group(1)
+    families = [family.strip().strip('"') for family in stack.split(",")]
+    assert families[:len(LANGUAGE_FONTS["ur"].families)] == list(LANGUAGE_FONTS["ur"].families)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ("1,234.5", "+12.5", "5 December 2026", "5 December 2026, 09:30 UTC")),
+    # isolated left to right (LRI … PDI) so a sign or code keeps its place in Urdu text
+    ("ur", ("\u20661,234.5\u2069", "\u2066+12.5\u2069", "5 دسمبر 2026",
+            "5 دسمبر 2026, 09:30 UTC")),
+])
+def test_numbers_and_dates_are_written_the_readers_way(bilingual_app, language, expected):
+    with bilingual_app.test_request_context(headers={"Accept-Language": language}):
+        assert (number(1234.5, 1), signed(12.5, 1), long_date(date(2026, 12, 5)),
+                long_datetime(datetime(2026, 12, 5, 9, 30))) == expected
+
+
+def test_a_missing_number_or_date_is_a_dash(bilingual_app):
+    with bilingual_app.test_request_context():
+        assert (number(None), signed(None), long_date(None), long_datetime(None)) == ("–",) * 4
+
+
+def test_a_code_keeps_its_order_only_inside_right_to_left_text(bilingual_app):
+    with bilingual_app.test_request_context(headers={"Accept-Language": "ur"}):
+        assert left_to_right("2024-25") == "\u20662024-25\u2069"
+    with bilingual_app.test_request_context(headers={"Accept-Language": "en"}):
+        assert left_to_right("2024-25") == "2024-25"
