@@ -25,6 +25,7 @@ METHOD_VERSION = "1.2"
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
+TRUTH_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class ReleaseContent:
     return_version_ids: list[int] = field(default_factory=list)
     # one pattern per group of linked indicators, kept for the check across releases
     suppression_groups: list[SuppressionGroup] = field(default_factory=list)
+    # every cell's institutions, returns, numerator and denominator before withholding
+    truth: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -178,10 +181,12 @@ def compute_release(
     by_level = aggregate(units_inst * len(LEVELS) + units_level, n * len(LEVELS), num, den,
                          reason)
     groups: list[SuppressionGroup] = []
-    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings, groups)
+    truth: list[dict] = []
+    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings, groups, truth)
     table = _institution_table(institutions, overall, by_level, catalogue)
     version_ids = sorted(u.version_id for u in inputs.returns)
-    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids, groups)
+    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids, groups,
+                          truth)
 
 
 @dataclass
@@ -214,8 +219,9 @@ def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
 
 
 def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: Settings,
-           groups: list[SuppressionGroup]) -> list[dict]:
-    """Every indicator × stratum cell with its statistics, then suppression."""
+           groups: list[SuppressionGroup], truth: list[dict]) -> list[dict]:
+    """Every indicator × stratum cell with its statistics, then suppression; `truth` gets
+    each cell's counts before it."""
     cells: dict[tuple[int, str], dict] = {}
     for dims in DIMENSION_SETS:
         scope = scopes["level" if "level" in dims else "all"]
@@ -223,9 +229,11 @@ def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: S
             code = stratum_code(zip(dims, key, strict=True))
             for j, cell in _group_cells(scope.agg, rows, catalogue, code):
                 cells[(j, code)] = cell
+    order = sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))
+    truth.extend({name: cells[key][name] for name in TRUTH_FIELDS} for key in order)
     groups.extend(_apply_suppression(cells, catalogue, settings))
     _withhold_small_rates(cells, catalogue, settings)
-    return [cells[key] for key in sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))]
+    return [cells[key] for key in order]
 
 
 def _groups(scope: Scope, dims: tuple[str, ...]):

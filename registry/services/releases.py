@@ -7,7 +7,7 @@ build leaves every earlier release as it was; stored releases are never changed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
 from registry.indicators import exports
-from registry.indicators.compute import METHOD_VERSION, ReleaseContent, Settings, compute_release
+from registry.indicators.compute import (
+    METHOD_VERSION,
+    InstitutionInfo,
+    ReleaseContent,
+    Settings,
+    compute_release,
+)
 from registry.indicators.figures import encode_table
+from registry.indicators.protection import protect_intervals
 from registry.indicators.revisions import (
     ReleaseView,
     protect_against_differencing,
@@ -145,14 +152,17 @@ def build_release(
     with collector_paused():
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
         content = compute_release(inputs, settings.compute)
-        across = protect_against_differencing(content, earlier_views(session, period),
-                                              inputs.institutions)
+        earlier = earlier_views(session, period, inputs.institutions)
+        across = protect_against_differencing(content, earlier, inputs.institutions)
+        intervals = protect_intervals(
+            content.cells, content.truth, [(view.cells.values(), view.truth) for view in earlier],
+            settings.min_institutions, settings.min_people)
         previous = _cells_of(session, provisional)
         if kind == "final":
             mark_revisions(content.cells, previous)
         return store_release(session, actor, period, settings, content, Build(
             kind, run_id, now, provisional, selection.excluded, selection.pending_newer,
-            len(across), suppression_summary(content.cells, previous)))
+            len(across), {**suppression_summary(content.cells, previous), **intervals}))
 
 
 @contextmanager
@@ -173,14 +183,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def earlier_views(session: Session, period: Period) -> list[ReleaseView]:
-    """Every release already built for the period, as the differencing check reads it."""
+def earlier_views(session: Session, period: Period,
+                  institutions: Sequence[InstitutionInfo]) -> list[ReleaseView]:
+    """Every release already built for the period, as the differencing check and the
+    interval check read it."""
     views = []
     for release_id in session.scalars(select(Release.id).where(Release.period_id == period.id)
                                       .order_by(Release.number)):
         cells = session.execute(select(*(getattr(BenchmarkCell, name) for name in CELL_FIELDS))
                                 .where(BenchmarkCell.release_id == release_id)).mappings()
-        views.append(release_view(list(cells), release_rows(session, release_id)))
+        views.append(release_view(list(cells), release_rows(session, release_id),
+                                  institutions))
     return views
 
 
