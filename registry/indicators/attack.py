@@ -42,7 +42,9 @@ already says (the prior range [a, b] above: non-negative, under 23 people for a 
 withheld under the people rule): the attacker's range must reach down to max(x − d, a)
 and up to min(x + d, b). Complements (secondary cells, rates withheld to protect another)
 are withheld to protect those: they pass both thresholds, so narrowing them discloses
-nothing the rules protect, and no protection interval is required of them. Neither is one
+nothing the rules protect, and no protection interval is required of them. Nor of a
+figure whose national total is 0 (every college reports none, which the national cell
+says; only hiding the national cell could blur it). Neither is one
 required of the number of institutions and returns of a cell: the public programme
 directory lists every college's programmes by type, sector, province and level, so those
 counts are public knowledge up to which returns were counted.
@@ -57,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from registry.indicators.strata import Relation, parse_stratum, relations
+from registry.indicators.strata import NATIONAL, Relation, parse_stratum, relations
 from schemas.indicators import BY_CODE, Indicator
 
 QUANTITIES = ("institutions", "returns", "numerator", "denominator")
@@ -314,6 +316,8 @@ class _Model:
                 if quantity not in self.pair or (k, stratum, quantity) not in self.column:
                     continue
                 flag = sensitive(self.true[r][stratum], quantity, self.people, *self.limits)
+                national = self.true[r].get(NATIONAL)
+                flag = flag and (national is None or national[quantity] > 0)
                 if flag or not sensitive_only:
                     yield r, stratum, quantity, self.column[(k, stratum, quantity)], flag
 

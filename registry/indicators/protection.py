@@ -15,7 +15,7 @@ until there is none:
   denominator, as failing) is the smallest at least as large as the shortfall, else the
   largest. A cell an earlier release shows unchanged is public and never chosen;
 - the complement's numerator and denominator are withheld (`protects_a_withheld_rate`)
-  for every indicator sharing a numerator or denominator with it in every cell (one's
+  for every indicator sharing a numerator or denominator with it by definition (one's
   published figure is the other's), and the equations are closed again (no relation left
   with exactly one withheld member, `suppression.complete`).
 
@@ -37,6 +37,7 @@ from registry.indicators.strata import (
     stratum_code,
 )
 from registry.indicators.suppression import PUBLISHED, SECONDARY, complete
+from schemas.indicators import BY_CODE
 
 COUNTS = ("institutions", "returns", "numerator", "denominator")
 COMPLEMENT = "protects_a_withheld_rate"
@@ -102,7 +103,7 @@ class _Guard:
         self.earlier = earlier
         self.limits = (min_institutions, min_people)
         self.links: list[Relation] = relations()
-        self.groups = _sharing_figures(truth)
+        self.groups = _sharing_figures({c["indicator"] for c in truth})
         self.public = self._public_elsewhere()
 
     def _public_elsewhere(self) -> set[tuple[str, str]]:
@@ -198,15 +199,11 @@ def _withhold(cell: dict) -> None:
     cell["rate_withheld"] = COMPLEMENT
 
 
-def _sharing_figures(truth: Sequence[Mapping]) -> dict[str, set[str]]:
-    """Each indicator → the indicators whose numerator or denominator equals one of its
-    own in every cell (itself included), closed under sharing."""
-    signatures: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for cell in sorted(truth, key=lambda c: c["stratum"]):
-        for quantity in ("numerator", "denominator"):
-            signatures[cell["indicator"]][quantity].append((cell["stratum"],
-                                                            cell[quantity]))
-    parent = {indicator: indicator for indicator in signatures}
+def _sharing_figures(indicators: Iterable[str]) -> dict[str, set[str]]:
+    """Each indicator → the indicators whose numerator or denominator is one of its own by
+    definition (the same return fields: one's published figure is the other's), itself
+    included, closed under sharing (withholding a rate withholds both its figures)."""
+    parent = {code: code for code in indicators}
 
     def root(x: str) -> str:
         while parent[x] != x:
@@ -214,14 +211,16 @@ def _sharing_figures(truth: Sequence[Mapping]) -> dict[str, set[str]]:
         return x
 
     first: dict[tuple, str] = {}
-    for indicator in sorted(signatures):
-        for signature in signatures[indicator].values():
-            key = tuple(signature)
-            if key in first:
-                parent[root(indicator)] = root(first[key])
+    for code in sorted(parent):
+        indicator = BY_CODE[code]
+        for terms in (indicator.numerator, indicator.denominator):
+            if not isinstance(terms, tuple):
+                continue  # a fixed number of components: its figure is the returns'
+            if terms in first:
+                parent[root(code)] = root(first[terms])
             else:
-                first[key] = indicator
+                first[terms] = code
     members: dict[str, set[str]] = defaultdict(set)
-    for indicator in signatures:
-        members[root(indicator)].add(indicator)
-    return {indicator: members[root(indicator)] for indicator in signatures}
+    for code in parent:
+        members[root(code)].add(code)
+    return {code: members[root(code)] for code in parent}
