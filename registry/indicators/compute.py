@@ -20,8 +20,12 @@ from schemas.indicators import CATALOGUE, LEVELS, Indicator
 
 # 1.1: rates withheld to protect a withheld rate from subtraction; a zero denominator by the
 # catalogue's rule; stratum intervals over institutions. 1.2: across releases, the change of
-# a cell whose earlier value is public is not protected
-METHOD_VERSION = "1.2"
+# a cell whose earlier value is public is not protected. 1.3: more rates withheld until every
+# sensitive figure keeps its protection interval (`protection`); the adjusted-benchmark
+# flags allow for over-dispersion between institutions
+METHOD_VERSION = "1.3"
+FLAG_ALPHA = 0.05
+TESTED_KINDS = ("proportion", "count_rate")  # the adjusted-benchmark test; hours are not counts
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
@@ -489,9 +493,9 @@ def _nullable(figures: np.ndarray) -> list:
 
 
 def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> np.ndarray:
-    """higher / lower when the exact test gives p < 0.05, else as_expected (None untested)."""
+    """higher / lower when the test gives p < FLAG_ALPHA, else as_expected (None untested)."""
     with np.errstate(invalid="ignore"):
-        significant = p_value < 0.05
+        significant = p_value < FLAG_ALPHA
     found = np.where(significant, np.where(observed > expected, "higher", "lower"),
                      "as_expected").astype(object)
     found[np.isnan(observed) | np.isnan(expected)] = None
@@ -604,8 +608,8 @@ def _adjusted(catalogue: Sequence[Indicator], overall: Aggregates, by_level: Agg
                                for j in range(count)], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         expected_value = expected_count / overall.denominator
-    tested = np.array([i.kind != "quantity_rate" for i in catalogue], dtype=bool)
+    tested = np.array([i.kind in TESTED_KINDS for i in catalogue], dtype=bool)
     p_values = np.full(expected_value.shape, np.nan)
-    p_values[:, tested] = stats.poisson_test(np.round(overall.numerator[:, tested]),
-                                             expected_count[:, tested])
+    p_values[:, tested] = stats.overdispersed_poisson_test(
+        np.round(overall.numerator[:, tested]), expected_count[:, tested])
     return expected_value, p_values

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
-from registry.indicators import exports
+from registry.indicators import exports, method
 from registry.indicators.compute import (
     METHOD_VERSION,
     InstitutionInfo,
@@ -32,8 +32,6 @@ from registry.indicators.revisions import (
     release_view,
     suppression_summary,
 )
-from registry.indicators.stats import QUANTILE_METHOD
-from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
     BenchmarkCell,
     InstitutionFigures,
@@ -46,9 +44,14 @@ from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.indicators import check_acceptance_level, release_inputs, suite_version
+from registry.services.indicators import (
+    ACCEPTANCE_LEVELS,
+    check_acceptance_level,
+    release_inputs,
+    suite_version,
+)
 from registry.services.institution_figures import release_rows
-from schemas.indicators import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
+from schemas.indicators import CATALOGUE_VERSION
 
 KINDS = ("provisional", "final")
 CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
@@ -82,59 +85,9 @@ class ReleaseSettings:
 
 
 def method_notes(settings: ReleaseSettings) -> dict:
-    """How the figures were made, published inside the JSON export and with the release."""
-    return {
-        "method_version": METHOD_VERSION,
-        "catalogue_version": CATALOGUE_VERSION,
-        "suite_version": suite_version(),
-        "data_counted": "For each return, its latest version whose status has reached "
-                        f"'{settings.acceptance_level}' (validated < approved < signed_off).",
-        "institution_value": "Σ numerator / Σ denominator over the institution's counted "
-                             "returns in the period (and per programme level).",
-        "zero_denominators": {kind: f"A return whose denominator is 0, for a {kind}: {rule}."
-                              for kind, rule in ZERO_DENOMINATOR_RULES.items()},
-        "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
-                        "institution values; quantiles by numpy method "
-                        f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
-        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % interval "
-                       "that accounts for people being clustered in colleges: the ratio "
-                       "estimator's linearised variance over the stratum's institutions, "
-                       "n/(n-1) Σ (y_i - R x_i)² / (Σ x_i)², with Student's t on n-1 degrees "
-                       "of freedom; never narrower than the Wilson score interval "
-                       "(proportions) or the exact Poisson (Garwood) interval (counts per "
-                       "unit) on the pooled counts. An institution's own value keeps the "
-                       "Wilson or Garwood interval on its own people.",
-        "suppression": f"Cells with fewer than {settings.min_institutions} institutions are "
-                       "suppressed (primary). Complementary suppression then makes sure no "
-                       "suppressed cell can be recovered from published cells through any "
-                       "additive relation (a stratum = the sum of its split by one more "
-                       "dimension), checked by linear algebra; indicators sharing a "
-                       "denominator share one pattern.",
-        "releases_of_a_period": "A period's first release is provisional; the final one "
-                                "follows the revision window and flags every cell whose "
-                                "published figures differ from the latest provisional release "
-                                "(revised). Across a period's releases, a cell whose figures "
-                                "did not change counts as one unknown: a cell suppressed "
-                                "earlier stays suppressed while unchanged, and the new release "
-                                "suppresses more until no suppressed cell of any release of the "
-                                "period can be recovered from all of them together; the cells it "
-                                "adds are never ones published unchanged before. The change of a "
-                                "cell between releases is not protected: a final release "
-                                "keeps its totals, whose change shows the late returns.",
-        "small_rates": f"Rates whose denominator counts people are not published when it is "
-                       f"under {settings.min_people}, nor their numerator and denominator; "
-                       "where the published numerators and denominators would give a withheld "
-                       "one back by subtraction, more rates are withheld (smallest first) "
-                       "until none can be.",
-        "adjusted_benchmark": "Indirect standardisation by programme level: expected = "
-                              "Σ_level national pooled rate × the institution's own "
-                              "denominator at that level; observed and expected numerators "
-                              "compared by a two-sided exact Poisson test, flagged at "
-                              "p < 0.05 (not for hours-based indicators).",
-        "contribution": "The peer group's (same type and sector) median and pooled rate "
-                        "with the institution minus without it.",
-        "strata": ["national" if not dims else "×".join(dims) for dims in DIMENSION_SETS],
-    }
+    """How the figures are made under these settings (`method.method_notes`): published
+    inside the JSON export and with every release, and on the indicators page."""
+    return method.method_notes(settings.compute, ACCEPTANCE_LEVELS, suite_version())
 
 
 def build_release(
@@ -274,7 +227,7 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         json_sha256=exports.sha256(rendered["json"]),
         sdmx_sha256=exports.sha256(rendered["sdmx"]),
         export_csv=rendered["csv"], export_json=rendered["json"],
-        export_sdmx_csv=rendered["sdmx"], method_notes=_notes_text(notes),
+        export_sdmx_csv=rendered["sdmx"], method_notes=method.notes_text(notes),
         provenance={"return_version_ids": content.return_version_ids,
                     "excluded": build.excluded,
                     "accepted_but_newer_version_pending": build.pending_newer,
@@ -321,12 +274,6 @@ def _insert_rows(connection: Connection, table: str, names: tuple[str, ...],
     connection.exec_driver_sql(
         f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join([marker] * len(names))})",
         list(rows))
-
-
-def _notes_text(notes: dict) -> str:
-    lines = [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in notes.items()
-             if not isinstance(value, list)]
-    return "\n".join([*lines, f"Strata: {', '.join(notes['strata'])}."])
 
 
 def publish_release(session: Session, actor: Actor, release: Release,

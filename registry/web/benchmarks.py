@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.db import get_session, utcnow
+from registry.indicators import method
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import Institution, Period, Role
@@ -87,8 +88,12 @@ def _breakdown_label(breakdown: str) -> str:
 
 @bp.get("/indicators")
 def catalogue():
-    """The indicator catalogue: what each indicator measures and how."""
-    return render_template("benchmarks/catalogue.html", indicators=CATALOGUE)
+    """The indicator catalogue: what each indicator measures and how, and the method notes
+    the next release would carry under the current settings."""
+    notes = release_service.method_notes(
+        release_service.ReleaseSettings.from_config(current_app.config))
+    return render_template("benchmarks/catalogue.html", indicators=CATALOGUE,
+                           notes=method.sections(notes))
 
 
 @bp.get("/benchmarks")
