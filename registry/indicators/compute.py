@@ -493,12 +493,13 @@ def _nullable(figures: np.ndarray) -> list:
 
 
 def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> np.ndarray:
-    """higher / lower when the test gives p < FLAG_ALPHA, else as_expected (None untested)."""
+    """higher / lower when the test gives p < FLAG_ALPHA, else as_expected; None where
+    nothing was tested (no value, no expectation, or a kind the test does not apply to)."""
     with np.errstate(invalid="ignore"):
         significant = p_value < FLAG_ALPHA
     found = np.where(significant, np.where(observed > expected, "higher", "lower"),
                      "as_expected").astype(object)
-    found[np.isnan(observed) | np.isnan(expected)] = None
+    found[np.isnan(observed) | np.isnan(expected) | np.isnan(p_value)] = None
     return found
 
 

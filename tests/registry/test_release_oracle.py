@@ -286,3 +286,50 @@ def test_the_release_publishes_no_cell_and_no_rate_the_notes_withhold(session, r
             assert cell["suppression"] != "none", cell
         if cell["indicator"] in people and mine["denominator"] < release.min_people:
             assert cell["suppression"] != "none" or cell["rate_withheld"], cell
+
+
+def oracle_flags(rows: pd.DataFrame, notes: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(institution, indicator) → higher / as_expected / lower, as the notes' adjusted
+    benchmark says: expected from the national rate per level, z against φ·E."""
+    untested = re.search(r"Not tested for a (.*)\.$", notes["Adjusted benchmark"]).group(1)
+    alpha = float(re.search(r"flagged at p < (\d+(?:\.\d+)?)",
+                            notes["Adjusted benchmark"]).group(1))
+    kinds = {i["code"]: i["kind"].replace("_", " ") for i in catalogue_data()}
+    flags = {}
+    for code, mine in rows.groupby("indicator"):
+        if kinds[code] in untested.split(" or a "):
+            continue
+        level = mine.groupby("level")[["numerator", "denominator"]].sum()
+        rate = (level["numerator"] / level["denominator"]).where(level["denominator"] > 0, 0.0)
+        own = mine.groupby(["institution", "level"])["denominator"].sum().reset_index()
+        own["expected"] = own["denominator"] * own["level"].map(rate)
+        college = mine.groupby("institution")[["numerator", "denominator"]].sum()
+        college["expected"] = own.groupby("institution")["expected"].sum()
+        college["observed"] = college["numerator"].round()
+        tested = college[college["expected"] > 0]
+        z = ((tested["observed"] - tested["expected"]) / np.sqrt(tested["expected"])).to_numpy()
+        low, high = np.quantile(z, (0.1, 0.9), method="linear")
+        phi = max(1.0, float(np.mean(np.clip(z, low, high) ** 2)))
+        for name, row in tested.iterrows():
+            o, e = row["observed"], row["expected"]
+            if phi > 1:
+                p = 2 * distributions.norm.sf(abs(o - e) / math.sqrt(phi * e))
+            else:
+                p = min(1.0, 2 * min(distributions.poisson.cdf(o, e),
+                                     distributions.poisson.sf(o - 1, e)))
+            if row["denominator"] > 0:
+                value, expected = row["numerator"] / row["denominator"], e / row["denominator"]
+                flags[(name, code)] = ("as_expected" if p >= alpha
+                                       else "higher" if value > expected else "lower")
+    return flags
+
+
+def test_every_colleges_flag_agrees_with_the_notes_adjusted_benchmark(session, release):
+    from registry.services.institution_figures import release_rows
+
+    codes = {i.id: i.code for i in session.scalars(select(Institution))}
+    expected = oracle_flags(unit_rows(session, release, catalogue_data()), notes_of(release))
+    stored = {(codes[row["institution_id"]], row["indicator"]): row["flag"]
+              for row in release_rows(session, release.id) if row["flag"] is not None}
+    assert stored == expected
+    assert {"higher", "lower", "as_expected"} >= set(stored.values()) and len(stored) > 500
