@@ -40,7 +40,9 @@ its change, as the difference; the `revised` flag says which cells moved. A fina
 that keeps its totals cannot hide a single late college's figures: they are the change of
 every total that contains it. The check is
 linear and exact: it assumes nothing about bounds (counts are non-negative, the
-thresholds), which a reader can add; `attack` measures what they give away.
+thresholds), which a reader can add; `attack` measures what they give away and
+`protection` withholds more rates until every sensitive figure keeps its protection
+interval.
 """
 
 from __future__ import annotations
