@@ -33,12 +33,21 @@ that changed, and whose earlier value an earlier release shows (or lacks: zero),
 up to its change, which every published total containing it gives away (one late return:
 national final − national provisional). Such figures are marked `change_only`.
 
-Protection interval (the rule): a withheld figure x must stay uncertain by at least
-d = max(50 % of x, 3) on each side, within what its own status already says (the prior
-range [a, b] above: e.g. 1–4 institutions for a primary cell): the attacker's range must
-reach down to max(x − d, a) and up to min(x + d, b). So the attacker learns nothing about
-a primary cell's institutions beyond the threshold, and a withheld count of people is
-never narrowed below ±50 %.
+Protection interval (the rule). The sensitive figures are the numerator and the
+denominator of a cell built on fewer than `min_institutions` institutions (a primary cell)
+and of a rate on fewer than `min_people` people (people-denominated indicators): what they
+say is about one to four colleges, or about a handful of people. Each must stay uncertain
+by at least d = max(50 % of its value, 3 units) on each side, within what its own status
+already says (the prior range [a, b] above: non-negative, under 23 people for a rate
+withheld under the people rule): the attacker's range must reach down to max(x − d, a)
+and up to min(x + d, b). Complements (secondary cells, rates withheld to protect another)
+are withheld to protect those: they pass both thresholds, so narrowing them discloses
+nothing the rules protect, and no protection interval is required of them. Nor of a
+figure whose national total is 0 (every college reports none, which the national cell
+says; only hiding the national cell could blur it). Neither is one
+required of the number of institutions and returns of a cell: the public programme
+directory lists every college's programmes by type, sector, province and level, so those
+counts are public knowledge up to which returns were counted.
 """
 
 from __future__ import annotations
@@ -50,8 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from registry.indicators.strata import Relation, parse_stratum, relations
-from schemas.indicators import CATALOGUE
+from registry.indicators.strata import NATIONAL, Relation, parse_stratum, relations
+from schemas.indicators import BY_CODE, Indicator
 
 QUANTITIES = ("institutions", "returns", "numerator", "denominator")
 # Constraints tie institutions to returns and numerators to denominators, never across.
@@ -75,42 +84,80 @@ class Interval:
     high: float
     prior: tuple[float, float]
     change_only: bool = False  # a changed cell an earlier release shows (or lacks: zero)
+    sensitive: bool = True  # a primary cell's or a small rate's numerator or denominator
 
     @property
     def required(self) -> tuple[float, float]:
         """The range the attacker's interval must cover (see the module's rule)."""
-        margin = max(PROTECTION_SHARE * self.value, PROTECTION_UNITS)
-        return max(self.value - margin, self.prior[0]), min(self.value + margin, self.prior[1])
+        return required_range(self.value, self.prior)
 
     @property
     def protected(self) -> bool:
-        """Whether the attacker's range covers `required` (to a millionth)."""
+        """Whether the attacker's range covers `required` (to a millionth); figures that are
+        not sensitive have no protection interval."""
         low, high = self.required
-        return self.low <= low + 1e-6 and self.high >= high - 1e-6
+        return not self.sensitive or (self.low <= low + 1e-6 and self.high >= high - 1e-6)
 
     @property
     def width(self) -> float:
         return self.high - self.low
 
 
+def required_range(value: float, prior: tuple[float, float]) -> tuple[float, float]:
+    """The protection interval of a sensitive figure: ±max(50 %, 3) within its prior."""
+    margin = max(PROTECTION_SHARE * value, PROTECTION_UNITS)
+    return max(value - margin, prior[0]), min(value + margin, prior[1])
+
+
+def sensitive(truth: Mapping, quantity: str, people_denominator: bool,
+              min_institutions: int, min_people: int) -> bool:
+    """Whether a figure of a cell (its true figures) has a protection interval."""
+    if quantity not in WITHHELD_RATE_QUANTITIES:
+        return False
+    return truth["institutions"] < min_institutions or (
+        people_denominator and truth["denominator"] < min_people)
+
+
 def attack(published: Sequence[Sequence[Mapping]], truth: Sequence[Sequence[Mapping]],
            min_institutions: int, min_people: int,
            indicators: Sequence[str] | None = None,
-           links: Sequence[Relation] | None = None) -> list[Interval]:
-    """The feasible interval of every withheld figure of a period's releases (in order)."""
-    links = relations() if links is None else links
-    kinds = {i.code: i.kind for i in CATALOGUE}
+           links: Sequence[Relation] | None = None,
+           sensitive_only: bool = False) -> list[Interval]:
+    """The feasible interval of every withheld figure of a period's releases (in order);
+    with `sensitive_only`, of the figures that have a protection interval only."""
     solved: dict[bytes, dict[int, tuple[float, float]]] = {}  # equal models, solved once
     found = []
+    for indicator, model in _models(published, truth, (min_institutions, min_people),
+                                    indicators, links, sensitive_only):
+        found.extend(model.intervals(indicator, solved, sensitive_only))
+    return found
+
+
+def failures(published: Sequence[Sequence[Mapping]], truth: Sequence[Sequence[Mapping]],
+             min_institutions: int, min_people: int,
+             indicators: Sequence[str] | None = None,
+             links: Sequence[Relation] | None = None,
+             only: set[tuple[int, str, str, str]] | None = None) -> list[Interval]:
+    """The sensitive figures the rule does not protect (change-only ones aside), found with
+    few linear programmes: one solution reaching several figures' limits at once shows all
+    of them protected on that side; only the rest are solved one by one. `only`: the
+    (release, indicator, stratum, quantity) figures to ask about (default: all)."""
+    found = []
+    for indicator, model in _models(published, truth, (min_institutions, min_people),
+                                    indicators, links, True):
+        found.extend(model.failures(indicator, only))
+    return found
+
+
+def _models(published, truth, limits: tuple[int, int], indicators, links,
+            sensitive_only: bool):
+    links = relations() if links is None else links
     for indicator in indicators or sorted({c["indicator"] for cells in published for c in cells}):
         shown = [{c["stratum"]: c for c in cells if c["indicator"] == indicator}
                  for cells in published]
         true = [{c["stratum"]: c for c in cells if c["indicator"] == indicator} for cells in truth]
-        for pair in PAIRS:
-            model = _Model(shown, true, pair, kinds.get(indicator) == "proportion",
-                           (min_institutions, min_people), links)
-            found.extend(model.intervals(indicator, solved))
-    return found
+        for pair in PAIRS[1:] if sensitive_only else PAIRS:
+            yield indicator, _Model(shown, true, pair, BY_CODE.get(indicator), limits, links)
 
 
 def withheld(cell: Mapping) -> tuple[str, ...]:
@@ -124,9 +171,12 @@ class _Model:
     """One indicator's unknowns across releases (unchanged cells merged) and constraints."""
 
     def __init__(self, shown: list[dict], true: list[dict], pair: tuple[str, str],
-                 proportion: bool, limits: tuple[int, int], links: Sequence[Relation]):
+                 indicator: Indicator | None, limits: tuple[int, int],
+                 links: Sequence[Relation]):
         self.shown, self.true, self.pair, self.links = shown, true, pair, links
-        self.proportion, self.limits = proportion, limits
+        self.proportion = indicator is not None and indicator.kind == "proportion"
+        self.people = indicator is None or indicator.people_denominator
+        self.limits = limits
         self.column: dict[tuple[int, str, str], int] = {}  # (class, stratum, quantity) → var
         self.node_class = self._classes()
         self.bounds: list[list[float]] = []
@@ -193,8 +243,8 @@ class _Model:
             return low, high
         if quantity == "denominator" and reason == "denominator_below_minimum":
             return 0.0, people - 1.0
-        if quantity == "denominator" and reason == "protects_a_withheld_rate":
-            return float(people), math.inf
+        if quantity == "denominator" and reason == "protects_a_withheld_rate" and self.people:
+            return float(people), math.inf  # else the people rule would have withheld it
         return 0.0, math.inf
 
     def _term(self, release: int, stratum: str, quantity: str) -> tuple[dict[int, float], float]:
@@ -258,35 +308,111 @@ class _Model:
         return (a_ub, np.array([b for _, b in self.below]),
                 a_eq, np.array([b for _, b in self.equal]))
 
-    def intervals(self, indicator: str, solved: dict) -> list[Interval]:
+    def withheld_figures(self, sensitive_only: bool):
+        """(release, stratum, quantity, variable, sensitive) of every withheld figure that is
+        an unknown here (a figure another release shows is public)."""
+        for (r, stratum), k in sorted(self.node_class.items()):
+            for quantity in withheld(self.shown[r][stratum]):
+                if quantity not in self.pair or (k, stratum, quantity) not in self.column:
+                    continue
+                flag = sensitive(self.true[r][stratum], quantity, self.people, *self.limits)
+                national = self.true[r].get(NATIONAL)
+                flag = flag and (national is None or national[quantity] > 0)
+                if flag or not sensitive_only:
+                    yield r, stratum, quantity, self.column[(k, stratum, quantity)], flag
+
+    def interval(self, indicator: str, figure, low: float, high: float) -> Interval:
+        r, stratum, quantity, _, flag = figure
+        return Interval(r, indicator, stratum, quantity,
+                        float(self.true[r][stratum][quantity]), low, high,
+                        self.prior(r, stratum, quantity), self.change_only(r, stratum), flag)
+
+    def intervals(self, indicator: str, solved: dict,
+                  sensitive_only: bool = False) -> list[Interval]:
         """Minimise and maximise every withheld figure (a model seen before is not solved
         again: indicators sharing counts and a pattern share their institutions' model)."""
-        if not self.column:
+        figures = list(self.withheld_figures(sensitive_only))
+        if not figures:
             return []
         a_ub, b_ub, a_eq, b_eq = self._matrices()
         key = b"|".join(np.ascontiguousarray(m).tobytes() for m in (
             a_ub, b_ub, a_eq, b_eq, np.array(self.bounds, dtype=float)))
-        if key not in solved:
-            solved[key] = _ranges(a_ub, b_ub, a_eq, b_eq, self.bounds)
-        ranges = solved[key]
+        ranges = solved.setdefault(key, {})
+        for figure in figures:
+            j = figure[3]
+            if j not in ranges:
+                ranges[j] = _range(j, a_ub, b_ub, a_eq, b_eq, self.bounds)
+        return [self.interval(indicator, figure, *ranges[figure[3]]) for figure in figures]
+
+    def failures(self, indicator: str, only: set | None = None) -> list[Interval]:
+        """The sensitive figures whose range misses their protection interval (the range
+        reported is exact at the end that misses, the required end at the other)."""
+        figures = [f for f in self.withheld_figures(True) if not self.change_only(f[0], f[1])
+                   and (only is None or (f[0], indicator, f[1], f[2]) in only)]
+        if not figures:
+            return []
+        matrices = self._matrices()
+        need = {f[3]: required_range(float(self.true[f[0]][f[1]][f[2]]),
+                                     self.prior(f[0], f[1], f[2])) for f in figures}
+        reach = [_unreached(need, side, matrices, self.bounds) for side in (0, 1)]
         found = []
-        for (r, stratum), k in sorted(self.node_class.items()):
-            for quantity in (q for q in withheld(self.shown[r][stratum]) if q in self.pair
-                             and (k, stratum, q) in self.column):  # else public elsewhere
-                low, high = ranges[self.column[(k, stratum, quantity)]]
-                found.append(Interval(r, indicator, stratum, quantity,
-                                      float(self.true[r][stratum][quantity]), low, high,
-                                      self.prior(r, stratum, quantity),
-                                      self.change_only(r, stratum)))
+        for figure in figures:
+            j = figure[3]
+            if j in reach[0] or j in reach[1]:
+                found.append(self.interval(indicator, figure, reach[0].get(j, need[j][0]),
+                                           reach[1].get(j, need[j][1])))
         return found
 
 
-def _ranges(a_ub, b_ub, a_eq, b_eq, bounds) -> dict[int, tuple[float, float]]:
-    """Each variable's smallest and largest feasible value."""
+def _unreached(need: dict[int, tuple[float, float]], side: int, matrices,
+               bounds: list[list[float]]) -> dict[int, float]:
+    """Variables whose feasible range does not reach their required end (side 1: the upper,
+    0: the lower), with the end they do reach. One programme pushes every pending variable
+    toward its end at once, capped there, so one solution can show many reached; once a
+    joint solution reaches none, the rest are solved one by one."""
+    sign = -1.0 if side else 1.0  # maximise the upper end, minimise the lower
+    pending = sorted(need)
+    while pending:
+        capped = [list(bound) for bound in bounds]
+        cost = np.zeros(len(bounds))
+        for j in pending:
+            capped[j][side] = need[j][side]  # never beyond the end needed: bounded
+            cost[j] = sign / max(abs(need[j][side]), 1.0)
+        point = _solve(cost, *matrices, capped)
+        reached = {j for j in pending if _at(point[j], need[j][side])}
+        if not reached:
+            break
+        pending = [j for j in pending if j not in reached]
+    unreached: dict[int, float] = {}
+    for j in pending:
+        alone, limits = np.zeros(len(bounds)), [list(bound) for bound in bounds]
+        alone[j], limits[j][side] = sign, need[j][side]
+        end = float(_solve(alone, *matrices, limits)[j])
+        if not _at(end, need[j][side]):
+            unreached[j] = end
+    return unreached
+
+
+def _at(value: float, end: float) -> bool:
+    return abs(value - end) <= 1e-6 * max(1.0, abs(end))
+
+
+def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> np.ndarray:
+    """The optimal point of a bounded programme."""
     limits = [(low, None if high == math.inf else high) for low, high in bounds]
-    return {j: (_optimum(j, 1.0, a_ub, b_ub, a_eq, b_eq, limits),
-                _optimum(j, -1.0, a_ub, b_ub, a_eq, b_eq, limits))
-            for j in range(len(bounds))}
+    result = linprog(cost, A_ub=a_ub if len(a_ub) else None, b_ub=b_ub if len(a_ub) else None,
+                     A_eq=a_eq if len(a_eq) else None, b_eq=b_eq if len(a_eq) else None,
+                     bounds=limits, method="highs")
+    if result.status != 0:
+        raise RuntimeError(f"the attacker's model is {result.message}")
+    return result.x
+
+
+def _range(j: int, a_ub, b_ub, a_eq, b_eq, bounds) -> tuple[float, float]:
+    """Variable j's smallest and largest feasible value."""
+    limits = [(low, None if high == math.inf else high) for low, high in bounds]
+    return (_optimum(j, 1.0, a_ub, b_ub, a_eq, b_eq, limits),
+            _optimum(j, -1.0, a_ub, b_ub, a_eq, b_eq, limits))
 
 
 def _optimum(j: int, sign: float, a_ub, b_ub, a_eq, b_eq, bounds) -> float:

@@ -21,11 +21,16 @@ from schemas.indicators import CATALOGUE, LEVELS, Indicator
 
 # 1.1: rates withheld to protect a withheld rate from subtraction; a zero denominator by the
 # catalogue's rule; stratum intervals over institutions. 1.2: across releases, the change of
-# a cell whose earlier value is public is not protected
-METHOD_VERSION = "1.2"
+# a cell whose earlier value is public is not protected. 1.3: more rates withheld until every
+# sensitive figure keeps its protection interval (`protection`); the adjusted-benchmark
+# flags allow for over-dispersion between institutions
+METHOD_VERSION = "1.3"
+FLAG_ALPHA = 0.05
+TESTED_KINDS = ("proportion", "count_rate")  # the adjusted-benchmark test; hours are not counts
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
+TRUTH_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class ReleaseContent:
     return_version_ids: list[int] = field(default_factory=list)
     # one pattern per group of linked indicators, kept for the check across releases
     suppression_groups: list[SuppressionGroup] = field(default_factory=list)
+    # every cell's institutions, returns, numerator and denominator before withholding
+    truth: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -172,10 +179,12 @@ def compute_release(
     by_level = aggregate(units_inst * len(LEVELS) + units_level, n * len(LEVELS), num, den,
                          reason)
     groups: list[SuppressionGroup] = []
-    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings, groups)
+    truth: list[dict] = []
+    cells = _cells(_scopes(institutions, overall, by_level), catalogue, settings, groups, truth)
     table = _institution_table(institutions, overall, by_level, catalogue)
     version_ids = sorted(u.version_id for u in inputs.returns)
-    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids, groups)
+    return ReleaseContent(inputs.period_code, settings, cells, table, version_ids, groups,
+                          truth)
 
 
 @dataclass
@@ -208,8 +217,9 @@ def _scope(attrs: dict[str, np.ndarray], agg: Aggregates) -> Scope:
 
 
 def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: ReleaseSettings,
-           groups: list[SuppressionGroup]) -> list[dict]:
-    """Every indicator × stratum cell with its statistics, then suppression."""
+           groups: list[SuppressionGroup], truth: list[dict]) -> list[dict]:
+    """Every indicator × stratum cell with its statistics, then suppression; `truth` gets
+    each cell's counts before it."""
     cells: dict[tuple[int, str], dict] = {}
     for dims in DIMENSION_SETS:
         scope = scopes["level" if "level" in dims else "all"]
@@ -217,9 +227,11 @@ def _cells(scopes: dict[str, Scope], catalogue: Sequence[Indicator], settings: R
             code = stratum_code(zip(dims, key, strict=True))
             for j, cell in _group_cells(scope.agg, rows, catalogue, code):
                 cells[(j, code)] = cell
+    order = sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))
+    truth.extend({name: cells[key][name] for name in TRUTH_FIELDS} for key in order)
     groups.extend(_apply_suppression(cells, catalogue, settings))
     _withhold_small_rates(cells, catalogue, settings)
-    return [cells[key] for key in sorted(cells, key=lambda k: (catalogue[k[0]].code, k[1]))]
+    return [cells[key] for key in order]
 
 
 def _groups(scope: Scope, dims: tuple[str, ...]):
@@ -475,12 +487,13 @@ def _nullable(figures: np.ndarray) -> list:
 
 
 def _flags(observed: np.ndarray, expected: np.ndarray, p_value: np.ndarray) -> np.ndarray:
-    """higher / lower when the exact test gives p < 0.05, else as_expected (None untested)."""
+    """higher / lower when the test gives p < FLAG_ALPHA, else as_expected; None where
+    nothing was tested (no value, no expectation, or a kind the test does not apply to)."""
     with np.errstate(invalid="ignore"):
-        significant = p_value < 0.05
+        significant = p_value < FLAG_ALPHA
     found = np.where(significant, np.where(observed > expected, "higher", "lower"),
                      "as_expected").astype(object)
-    found[np.isnan(observed) | np.isnan(expected)] = None
+    found[np.isnan(observed) | np.isnan(expected) | np.isnan(p_value)] = None
     return found
 
 
@@ -590,8 +603,8 @@ def _adjusted(catalogue: Sequence[Indicator], overall: Aggregates, by_level: Agg
                                for j in range(count)], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         expected_value = expected_count / overall.denominator
-    tested = np.array([i.kind != "quantity_rate" for i in catalogue], dtype=bool)
+    tested = np.array([i.kind in TESTED_KINDS for i in catalogue], dtype=bool)
     p_values = np.full(expected_value.shape, np.nan)
-    p_values[:, tested] = stats.poisson_test(np.round(overall.numerator[:, tested]),
-                                             expected_count[:, tested])
+    p_values[:, tested] = stats.overdispersed_poisson_test(
+        np.round(overall.numerator[:, tested]), expected_count[:, tested])
     return expected_value, p_values

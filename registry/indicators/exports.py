@@ -27,6 +27,7 @@ AGENCY = "MREG"
 DATAFLOW = "DF_MENTORING_BENCHMARKS"
 DSD = "DSD_MENTORING_BENCHMARKS"
 VERSION = "1.0"
+DECIMALS = 6  # every non-integer figure, in every export
 STRUCTURE_ID = f"{AGENCY}:{DATAFLOW}({VERSION})"
 CONF_STATUS = {"none": "F", "primary": "C", "secondary": "D"}
 
@@ -40,13 +41,13 @@ def fmt(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.6f}"
+        return f"{value:.{DECIMALS}f}"
     return escape_text(str(value))
 
 
 def rounded(value):
     """The JSON form of a number: six decimals, so repeated builds serialise identically."""
-    return round(value, 6) if isinstance(value, float) else value
+    return round(value, DECIMALS) if isinstance(value, float) else value
 
 
 def sha256(text: str) -> str:

@@ -40,7 +40,9 @@ its change, as the difference; the `revised` flag says which cells moved. A fina
 that keeps its totals cannot hide a single late college's figures: they are the change of
 every total that contains it. The check is
 linear and exact: it assumes nothing about bounds (counts are non-negative, the
-thresholds), which a reader can add; `attack` measures what they give away.
+thresholds), which a reader can add; `attack` measures what they give away and
+`protection` withholds more rates until every sensitive figure keeps its protection
+interval.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from registry.indicators.compute import InstitutionInfo, ReleaseContent, blank_cell
+from registry.indicators.protection import truth_cells
 from registry.indicators.strata import Relation, all_strata, parse_stratum, relations
 from registry.indicators.suppression import PRIMARY, PUBLISHED, SECONDARY, complete
 
@@ -68,10 +71,14 @@ class ReleaseView:
     status: Mapping[tuple[str, str], str]  # (indicator, stratum) → suppression, present cells
     figures: Mapping[str, Mapping[Member, Figures]]  # indicator → member → figures
     cells: Mapping[tuple[str, str], Mapping] = field(default_factory=dict)  # as published
+    truth: Sequence[Mapping] = ()  # every cell's counts before withholding (`truth_cells`)
 
 
-def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) -> ReleaseView:
-    """A release's view from its cells and its institution results (stored or computed)."""
+def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping],
+                 institutions: Sequence[InstitutionInfo] = ()) -> ReleaseView:
+    """A release's view from its cells and its institution results (stored or computed);
+    with the institutions, its cells' counts before withholding too."""
+    institution_rows = list(institution_rows)
     cells = {(c["indicator"], c["stratum"]): dict(c) for c in cells}
     status = {key: cell["suppression"] for key, cell in cells.items()}
     figures: dict[str, dict[Member, Figures]] = defaultdict(dict)
@@ -84,7 +91,8 @@ def release_view(cells: Iterable[Mapping], institution_rows: Iterable[Mapping]) 
             if part.get("value") is not None:
                 counted[(row["institution_id"], level)] = (part["numerator"],
                                                            part["denominator"], part["returns"])
-    return ReleaseView(status, dict(figures), cells)
+    truth = truth_cells(institution_rows, institutions) if institutions else ()
+    return ReleaseView(status, dict(figures), cells, truth)
 
 
 def suppression_summary(cells: Sequence[Mapping],

@@ -13,6 +13,10 @@ from scipy import stats as distributions
 Z95 = 1.959963984540054
 QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 QUANTILE_METHOD = "linear"  # numpy's default: Hyndman & Fan (1996) definition 7
+WINSOR = (0.10, 0.90)  # the Pearson residuals' winsorising quantiles for over-dispersion
+# The interval on one set of people, per indicator kind (hours have none).
+INTERVAL_NAMES = {"proportion": "the Wilson score interval",
+                  "count_rate": "the exact Poisson (Garwood) interval"}
 
 
 def wilson_interval(successes, trials, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +81,7 @@ def stratum_interval(kind: str, numerators, denominators,
     first), so it is never narrower than treating every person as one trial.
     """
     low, high = clustered_ratio_interval(numerators, denominators, present)
-    if kind in ("proportion", "count_rate"):
+    if kind in RATE_INTERVALS:
         pooled_low, pooled_high = rate_interval(
             kind, np.where(present, numerators, 0.0).sum(axis=0),
             np.where(present, denominators, 0.0).sum(axis=0))
@@ -86,13 +90,12 @@ def stratum_interval(kind: str, numerators, denominators,
 
 
 def rate_interval(kind: str, numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
-    """The interval an indicator's kind calls for: Wilson, exact Poisson, or none (NaN)."""
-    if kind == "proportion":
-        return wilson_interval(numerator, denominator)
-    if kind == "count_rate":
-        return poisson_rate_interval(numerator, denominator)
-    nan = np.full(np.shape(numerator), np.nan)
-    return nan, nan.copy()
+    """The interval an indicator's kind calls for (`INTERVAL_NAMES`), or none (NaN)."""
+    interval = RATE_INTERVALS.get(kind)
+    if interval is None:
+        nan = np.full(np.shape(numerator), np.nan)
+        return nan, nan.copy()
+    return interval(numerator, denominator)
 
 
 def leave_one_out_quantile(sorted_values: np.ndarray, q: float) -> np.ndarray:
@@ -141,6 +144,36 @@ def poisson_test(observed, expected) -> np.ndarray:
     return np.where((e > 0) & ~np.isnan(o), p, np.nan)
 
 
+def overdispersion(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Per column, φ = max(1, mean of the squared Pearson residuals (O − E)/√E winsorised at
+    `WINSOR`) over the rows with a positive expectation (Spiegelhalter 2005): how much more
+    the institutions differ than independent counts would."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(expected > 0, (observed - expected) / np.sqrt(expected), np.nan)
+    phi = np.ones(z.shape[1])
+    for column in range(z.shape[1]):
+        residuals = z[:, column][~np.isnan(z[:, column])]
+        if residuals.size:
+            low, high = np.quantile(residuals, WINSOR, method=QUANTILE_METHOD)
+            phi[column] = max(1.0, float(np.mean(np.clip(residuals, low, high) ** 2)))
+    return phi
+
+
+def overdispersed_poisson_test(observed, expected) -> np.ndarray:
+    """Two-sided test of observed counts against expected, column by column, allowing for
+    over-dispersion between institutions: the exact Poisson test where φ = 1, else the
+    normal test of z = (O − E) / √(φ·E)."""
+    o = np.asarray(observed, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    phi = overdispersion(o, e)
+    exact = poisson_test(o, e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (o - e) / np.sqrt(phi * e)
+        scaled = 2.0 * distributions.norm.sf(np.abs(z))
+    tested = (e > 0) & ~np.isnan(o)
+    return np.where(tested, np.where(phi > 1.0, scaled, exact), np.nan)
+
+
 def column_quantiles(values: np.ndarray) -> np.ndarray:
     """Type-7 quantiles of each column ignoring NaN: shape (len(QUANTILES), columns)."""
     ordered = np.sort(values, axis=0)  # NaN sorts last
@@ -157,3 +190,6 @@ def column_quantiles(values: np.ndarray) -> np.ndarray:
         below, above = ordered[lo, columns], ordered[hi, columns]
         out[row, columns] = below + (h - lo) * (above - below)
     return out
+
+
+RATE_INTERVALS = {"proportion": wilson_interval, "count_rate": poisson_rate_interval}

@@ -7,7 +7,7 @@ build leaves every earlier release as it was; stored releases are never changed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,17 +18,21 @@ from sqlalchemy.orm import Session, joinedload
 
 from registry.config import ReleaseSettings
 from registry.db import utcnow
-from registry.indicators import exports
-from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
+from registry.indicators import exports, method
+from registry.indicators.compute import (
+    METHOD_VERSION,
+    InstitutionInfo,
+    ReleaseContent,
+    compute_release,
+)
 from registry.indicators.figures import encode_table
+from registry.indicators.protection import protect_intervals
 from registry.indicators.revisions import (
     ReleaseView,
     protect_against_differencing,
     release_view,
     suppression_summary,
 )
-from registry.indicators.stats import QUANTILE_METHOD
-from registry.indicators.strata import DIMENSION_SETS
 from registry.models import (
     ACCEPTANCE_LEVELS,
     BenchmarkCell,
@@ -42,9 +46,13 @@ from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.indicators import check_acceptance_level, release_inputs, suite_version
+from registry.services.indicators import (
+    check_acceptance_level,
+    release_inputs,
+    suite_version,
+)
 from registry.services.institution_figures import release_rows
-from schemas.indicators import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
+from schemas.indicators import CATALOGUE_VERSION
 
 KINDS = ("provisional", "final")
 CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
@@ -53,59 +61,9 @@ CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "
 
 
 def method_notes(settings: ReleaseSettings) -> dict:
-    """How the figures were made, published inside the JSON export and with the release."""
-    return {
-        "method_version": METHOD_VERSION,
-        "catalogue_version": CATALOGUE_VERSION,
-        "suite_version": suite_version(),
-        "data_counted": "For each return, its latest version whose status has reached "
-                        f"'{settings.acceptance_level}' ({' < '.join(ACCEPTANCE_LEVELS)}).",
-        "institution_value": "Σ numerator / Σ denominator over the institution's counted "
-                             "returns in the period (and per programme level).",
-        "zero_denominators": {kind: f"A return whose denominator is 0, for a {kind}: {rule}."
-                              for kind, rule in ZERO_DENOMINATOR_RULES.items()},
-        "distribution": "Institutions, returns, mean and the P10, P25, median, P75 and P90 of "
-                        "institution values; quantiles by numpy method "
-                        f"'{QUANTILE_METHOD}' (Hyndman & Fan 1996, definition 7).",
-        "pooled_rate": "Σ numerator / Σ denominator over the stratum, with a 95 % interval "
-                       "that accounts for people being clustered in colleges: the ratio "
-                       "estimator's linearised variance over the stratum's institutions, "
-                       "n/(n-1) Σ (y_i - R x_i)² / (Σ x_i)², with Student's t on n-1 degrees "
-                       "of freedom; never narrower than the Wilson score interval "
-                       "(proportions) or the exact Poisson (Garwood) interval (counts per "
-                       "unit) on the pooled counts. An institution's own value keeps the "
-                       "Wilson or Garwood interval on its own people.",
-        "suppression": f"Cells with fewer than {settings.min_institutions} institutions are "
-                       "suppressed (primary). Complementary suppression then makes sure no "
-                       "suppressed cell can be recovered from published cells through any "
-                       "additive relation (a stratum = the sum of its split by one more "
-                       "dimension), checked by linear algebra; indicators sharing a "
-                       "denominator share one pattern.",
-        "releases_of_a_period": "A period's first release is provisional; the final one "
-                                "follows the revision window and flags every cell whose "
-                                "published figures differ from the latest provisional release "
-                                "(revised). Across a period's releases, a cell whose figures "
-                                "did not change counts as one unknown: a cell suppressed "
-                                "earlier stays suppressed while unchanged, and the new release "
-                                "suppresses more until no suppressed cell of any release of the "
-                                "period can be recovered from all of them together; the cells it "
-                                "adds are never ones published unchanged before. The change of a "
-                                "cell between releases is not protected: a final release "
-                                "keeps its totals, whose change shows the late returns.",
-        "small_rates": f"Rates whose denominator counts people are not published when it is "
-                       f"under {settings.min_people}, nor their numerator and denominator; "
-                       "where the published numerators and denominators would give a withheld "
-                       "one back by subtraction, more rates are withheld (smallest first) "
-                       "until none can be.",
-        "adjusted_benchmark": "Indirect standardisation by programme level: expected = "
-                              "Σ_level national pooled rate × the institution's own "
-                              "denominator at that level; observed and expected numerators "
-                              "compared by a two-sided exact Poisson test, flagged at "
-                              "p < 0.05 (not for hours-based indicators).",
-        "contribution": "The peer group's (same type and sector) median and pooled rate "
-                        "with the institution minus without it.",
-        "strata": ["national" if not dims else "×".join(dims) for dims in DIMENSION_SETS],
-    }
+    """How the figures are made under these settings (`method.method_notes`): published
+    inside the JSON export and with every release, and on the indicators page."""
+    return method.method_notes(settings, ACCEPTANCE_LEVELS, suite_version())
 
 
 def build_release(
@@ -123,14 +81,17 @@ def build_release(
     with collector_paused():
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
         content = compute_release(inputs, settings)
-        across = protect_against_differencing(content, earlier_views(session, period),
-                                              inputs.institutions)
+        earlier = earlier_views(session, period, inputs.institutions)
+        across = protect_against_differencing(content, earlier, inputs.institutions)
+        intervals = protect_intervals(
+            content.cells, content.truth, [(view.cells.values(), view.truth) for view in earlier],
+            settings.min_institutions, settings.min_people)
         previous = _cells_of(session, provisional)
         if kind == "final":
             mark_revisions(content.cells, previous)
         build = Build(kind, run_id, now, provisional, selection.excluded,
                       selection.pending_newer, len(across),
-                      suppression_summary(content.cells, previous))
+                      {**suppression_summary(content.cells, previous), **intervals})
         try:
             with session.begin_nested():
                 return store_release(session, actor, period, settings, content, build)
@@ -160,14 +121,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def earlier_views(session: Session, period: Period) -> list[ReleaseView]:
-    """Every release already built for the period, as the differencing check reads it."""
+def earlier_views(session: Session, period: Period,
+                  institutions: Sequence[InstitutionInfo]) -> list[ReleaseView]:
+    """Every release already built for the period, as the differencing check and the
+    interval check read it."""
     views = []
     for release_id in session.scalars(select(Release.id).where(Release.period_id == period.id)
                                       .order_by(Release.number)):
         cells = session.execute(select(*(getattr(BenchmarkCell, name) for name in CELL_FIELDS))
                                 .where(BenchmarkCell.release_id == release_id)).mappings()
-        views.append(release_view(list(cells), release_rows(session, release_id)))
+        views.append(release_view(list(cells), release_rows(session, release_id),
+                                  institutions))
     return views
 
 
@@ -248,7 +212,7 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         json_sha256=exports.sha256(rendered["json"]),
         sdmx_sha256=exports.sha256(rendered["sdmx"]),
         export_csv=rendered["csv"], export_json=rendered["json"],
-        export_sdmx_csv=rendered["sdmx"], method_notes=_notes_text(notes),
+        export_sdmx_csv=rendered["sdmx"], method_notes=method.notes_text(notes),
         provenance={"return_version_ids": content.return_version_ids,
                     "excluded": build.excluded,
                     "accepted_but_newer_version_pending": build.pending_newer,
@@ -295,12 +259,6 @@ def _insert_rows(connection: Connection, table: str, names: tuple[str, ...],
     connection.exec_driver_sql(
         f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join([marker] * len(names))})",
         list(rows))
-
-
-def _notes_text(notes: dict) -> str:
-    lines = [f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in notes.items()
-             if not isinstance(value, list)]
-    return "\n".join([*lines, f"Strata: {', '.join(notes['strata'])}."])
 
 
 def publish_release(session: Session, actor: Actor, release: Release,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from registry import pipeline_runs
 from registry.db import utcnow
+from registry.indicators import method
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.models import Institution, Period, Role
 from registry.pipeline_runs import TriggerSettings
@@ -92,8 +93,12 @@ def _breakdown_label(breakdown: str) -> str:
 
 @bp.get("/indicators")
 def catalogue():
-    """The indicator catalogue: what each indicator measures and how."""
-    return render_template("benchmarks/catalogue.html", indicators=CATALOGUE)
+    """The indicator catalogue: what each indicator measures and how, and the method notes
+    the next release would carry under the current settings."""
+    notes = release_service.method_notes(
+        release_service.ReleaseSettings.from_config(current_app.config))
+    return render_template("benchmarks/catalogue.html", indicators=CATALOGUE,
+                           notes=method.sections(notes))
 
 
 @bp.get("/benchmarks")

@@ -11,8 +11,9 @@ from dataclasses import replace
 import pytest
 
 from registry.config import ReleaseSettings
-from registry.indicators.attack import attack
+from registry.indicators.attack import attack, unprotected
 from registry.indicators.compute import compute_release
+from registry.indicators.protection import protect_intervals, truth_cells
 from registry.indicators.revisions import (
     protect_against_differencing,
     release_view,
@@ -20,6 +21,7 @@ from registry.indicators.revisions import (
 )
 from tests.registry.test_benchmarks_properties import SETTINGS, synthetic_inputs
 
+UNSUPPRESSED = ReleaseSettings(min_institutions=0, min_people=0)  # the truth
 INDICATORS = ["coverage", "compliance_index", "mentee_satisfaction"]
 
 
@@ -31,16 +33,18 @@ def key(cell: dict) -> tuple[str, str]:
                                         ("dental", "public", "BA"), ("medical", "private", "GB")],
                 ids=["AJK", "BA", "GB"])
 def pair(request):
-    """(provisional, final) cells, and each with nothing suppressed (the truth)."""
+    """(provisional, final) cells as the build makes them, and each with nothing
+    suppressed (the truth)."""
     full = synthetic_inputs()
     late = next(i for i in full.institutions if (i.type, i.sector, i.province) == request.param)
     early = replace(full, returns=[u for u in full.returns if u.institution_id != late.id])
     provisional = compute_release(early, SETTINGS)
+    protect_intervals(provisional.cells, provisional.truth, [], 5, 23)
     final = compute_release(full, SETTINGS)
-    protect_against_differencing(final, [release_view(
-        provisional.cells, provisional.institutions.rows())], full.institutions)
-    everything = ReleaseSettings(min_institutions=0, min_people=0)
-    truth = [compute_release(inputs, everything).cells for inputs in (early, full)]
+    view = release_view(provisional.cells, provisional.institutions.rows(), early.institutions)
+    protect_against_differencing(final, [view], full.institutions)
+    protect_intervals(final.cells, final.truth, [(view.cells.values(), view.truth)], 5, 23)
+    truth = [compute_release(inputs, UNSUPPRESSED).cells for inputs in (early, full)]
     return provisional.cells, final.cells, truth
 
 
@@ -78,6 +82,22 @@ def test_a_final_after_one_late_return_pins_no_count_of_people_but_its_change(pa
     assert all(i.change_only and i.release == 1 for i in pinned)
     assert {i.stratum for i in pinned} <= {"type=dental;province=AJK", "type=dental;province=BA",
                                            "province=GB", "type=medical;province=GB"}
+
+
+def test_a_provisional_and_final_release_together_narrow_no_sensitive_figure(pair):
+    provisional, final, truth = pair
+    found = attack([provisional, final], truth, 5, 23, sensitive_only=True)
+    assert {i.release for i in found} == {0, 1}
+    # the late college's own change aside (national final − provisional gives it away)
+    assert not [i for i in unprotected(found) if not i.change_only]
+
+
+def test_a_releases_counts_before_withholding_follow_from_its_institution_figures():
+    inputs = synthetic_inputs()
+    content = compute_release(inputs, SETTINGS)
+    assert truth_cells(content.institutions.rows(), inputs.institutions) == content.truth
+    assert content.truth == [{name: c[name] for name in content.truth[0]}
+                             for c in compute_release(inputs, UNSUPPRESSED).cells]
 
 
 def test_each_release_reports_published_primary_and_secondary_cells_and_what_it_hid():

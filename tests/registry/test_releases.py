@@ -274,6 +274,7 @@ def test_a_cell_suppressed_in_the_provisional_cannot_be_recovered_by_differencin
         session, period, monkeypatch, protected):
     if not protected:  # the same attack against releases built without the rule succeeds
         monkeypatch.setattr(service, "protect_against_differencing", lambda *args: {})
+        monkeypatch.setattr(service, "protect_intervals", lambda *args: {})
     for k in range(6):
         _college(session, period, "KP", k, enrolled=30 + k)
     for k in range(3):  # Balochistan: three colleges, below the minimum of five

@@ -108,3 +108,11 @@ def test_colleges_cannot_open_the_releases_page(client, session, published_relea
     _, colleges = published_release
     log_in_as(client, session, "college", institution_id=colleges[0].id)
     assert client.get("/regulator/releases").status_code == 403
+
+
+def test_the_indicators_page_shows_the_method_notes_of_the_current_settings(client, app):
+    app.config["SUPPRESSION_MIN_INSTITUTIONS"] = 6
+    html = client.get("/indicators").get_data(as_text=True)
+    assert "How the figures are made" in html
+    assert "Cells with fewer than 6 institutions are suppressed" in html
+    assert "<dt>Protection interval</dt>" in html and "<dt>Zero denominators</dt>" in html
