@@ -44,6 +44,12 @@ def release_settings(env) -> dict:
         "SUPPRESSION_MIN_INSTITUTIONS": int(env.get("SUPPRESSION_MIN_INSTITUTIONS", 5)),
         "MIN_PEOPLE_FOR_RATE": int(env.get("MIN_PEOPLE_FOR_RATE", 23)),
         "REVISION_WINDOW_DAYS": int(env.get("REVISION_WINDOW_DAYS", 30)),
+        "PREVIEW_WORKING_DAYS": int(env.get("PREVIEW_WORKING_DAYS", 5)),
+        "CATALOGUE_PUBLISHER": env.get("CATALOGUE_PUBLISHER",
+                                       "Pakistan Medical and Dental Council (PMDC)"),
+        "CATALOGUE_CONTACT_EMAIL": env.get("CATALOGUE_CONTACT_EMAIL", "registry@pmdc.org.pk"),
+        "CATALOGUE_LICENSE": env.get("CATALOGUE_LICENSE",
+                                     "https://creativecommons.org/licenses/by/4.0/"),
     }
 
 

@@ -12,6 +12,12 @@ from registry.models.benchmarks import (
     ReleasePublication,
 )
 from registry.models.drafts import Draft
+from registry.models.publication import (
+    ReleasePreview,
+    ReleaseQuery,
+    RevisionNote,
+    ScheduledRelease,
+)
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
@@ -39,12 +45,16 @@ __all__ = [
     "QualityIssue",
     "Regulator",
     "Release",
+    "ReleasePreview",
     "ReleasePublication",
+    "ReleaseQuery",
     "Return",
     "ReturnStatus",
     "ReturnVersion",
     "ReviewDecision",
+    "RevisionNote",
     "Role",
+    "ScheduledRelease",
     "Severity",
     "ThreadRead",
     "University",

@@ -209,8 +209,12 @@ def mark_revisions(cells: list[dict], previous: list[dict]) -> None:
     before = {(c["indicator"], c["stratum"]): c for c in previous}
     for cell in cells:
         old = before.get((cell["indicator"], cell["stratum"]))
-        cell["revised"] = old is None or any(
-            exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
+        cell["revised"] = old is None or figures_differ(cell, old)
+
+
+def figures_differ(cell: Mapping, old: Mapping) -> bool:
+    """Whether a cell's published figures (as exported) differ from an earlier release's."""
+    return any(exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
 
 
 def _cells_of(session: Session, release: Release | None) -> list[dict]:
@@ -317,7 +321,8 @@ def _notes_text(notes: dict) -> str:
 
 
 def publish_release(session: Session, actor: Actor, release: Release,
-                    now: datetime | None = None) -> ReleasePublication:
+                    now: datetime | None = None, *,
+                    revision_note: str | None = None) -> ReleasePublication:
     """Make a release public (regulator); publishing twice is refused."""
     require_role(actor, Role.REGULATOR, Role.ADMIN)
     if release.publication is not None:
@@ -328,7 +333,8 @@ def publish_release(session: Session, actor: Actor, release: Release,
     session.flush()
     session.refresh(release, ["publication"])
     record_event(session, actor, "release.publish", "release", release.number,
-                 after=f"published {release.kind} {release.period.code}")
+                 after=f"published {release.kind} {release.period.code}",
+                 detail={"revision_note": revision_note} if revision_note else None)
     return publication
 
 

@@ -217,14 +217,14 @@ def _institution(session) -> Institution:
 @bp.route("/regulator/releases", methods=["GET", "POST"])
 @role_required(Role.REGULATOR, Role.ADMIN)
 def releases():
-    """List releases; build the next release of a period, or publish one."""
+    """List releases; build the next release of a period (publishing is confirmed on its page)."""
     session = get_session()
     status = 200
     if request.method == "POST":
         try:
             _release_action(session, request.form)
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "Choose a release to publish."), "error")
+            flash(getattr(exc, "message", "Choose a period."), "error")
             status = getattr(exc, "status", 400) if getattr(exc, "status", 400) in (
                 409, 422) else 400
         else:
@@ -236,13 +236,9 @@ def releases():
 
 def _release_action(session, form) -> None:
     actor = web_actor()
-    if form.get("action") == "publish":
-        release = release_service.get_release(session, actor, int(form.get("release", 0)))
-        release_service.publish_release(session, actor, release)
-        flash(f"Release {release.number} is published.", "info")
-        return
     settings = release_service.ReleaseSettings.from_config(current_app.config)
     release = release_service.build_release(
         session, actor, get_period(session, form.get("period", "")), settings,
         run_id=f"web:{uuid.uuid4()}", kind=form.get("kind") or None)
-    flash(f"Release {release.number} ({release.kind}) built; publish it when checked.", "info")
+    flash(f"Release {release.number} ({release.kind}) built; check it on its page, open the "
+          "preview for colleges, then publish.", "info")
