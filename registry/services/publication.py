@@ -116,13 +116,13 @@ class CalendarEntry:
     history: list[ScheduledRelease]  # every announced date, oldest first
 
     def as_dict(self) -> dict:
+        """The entry as the API lists it (without who announced it)."""
         return {
-            "period": self.period.code, "kind": self.kind,
-            "release_on": self.release_on.isoformat(), "status": self.status,
-            "release": self.release_number,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-            "history": [{"release_on": e.release_on.isoformat(), "reason": e.reason,
-                         "announced_at": e.set_at.isoformat()} for e in self.history],
+            "period": self.period.code, "kind": self.kind, "release_on": self.release_on,
+            "status": self.status, "release": self.release_number,
+            "published_at": self.published_at,
+            "history": [{"release_on": e.release_on, "reason": e.reason,
+                         "announced_at": e.set_at} for e in self.history],
         }
 
 
