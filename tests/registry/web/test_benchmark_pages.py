@@ -56,7 +56,8 @@ def test_a_university_cannot_open_another_universitys_college(client, session, p
     assert client.get(f"/college/comparison?institution={colleges[0].code}").status_code == 403
 
 
-def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published_release):
+def test_the_regulator_builds_a_release_by_form_and_publishes_it_after_confirmation(
+        client, session, published_release):
     release, _ = published_release
     log_in_as(client, session, "regulator")
     assert client.get("/regulator/releases").status_code == 200
@@ -65,7 +66,7 @@ def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, p
     assert built.status_code == 302
     newest = session.scalar(select(Release).order_by(Release.number.desc()).limit(1))
     assert newest.number == release.number + 1 and newest.publication is None
-    client.post("/regulator/releases", data={"action": "publish", "release": newest.id})
+    client.post(f"/releases/{newest.id}/publish", data={"reason": "Returns arrived late."})
     session.refresh(newest)
     assert newest.publication is not None
 
