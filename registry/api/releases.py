@@ -56,6 +56,11 @@ class ReleaseDetailSchema(ReleaseSchema):
     excluded = fields.List(fields.Dict(), allow_none=True, metadata={
         "description": "Every excluded return with its reason (regulator only)."})
     exports = fields.Dict(required=True)
+    revision_notes = fields.Dict(allow_none=True, metadata={
+        "description": "What changed since the period's previous release (returns added or "
+                       "revised, cells changed, largest national changes, suppression "
+                       "changes) and the regulator's reason; null for a first release."})
+    citation = fields.String(required=True, metadata={"description": "Suggested citation."})
 
 
 class NewReleaseSchema(Schema):
@@ -124,9 +129,14 @@ def detail(release, actor) -> dict:
     body = {name: getattr(release, name, None) for name in ("method_notes",)}
     exports = {kind: f"/api/v1/releases/{release.id}/{name}" for kind, name in (
         ("csv", "export.csv"), ("json", "export.json"), ("sdmx_csv", "export.sdmx.csv"),
-        ("structure", "structure.xml"))}
+        ("structure", "structure.xml"), ("datapackage", "datapackage.json"))}
     excluded = release.provenance.get("excluded") if actor and actor.is_national else None
-    return ReleaseView(release, {**body, "excluded": excluded, "exports": exports})
+    settings = catalogue_service.CatalogueSettings.from_config(current_app.config)
+    return ReleaseView(release, {
+        **body, "excluded": excluded, "exports": exports,
+        "revision_notes": publication_service.revision_summary(get_session(), release),
+        "citation": catalogue_service.citation(release, request.url_root.rstrip("/"),
+                                               settings)})
 
 
 class ReleaseView:

@@ -162,3 +162,11 @@ def test_the_catalogue_is_served_as_json_ld(client, session, draft):
     response = client.get("/catalog.jsonld")
     assert response.mimetype == "application/ld+json"
     assert draft.checksum_sha256 in response.get_data(as_text=True)
+
+
+def test_the_api_release_carries_its_revision_notes_and_citation(client, session, final):
+    publication.confirm_publication(session, SYSTEM_REGULATOR, final, "A late return.")
+    body = client.get(f"/api/v1/releases/{final.id}").get_json()
+    assert body["revision_notes"]["returns"]["added"] == 1
+    assert body["revision_notes"]["reason"] == "A late return."
+    assert final.checksum_sha256 in body["citation"]
