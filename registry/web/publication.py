@@ -49,9 +49,13 @@ def calendar():
 
 def _calendar_page(status: int = 200):
     session = get_session()
+    policy = {"revision_window_days": release_service.ReleaseSettings.from_config(
+                  current_app.config).revision_window_days,
+              "preview_working_days": service.PublicationSettings.from_config(
+                  current_app.config).preview_working_days}
     return render_template("publication/calendar.html", entries=service.calendar(session),
                            periods=list_periods(session), kinds=release_service.KINDS,
-                           today=utcnow().date(), form=request.form), status
+                           today=utcnow().date(), form=request.form, policy=policy), status
 
 
 @bp.post("/releases/calendar")

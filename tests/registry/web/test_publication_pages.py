@@ -170,3 +170,15 @@ def test_the_api_release_carries_its_revision_notes_and_citation(client, session
     assert body["revision_notes"]["returns"]["added"] == 1
     assert body["revision_notes"]["reason"] == "A late return."
     assert final.checksum_sha256 in body["citation"]
+
+
+def test_the_calendar_states_the_revision_policy_from_the_settings(app, client):
+    app.config["REVISION_WINDOW_DAYS"] = 45
+    html = client.get("/releases/calendar").get_data(as_text=True)
+    assert "Revision policy" in html and "at least 45 days" in html
+
+
+def test_the_draft_page_shows_its_suppression_counts(client, session, draft):
+    log_in_as(client, session, "regulator")
+    html = client.get(f"/releases/{draft.id}").get_data(as_text=True)
+    assert "<h2>Suppression</h2>" in html and "Primary:" in html
