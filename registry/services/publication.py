@@ -27,6 +27,7 @@ from registry.models import (
     ReleasePreview,
     ReleasePublication,
     ReleaseQuery,
+    Return,
     ReturnVersion,
     RevisionNote,
     Role,
@@ -273,6 +274,13 @@ def raise_query(session: Session, actor: Actor, release_id: int, indicator: str 
                  detail={"release": release.number, "indicator": indicator,
                          "return_id": return_.id, "message_id": message.id})
     return query
+
+
+def returns_to_query(session: Session, actor: Actor, release: Release) -> list[Return]:
+    """The college's returns of the release's period, which a query may concern."""
+    return list(session.scalars(select(Return).options(joinedload(Return.programme)).where(
+        Return.institution_id == actor.institution_id, Return.period_id == release.period_id)
+        .order_by(Return.id)))
 
 
 def queries_of(session: Session, release: Release, institution_id: int | None = None

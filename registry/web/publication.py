@@ -17,10 +17,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from registry.db import get_session, utcnow
-from registry.models import Institution, Return, Role
+from registry.models import Institution, Role
 from registry.services import catalogue as catalogue_service
 from registry.services import feedback_report as report_service
 from registry.services import publication as service
@@ -109,14 +108,7 @@ def release_page(release_id: int):
         excluded_counts=release_service.excluded_counts(release),
         preview=service.preview_of(session, release) if national else None,
         queries=service.queries_of(session, release) if national else [],
-        institutions=_institutions(session, release) if national else {},
         period_open=service.period_is_open(release.period))
-
-
-def _institutions(session, release) -> dict[int, str]:
-    ids = {q.institution_id for q in service.queries_of(session, release)}
-    return dict(session.execute(select(Institution.id, Institution.code)
-                                .where(Institution.id.in_(ids))).all()) if ids else {}
 
 
 @bp.route("/releases/<int:release_id>/publish", methods=["GET", "POST"])
@@ -191,20 +183,19 @@ def _preview_page(release_id: int, error: str | None = None, status: int = 200):
     try:
         release = service.previewed_release(session, actor, release_id)
         report = report_service.feedback_report(
-            session, actor, actor_institution(session, actor), release.period, now=utcnow(),
+            session, actor, _own_institution(session, actor), release.period, now=utcnow(),
             release=release)
     except DomainError as exc:
         abort(exc.status)
-    returns = session.scalars(select(Return).where(
-        Return.institution_id == actor.institution_id, Return.period_id == release.period_id)
-        .order_by(Return.id)).all()
     return render_template("publication/preview.html", release=release, report=report,
-                           returns=returns, preview=service.preview_of(session, release),
+                           returns=service.returns_to_query(session, actor, release),
+                           preview=service.preview_of(session, release),
                            queries=service.queries_of(session, release, actor.institution_id),
                            error=error, form=request.form), status
 
 
-def actor_institution(session, actor) -> Institution:
+def _own_institution(session, actor) -> Institution:
+    """The college of the logged-in college user."""
     return session.get(Institution, actor.institution_id)
 
 
@@ -216,7 +207,7 @@ def preview_report(release_id: int):
     actor = web_actor()
     try:
         release = service.previewed_release(session, actor, release_id)
-        institution = actor_institution(session, actor)
+        institution = _own_institution(session, actor)
         report = report_service.feedback_report(session, actor, institution, release.period,
                                                 now=utcnow(), release=release)
     except DomainError as exc:
