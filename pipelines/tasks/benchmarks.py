@@ -1,4 +1,5 @@
-"""The registry_indicators and registry_benchmarks tasks, as plain functions.
+"""The registry_indicators, registry_benchmarks and registry_publication tasks, as plain
+functions.
 
 Nothing heavy at import. Each task opens its own engine from DATABASE_URL, commits once at
 its end, and can run twice safely: indicator values are computed only for versions that
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 INDICATORS_ACTOR = "pipeline:registry_indicators"
 BENCHMARKS_ACTOR = "pipeline:registry_benchmarks"
+PUBLICATION_ACTOR = "pipeline:registry_publication"
 
 
 def database_url() -> str:
@@ -88,6 +90,27 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
     finally:
         engine.dispose()
     return {"releases": built}
+
+
+def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
+                         url: str | None = None) -> dict:
+    """Publish the releases whose confirmed publication time has come by the run's moment
+    (conf "now", an ISO time, stands in for it); a re-run publishes nothing twice."""
+    from registry.db import make_engine
+    from registry.services.actors import Actor
+    from registry.services.publication import publish_due
+
+    conf = conf or {}
+    now = datetime.fromisoformat(conf["now"]) if conf.get("now") else run_after
+    engine = make_engine(url or database_url())
+    try:
+        with Session(engine) as session:
+            published = publish_due(session, Actor.system(PUBLICATION_ACTOR), now)
+            numbers = [release.number for release in published]
+            session.commit()
+    finally:
+        engine.dispose()
+    return {"published": numbers, "as_of": now.isoformat()}
 
 
 def _settings_overrides(conf: Mapping[str, Any]) -> dict:

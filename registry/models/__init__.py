@@ -16,6 +16,7 @@ from registry.models.publication import (
     ReleasePreview,
     ReleaseQuery,
     RevisionNote,
+    ScheduledPublication,
     ScheduledRelease,
 )
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
@@ -54,6 +55,7 @@ __all__ = [
     "ReviewDecision",
     "RevisionNote",
     "Role",
+    "ScheduledPublication",
     "ScheduledRelease",
     "Severity",
     "ThreadRead",

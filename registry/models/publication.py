@@ -76,3 +76,19 @@ class RevisionNote(Base):
     reason: Mapped[str] = mapped_column(Text)
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
     written_by: Mapped[str] = mapped_column(String(300))
+
+
+class ScheduledPublication(Base):
+    """The regulator's confirmation that a previewed release is published when its preview
+    ends; the publication pipeline publishes it then."""
+
+    __tablename__ = "release_scheduled_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), unique=True)
+    publish_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_by: Mapped[str] = mapped_column(String(300))
+
+    release: Mapped[Release] = relationship()

@@ -31,6 +31,7 @@ from registry.models import (
     ReturnVersion,
     RevisionNote,
     Role,
+    ScheduledPublication,
     ScheduledRelease,
 )
 from registry.services.access import require_role
@@ -377,8 +378,59 @@ def confirm_publication(session: Session, actor: Actor, release: Release, reason
     """Publish after confirmation; a release following an earlier one needs the reason for
     its changes, kept as its revision note."""
     require_role(actor, Role.REGULATOR, Role.ADMIN)
+    _refuse_published(release)
+    return _publish(session, actor, release, _revision_reason(session, release, reason), now)
+
+
+def schedule_publication(session: Session, actor: Actor, release: Release,
+                         reason: str | None) -> ScheduledPublication:
+    """Confirm now that the release is published when its preview ends (by the pipeline)."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    _refuse_published(release)
+    preview = preview_of(session, release)
+    if preview is None:
+        raise Conflict(f"Open the preview of release {release.number} first; it is "
+                       "published when the preview ends.")
+    if scheduled_publication(session, release) is not None:
+        raise Conflict(f"Release {release.number} is already set to be published at "
+                       f"{preview.ends_at.isoformat()}.")
+    text = _revision_reason(session, release, reason)
+    row = ScheduledPublication(release_id=release.id, publish_at=preview.ends_at,
+                               reason=text, confirmed_by=actor.label)
+    session.add(row)
+    session.flush()
+    record_event(session, actor, "release.schedule_publication", "release", release.number,
+                 after=f"publish at {row.publish_at.isoformat()}",
+                 detail={"revision_note": text} if text else None)
+    return row
+
+
+def scheduled_publication(session: Session, release: Release) -> ScheduledPublication | None:
+    return session.scalar(select(ScheduledPublication).where(
+        ScheduledPublication.release_id == release.id))
+
+
+def publish_due(session: Session, actor: Actor, now: datetime | None = None) -> list[Release]:
+    """Publish every release whose confirmed publication time has come (the pipeline's task)."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(ScheduledPublication)
+        .outerjoin(ReleasePublication,
+                   ReleasePublication.release_id == ScheduledPublication.release_id)
+        .where(ReleasePublication.id.is_(None), ScheduledPublication.publish_at <= now)
+        .order_by(ScheduledPublication.publish_at, ScheduledPublication.id)).all()
+    for row in due:
+        _publish(session, actor, row.release, row.reason, now)
+    return [row.release for row in due]
+
+
+def _refuse_published(release: Release) -> None:
     if release.publication is not None:
         raise Conflict(f"Release {release.number} is already published.")
+
+
+def _revision_reason(session: Session, release: Release, reason: str | None) -> str | None:
+    """The regulator's reason, required when the release follows an earlier one."""
     text = (reason or "").strip()
     if len(text) > MAX_REASON:
         raise ValidationFailed(f"Keep the reason under {MAX_REASON} characters.",
@@ -387,9 +439,14 @@ def confirm_publication(session: Session, actor: Actor, release: Release, reason
         raise ValidationFailed(
             "Say why the figures changed since the previous release of the period.",
             {"reason": ["required for a release that revises an earlier one"]})
-    if text:
-        session.add(RevisionNote(release_id=release.id, reason=text, written_by=actor.label))
-    return publish_release(session, actor, release, now, revision_note=text or None)
+    return text or None
+
+
+def _publish(session: Session, actor: Actor, release: Release, reason: str | None,
+             now: datetime | None) -> ReleasePublication:
+    if reason:
+        session.add(RevisionNote(release_id=release.id, reason=reason, written_by=actor.label))
+    return publish_release(session, actor, release, now, revision_note=reason)
 
 
 def period_is_open(period: Period, now: datetime | None = None) -> bool:

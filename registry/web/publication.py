@@ -107,6 +107,7 @@ def release_page(release_id: int):
         excluded=release.provenance.get("excluded", []) if national else [],
         excluded_counts=release_service.excluded_counts(release),
         preview=service.preview_of(session, release) if national else None,
+        scheduled=service.scheduled_publication(session, release) if national else None,
         queries=service.queries_of(session, release) if national else [],
         period_open=service.period_is_open(release.period))
 
@@ -124,13 +125,12 @@ def confirm_publication(release_id: int):
     status = 200
     if request.method == "POST":
         try:
-            service.confirm_publication(session, actor, release, request.form.get("reason"))
+            flash(_publish_or_schedule(session, actor, release, request.form), "info")
         except DomainError as exc:
             session.rollback()
             flash(exc.message, "error")
             status = exc.status
         else:
-            flash(f"Release {release.number} is published.", "info")
             return redirect(url_for("publication.release_page", release_id=release.id))
     return render_template(
         "publication/confirm.html", release=release,
@@ -139,7 +139,19 @@ def confirm_publication(release_id: int):
         excluded_counts=release_service.excluded_counts(release),
         cells=release.export_csv.count("\n") - 1, queries=service.queries_of(session, release),
         period_open=service.period_is_open(release.period),
+        preview=service.preview_of(session, release),
+        scheduled=service.scheduled_publication(session, release),
         reason=request.form.get("reason", "")), status
+
+
+def _publish_or_schedule(session, actor, release, form) -> str:
+    """Publish now, or at the end of the preview when asked; say which was done."""
+    if form.get("when") == "preview_end":
+        row = service.schedule_publication(session, actor, release, form.get("reason"))
+        return (f"Release {release.number} will be published at "
+                f"{row.publish_at.strftime('%d %B %Y %H:%M UTC')}, when its preview ends.")
+    service.confirm_publication(session, actor, release, form.get("reason"))
+    return f"Release {release.number} is published."
 
 
 @bp.post("/releases/<int:release_id>/preview")

@@ -72,6 +72,7 @@ AUDITED_THROUGH = {
     "quality.refresh_version_status": "quality.decide_issue",
     "review.decide_many": "review.decide",
     "threads.add_to_thread": "threads.post_message",
+    "publication.publish_due": "releases.publish_release",
 }
 
 
@@ -252,6 +253,14 @@ def _raise_query(session, w):
     return officer, ("release.query", "release_query", query.id)
 
 
+def _schedule_publication(session, w):
+    release = _release(session, w)
+    publication.open_preview(session, w["regulator"], release,
+                             publication.PublicationSettings())
+    publication.schedule_publication(session, w["regulator"], release, None)
+    return w["regulator"], ("release.schedule_publication", "release", release.number)
+
+
 def _confirm_publication(session, w):
     release = _release(session, w)
     publication.confirm_publication(session, w["regulator"], release, None)
@@ -359,6 +368,7 @@ CASES: dict[str, Callable] = {
     "publication.open_preview": _open_preview,
     "publication.raise_query": _raise_query,
     "publication.confirm_publication": _confirm_publication,
+    "publication.schedule_publication": _schedule_publication,
     "indicators.compute_version_values": _compute_indicators,
     "register.load_register": _load_register,
     "review.decide": _decide_review,

@@ -225,3 +225,35 @@ def test_a_release_is_not_published_twice(session, period, colleges):
     service.confirm_publication(session, REGULATOR, release, None)
     with pytest.raises(Conflict):
         service.confirm_publication(session, REGULATOR, release, None)
+
+
+# --- publication at the end of the preview ------------------------------------------------
+
+def test_a_release_confirmed_for_the_end_of_its_preview_is_published_then(session, period,
+                                                                          colleges):
+    release = build(session, period, "p")
+    preview = service.open_preview(session, REGULATOR, release, SETTINGS)
+    service.schedule_publication(session, REGULATOR, release, None)
+    pipeline = Actor.system("pipeline")
+    assert service.publish_due(session, pipeline, preview.ends_at - timedelta(minutes=1)) == []
+    assert release.publication is None
+    assert service.publish_due(session, pipeline, preview.ends_at) == [release]
+    assert release.publication.published_at == preview.ends_at
+    assert service.publish_due(session, pipeline, preview.ends_at + timedelta(hours=1)) == []
+
+
+def test_publication_at_the_end_of_the_preview_needs_an_open_preview(session, period,
+                                                                     colleges):
+    release = build(session, period, "p")
+    with pytest.raises(Conflict):
+        service.schedule_publication(session, REGULATOR, release, None)
+
+
+def test_a_final_release_scheduled_for_publication_keeps_its_reason(session, period, colleges):
+    _, final = provisional_and_final(session, period)
+    preview = service.open_preview(session, REGULATOR, final, SETTINGS)
+    with pytest.raises(ValidationFailed):
+        service.schedule_publication(session, REGULATOR, final, " ")
+    service.schedule_publication(session, REGULATOR, final, "Late KP return.")
+    service.publish_due(session, Actor.system("pipeline"), preview.ends_at)
+    assert service.revision_summary(session, final)["reason"] == "Late KP return."

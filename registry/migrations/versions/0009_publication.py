@@ -1,4 +1,4 @@
-"""publication: release calendar, previews, queries, revision notes
+"""publication: release calendar, previews, queries, revision notes, scheduled publication
 
 Revision ID: 0009_publication
 Revises: 0008_drafts
@@ -68,10 +68,22 @@ def upgrade() -> None:
     with op.batch_alter_table('release_queries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_release_queries_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_release_queries_release_id'), ['release_id'], unique=False)
+    op.create_table('release_scheduled_publications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('publish_at', registry.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('confirmed_at', registry.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_by', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_scheduled_publications_release_id_releases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_release_scheduled_publications')),
+    sa.UniqueConstraint('release_id', name=op.f('uq_release_scheduled_publications_release_id'))
+    )
 
 
 
 def downgrade() -> None:
+    op.drop_table('release_scheduled_publications')
     with op.batch_alter_table('release_queries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_release_queries_release_id'))
         batch_op.drop_index(batch_op.f('ix_release_queries_institution_id'))
