@@ -1,6 +1,7 @@
 """A release from announcement to publication, in Chromium: the regulator schedules and builds
 it, a college previews its figures and raises a query, the regulator sees the query and
-confirms publication, and the public finds the release and the calendar."""
+confirms publication for the end of the preview, the publication task publishes it on time,
+and the public finds the release and the calendar."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipelines.tasks.benchmarks import publish_due_releases
 from registry.db import utcnow
-from registry.models import Release, ReleaseQuery
+from registry.models import Release, ReleasePreview, ReleaseQuery
 from tests.e2e.conftest import log_in, screenshot
 
 PERIOD = "2024-25"
@@ -90,11 +92,23 @@ def test_a_release_goes_from_the_calendar_through_preview_to_publication(live_re
     reg.get_by_role("link", name=f"Check and publish release {number}").click()
     assert "What will be published" in reg.locator("main").inner_text()
     screenshot(reg, "publication-confirm")
-    reg.get_by_role("button", name=f"Confirm: publish release {number}").click()
-    assert f"Release {number} is published." in reg.locator(".flash").inner_text()
+    reg.get_by_role("button", name=re.compile("^Confirm: publish when the preview ends")).click()
+    assert "when its preview ends" in reg.locator(".flash").inner_text()
+    screenshot(reg, "publication-embargoed-until-preview-end")
+
+    # embargoed until the preview ends; then the publication pipeline's task publishes it
+    assert anon.goto(f"{base}/releases/{release_id}").status == 404
     with Session(engine) as session:
-        assert session.get(Release, release_id).publication is not None
+        ends_at = session.scalar(select(ReleasePreview.ends_at)
+                                 .where(ReleasePreview.release_id == release_id))
         assert session.scalar(select(ReleaseQuery.indicator)) == "coverage"
+    url = live_registry["app"].config["DATABASE_URL"]
+    early = publish_due_releases({"now": (ends_at - timedelta(hours=1)).isoformat()},
+                                 utcnow(), url=url)
+    assert early["published"] == []
+    assert anon.goto(f"{base}/releases/{release_id}").status == 404
+    on_time = publish_due_releases({"now": ends_at.isoformat()}, utcnow(), url=url)
+    assert on_time["published"] == [number]
 
     # the public sees the release, its citation, and the calendar
     anon.goto(f"{base}/releases/{release_id}")
