@@ -1,4 +1,4 @@
-"""The registry_benchmarks task, as a plain function.
+"""The registry_benchmarks and registry_publication tasks, as plain functions.
 
 Nothing heavy at import. The task opens its own engine from DATABASE_URL, reads the release
 settings from its environment, commits once at its end, and can run twice safely: a
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from registry.services.actors import Actor
 
 BENCHMARKS_ACTOR = "pipeline:registry_benchmarks"
+PUBLICATION_ACTOR = "pipeline:registry_publication"
 
 
 def database_url() -> str:
@@ -76,3 +77,25 @@ def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
         built.append({"period": code, "release_id": release.id, "number": release.number,
                       "kind": release.kind, "checksum_sha256": release.checksum_sha256})
     return {"releases": built}
+
+
+def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
+                         url: str | None = None) -> dict:
+    """Publish the releases whose confirmed publication time has come by the run's moment
+    (conf "now", an ISO time, stands in for it); a re-run publishes nothing twice."""
+    from registry.db import make_engine
+    from registry.services.actors import Actor
+    from registry.services.publication import publish_due
+
+    conf = conf or {}
+    now = datetime.fromisoformat(conf["now"]) if conf.get("now") else run_after
+    engine = make_engine(url or database_url())
+    try:
+        with Session(engine) as session:
+            published = publish_due(session, Actor.system(PUBLICATION_ACTOR), now)
+            numbers = [release.number for release in published]
+            session.commit()
+    finally:
+        engine.dispose()
+    return {"published": numbers, "as_of": now.isoformat()}
+

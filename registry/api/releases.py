@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -12,6 +13,8 @@ from registry.api.auth import current_actor, require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
+from registry.services import catalogue as catalogue_service
+from registry.services import publication as publication_service
 from registry.services import releases as service
 from registry.services.periods import get_period
 
@@ -53,6 +56,7 @@ class ExportLinksSchema(Schema):
     json = fields.String(required=True)
     sdmx_csv = fields.String(required=True)
     structure = fields.String(required=True)
+    datapackage = fields.String(required=True)
 
 
 class ReleaseDetailSchema(ReleaseSchema):
@@ -67,6 +71,11 @@ class ReleaseDetailSchema(ReleaseSchema):
     excluded = fields.List(fields.Dict(), allow_none=True, metadata={
         "description": "Every excluded return with its reason (regulator only)."})
     exports = fields.Nested(ExportLinksSchema, required=True)
+    revision_notes = fields.Dict(allow_none=True, metadata={
+        "description": "What changed since the period's previous release (returns added or "
+                       "revised, cells changed, largest national changes, suppression "
+                       "changes) and the regulator's reason; null for a first release."})
+    citation = fields.String(required=True, metadata={"description": "Suggested citation."})
 
 
 class NewReleaseSchema(Schema):
@@ -102,14 +111,51 @@ class Releases(MethodView):
         return detail(release, actor)
 
 
+class CalendarHistorySchema(Schema):
+    release_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True)
+    announced_at = fields.DateTime(required=True)
+
+
+class CalendarEntrySchema(Schema):
+    period = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": list(service.KINDS)})
+    release_on = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["scheduled", "published"]})
+    release = fields.Integer(allow_none=True, metadata={
+        "description": "The release number, once published."})
+    published_at = fields.DateTime(allow_none=True)
+    history = fields.List(fields.Nested(CalendarHistorySchema), required=True, metadata={
+        "description": "Every announced date, oldest first, with the reason for each move."})
+
+
+class CalendarSchema(Schema):
+    releases = fields.List(fields.Nested(CalendarEntrySchema), required=True)
+
+
+@blp.route("/calendar")
+class ReleaseCalendar(MethodView):
+    @blp.response(200, CalendarSchema)
+    @blp.operation("getReleaseCalendar")
+    def get(self):
+        """Past and coming releases: announced dates (with moves and reasons) and publications."""
+        entries = publication_service.calendar(get_session())
+        return {"releases": [entry.as_dict() for entry in entries]}
+
+
 def detail(release, actor) -> dict:
     """The release with its provenance; the named exclusions only for national users."""
     body = {name: getattr(release, name, None) for name in ("method_notes",)}
     exports = {kind: f"/api/v1/releases/{release.id}/{name}" for kind, name in (
         ("csv", "export.csv"), ("json", "export.json"), ("sdmx_csv", "export.sdmx.csv"),
-        ("structure", "structure.xml"))}
+        ("structure", "structure.xml"), ("datapackage", "datapackage.json"))}
     excluded = release.provenance.get("excluded") if actor and actor.is_national else None
-    return ReleaseView(release, {**body, "excluded": excluded, "exports": exports})
+    settings = catalogue_service.CatalogueSettings.from_config(current_app.config)
+    return ReleaseView(release, {
+        **body, "excluded": excluded, "exports": exports,
+        "revision_notes": publication_service.revision_summary(get_session(), release),
+        "citation": catalogue_service.citation(release, request.url_root.rstrip("/"),
+                                               settings)})
 
 
 class ReleaseView:
@@ -157,7 +203,16 @@ def _download(release_id: int, attribute: str, mimetype: str, filename: str) -> 
     body = getattr(release, attribute)
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="release-{release.number}-{filename}"',
-        "ETag": f'"{getattr(release, CHECKSUM_OF[attribute])}"'})
+        "ETag": f'"{getattr(release, CHECKSUM_OF[attribute])}"',
+        "Link": metadata_links(release)})
+
+
+def metadata_links(release) -> str:
+    """Where an export's metadata is: its release page, data package and the catalogue."""
+    return (f'</releases/{release.id}>; rel="describedby"; type="text/html", '
+            f'</api/v1/releases/{release.id}/datapackage.json>; rel="describedby"; '
+            'type="application/json", </catalog.jsonld>; rel="describedby"; '
+            'type="application/ld+json"')
 
 
 @blp.route("/<int:release_id>/export.csv")
@@ -198,3 +253,21 @@ class ReleaseStructure(MethodView):
         """The data structure definition (SDMX-ML 2.1) of the SDMX-CSV export."""
         release = service.get_release(get_session(), current_actor(), release_id)
         return Response(service.structure_document(release), content_type=SDMX_STRUCTURE_TYPE)
+
+
+@blp.route("/<int:release_id>/datapackage.json")
+class ReleaseDataPackage(MethodView):
+    @blp.response(200, {"type": "object"},
+                  description="Frictionless Data Package of the CSV export",
+                  content_type="application/json")
+    @blp.operation("getReleaseDataPackage", 401, 404)
+    def get(self, release_id):
+        """The Frictionless Data Package describing the CSV export (Table Schema, licence,
+        checksum, citation and revision notes)."""
+        session = get_session()
+        release = service.get_release(session, current_actor(), release_id)
+        settings = catalogue_service.CatalogueSettings.from_config(current_app.config)
+        package = catalogue_service.data_package(session, release,
+                                                 request.url_root.rstrip("/"), settings)
+        return Response(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
+                        mimetype="application/json", headers={"Link": metadata_links(release)})

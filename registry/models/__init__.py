@@ -11,6 +11,13 @@ from registry.models.benchmarks import (
     ReleasePublication,
 )
 from registry.models.drafts import Draft
+from registry.models.publication import (
+    ReleasePreview,
+    ReleaseQuery,
+    RevisionNote,
+    ScheduledPublication,
+    ScheduledRelease,
+)
 from registry.models.quality import AcceptedExplanation, IssueStatus, QualityIssue, Severity
 from registry.models.register import Institution, Province, Regulator, University
 from registry.models.reporting import ApiToken, Extension, Period, Programme
@@ -44,12 +51,17 @@ __all__ = [
     "QualityIssue",
     "Regulator",
     "Release",
+    "ReleasePreview",
     "ReleasePublication",
+    "ReleaseQuery",
     "Return",
     "ReturnStatus",
     "ReturnVersion",
     "ReviewDecision",
+    "RevisionNote",
     "Role",
+    "ScheduledPublication",
+    "ScheduledRelease",
     "Severity",
     "ThreadRead",
     "University",

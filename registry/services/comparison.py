@@ -40,11 +40,12 @@ def require_comparison_access(actor: Actor, institution: Institution) -> None:
 
 def comparison(
     session: Session, actor: Actor, institution: Institution, period: Period,
-    peer_group_id: int | None = None,
+    peer_group_id: int | None = None, *, release: Release | None = None,
 ) -> dict:
-    """The institution's comparison for a period, from the period's latest published release."""
+    """The institution's comparison for a period, from the period's latest published release
+    (or from `release`, an unpublished one the caller has let the actor preview)."""
     require_comparison_access(actor, institution)
-    release = latest_published(session, period)
+    release = release or latest_published(session, period)
     if release is None:
         raise NotFound(f"No published release for period {period.code} yet.")
     rows = {r.indicator: r for r in institution_results(session, release.id, institution.id)}

@@ -36,19 +36,24 @@ LIVE_ISSUES = (IssueStatus.OPEN, IssueStatus.EXPLAINED, IssueStatus.REFUSED)
 
 def feedback_report(
     session: Session, actor: Actor, institution: Institution, period: Period | None,
-    peer_group_id: int | None = None, now: datetime | None = None,
+    peer_group_id: int | None = None, now: datetime | None = None, *,
+    release: Release | None = None,
 ) -> dict:
-    """Gather the report of a college for a period (NotFound when nothing is published)."""
+    """Gather the report of a college for a period (NotFound when nothing is published).
+
+    `release` names an unpublished release the caller has already let the actor preview.
+    """
     comparison_service.require_comparison_access(actor, institution)
     if period is None:
         raise NotFound("No reporting period has a published benchmark release yet, so there "
                        "is no feedback report to download.")
-    release = latest_published(session, period)
+    release = release or latest_published(session, period)
     if release is None:
         raise NotFound(f"No benchmark release has been published for period {period.code} "
                        "yet, so there is no feedback report for it. Choose a period with a "
                        "published release.")
-    data = comparison_service.comparison(session, actor, institution, period, peer_group_id)
+    data = comparison_service.comparison(session, actor, institution, period, peer_group_id,
+                                         release=release)
     by_code = {row["indicator"]: row for row in data["indicators"]}
     return {
         "institution": institution, "period": period, "generated_at": now,

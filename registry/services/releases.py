@@ -7,7 +7,7 @@ build leaves every earlier release as it was; stored releases are never changed.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -160,8 +160,12 @@ def mark_revisions(cells: list[dict], previous: list[dict]) -> None:
     before = {(c["indicator"], c["stratum"]): c for c in previous}
     for cell in cells:
         old = before.get((cell["indicator"], cell["stratum"]))
-        cell["revised"] = old is None or any(
-            exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
+        cell["revised"] = old is None or figures_differ(cell, old)
+
+
+def figures_differ(cell: Mapping, old: Mapping) -> bool:
+    """Whether a cell's published figures (as exported) differ from an earlier release's."""
+    return any(exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
 
 
 def _cells_of(session: Session, release: Release | None) -> list[dict]:
@@ -262,7 +266,8 @@ def _insert_rows(connection: Connection, table: str, names: tuple[str, ...],
 
 
 def publish_release(session: Session, actor: Actor, release: Release,
-                    now: datetime | None = None) -> ReleasePublication:
+                    now: datetime | None = None, *,
+                    revision_note: str | None = None) -> ReleasePublication:
     """Make a release public (regulator); publishing twice is refused."""
     require_role(actor, Role.REGULATOR, Role.ADMIN)
     if release.publication is not None:
@@ -273,7 +278,8 @@ def publish_release(session: Session, actor: Actor, release: Release,
     session.flush()
     session.refresh(release, ["publication"])
     record_event(session, actor, "release.publish", "release", release.number,
-                 after=f"published {release.kind} {release.period.code}")
+                 after=f"published {release.kind} {release.period.code}",
+                 detail={"revision_note": revision_note} if revision_note else None)
     return publication
 
 

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "question": "Reviewer's message",
     "reply": "College's reply",
     "reminder": "Reminder",
+    "figure_query": "College's query on a previewed figure",
 }
 WRITERS = (Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR)
 

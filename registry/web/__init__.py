@@ -13,6 +13,7 @@ from registry.web import (
     pages,
     peer_groups,
     public,
+    publication,
     quality,
     review,
     side_by_side,
@@ -35,6 +36,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(oversight.regulator)
     app.register_blueprint(quality.bp)
     app.register_blueprint(benchmarks.bp)
+    app.register_blueprint(publication.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(peer_groups.bp)
     app.register_blueprint(side_by_side.bp)

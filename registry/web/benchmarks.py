@@ -95,8 +95,7 @@ def _breakdown_label(breakdown: str) -> str:
 def catalogue():
     """The indicator catalogue: what each indicator measures and how, and the method notes
     the next release would carry under the current settings."""
-    notes = release_service.method_notes(
-        release_service.ReleaseSettings.from_config(current_app.config))
+    notes = release_service.method_notes(current_app.config["RELEASE_SETTINGS"])
     return render_template("benchmarks/catalogue.html", indicators=CATALOGUE,
                            notes=method.sections(notes))
 
@@ -230,14 +229,14 @@ BUILD_ID = re.compile("[0-9a-f]{32}")
 @bp.route("/regulator/releases", methods=["GET", "POST"])
 @role_required(Role.REGULATOR, Role.ADMIN)
 def releases():
-    """List releases; build the next release of a period, or publish one."""
+    """List releases; build the next release of a period (publishing is confirmed on its page)."""
     session = get_session()
     status = 200
     if request.method == "POST":
         try:
             _release_action(session, request.form)
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "Choose a release to publish."), "error")
+            flash(getattr(exc, "message", "Choose a period."), "error")
             status = getattr(exc, "status", 400) if getattr(exc, "status", 400) in (
                 409, 422) else 400
         else:
@@ -249,11 +248,6 @@ def releases():
 
 def _release_action(session, form) -> None:
     actor = web_actor()
-    if form.get("action") == "publish":
-        release = release_service.get_release(session, actor, int(form.get("release", 0)))
-        release_service.publish_release(session, actor, release)
-        flash(f"Release {release.number} is published.", "info")
-        return
     period = get_period(session, form.get("period", ""))
     conf = {"period": period.code, **({"kind": form["kind"]} if form.get("kind") else {})}
     built = pipeline_runs.request_release(
@@ -264,8 +258,8 @@ def _release_action(session, form) -> None:
               "here when done.", "info")
         return
     [release] = built["releases"]
-    flash(f"Release {release['number']} ({release['kind']}) built; publish it when checked.",
-          "info")
+    flash(f"Release {release['number']} ({release['kind']}) built; check it on its page, open "
+          "the preview for colleges, then publish.", "info")
 
 
 def _build_run_id(form) -> str:

@@ -22,19 +22,20 @@ WIDE, NARROW = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 ROLES = {
     "college": ("officer@kp-med-pub-001.demo", "/college", [
         "Returns", "Submit", "Upload", "Findings", "Comparison", "Feedback Report (PDF)",
-        "API tokens", "Messages"]),
+        "Release preview", "API tokens", "Messages"]),
     "university": ("reviewer@kmu.demo", "/university", [
         "Status grid", "Review queue", "Colleges side by side", "Peer groups", "Quality board",
         "Messages"]),
     "regulator": ("analyst@pmdc.demo", "/regulator", [
-        "Dashboard", "Compliance", "Periods", "Sign-off queue", "Releases", "Audit trail",
-        "Quality board", "Peer groups", "Messages"]),
+        "Dashboard", "Compliance", "Periods", "Sign-off queue", "Releases",
+        "Release calendar", "Audit trail", "Quality board", "Peer groups", "Messages"]),
 }
-PUBLIC = ["Programmes", "Indicators", "Benchmarks", "Data standard", "Open data & API"]
+PUBLIC = ["Programmes", "Indicators", "Benchmarks", "Release calendar", "Data standard",
+          "Open data & API"]
 LISTS = {  # list pages that must fit a phone: role → paths
     "university": ["/university", "/review", "/peer-groups/new"],
     "regulator": ["/regulator/compliance", "/review"],
-    None: ["/programmes"],
+    None: ["/programmes", "/releases/calendar"],
 }
 
 

@@ -30,8 +30,8 @@ def test_regulator_builds_and_publishes_a_release(live_registry, page):
     page.goto(f"{base}/regulator/releases")
     page.get_by_label("Period").select_option("2024-25")
     page.get_by_role("button", name="Build release").click()
-    publish = page.get_by_role("button", name=re.compile(r"^Publish release \d+$")).first
-    publish.click()
+    page.get_by_role("link", name=re.compile(r"^Check and publish release \d+$")).first.click()
+    page.get_by_role("button", name=re.compile(r"^Confirm: publish release \d+$")).click()
     screenshot(page, "regulator-releases")
     with Session(engine) as session:
         published = session.scalars(select(ReleasePublication)).all()

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from expectations import load_rules
+from registry.db import utcnow
 from registry.models import (
     Message,
     QualityIssue,
     Release,
+    ReleasePreview,
     ReleasePublication,
     Return,
     User,
@@ -162,6 +164,16 @@ def make_release(world: World, *, published: bool) -> Release:
         session.add(ReleasePublication(release_id=release.id, published_by="test"))
     session.flush()
     session.refresh(release, ["publication"])
+    return release
+
+
+def make_preview(world: World) -> Release:
+    """An unpublished release of the own college's figures, open to the colleges for preview."""
+    release = make_release(world, published=False)
+    world.session.add(ReleasePreview(release_id=release.id, opened_by="test",
+                                     opened_at=utcnow() - timedelta(hours=1),
+                                     ends_at=utcnow() + timedelta(days=5)))
+    world.session.flush()
     return release
 
 

@@ -38,6 +38,7 @@ from tests.registry.access_world import (
     make_extra_colleges,
     make_issue,
     make_peer_group,
+    make_preview,
     make_principal,
     make_release,
     make_return,
@@ -179,9 +180,29 @@ def indicator_series(world: World) -> Call:
     return Call({"code": "coverage"})
 
 
-def release_to_publish(world: World) -> Call:
-    release_id = make_release(world, published=False).id
-    return Call({"release_id": release_id}, form={"action": "publish", "release": release_id})
+def release_to_confirm(world: World) -> Call:
+    return Call({"release_id": make_release(world, published=False).id}, form={"reason": ""})
+
+
+def release_to_build(world: World) -> Call:
+    make_return(world, "validated")
+    return Call(form={"action": "build", "period": world.period.code})
+
+
+def schedule_form(world: World) -> Call:
+    return Call(form={"period": world.period.code, "kind": "final", "release_on": "2031-06-01"})
+
+
+def previewed_release(world: World) -> Call:
+    release = make_preview(world)
+    return Call({"release_id": release.id}, marker=f"Release {release.number}:")
+
+
+def preview_query(world: World) -> Call:
+    release = make_preview(world)
+    form = {"indicator": "coverage", "return": make_return(world, "validated").id,
+            "body": "Our coverage was higher."}
+    return Call({"release_id": release.id}, form=form)
 
 
 def comparison(world: World) -> Call:
@@ -294,6 +315,11 @@ COLLEGE_WRITES = (LOGIN, SEE_OTHER, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED
 REVIEW_PAGE = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, 200, HIDDEN, 200, DENIED)
 REVIEW_WRITES = (LOGIN, DENIED, DENIED, LOGIN, LOGIN, SEE_OTHER, HIDDEN, SEE_OTHER, DENIED)
 
+COLLEGE_PREVIEW_LIST = (LOGIN, LISTED, UNLISTED, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED)
+COLLEGE_PREVIEW = (LOGIN, 200, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED)
+NOT_PREVIEWED = (LOGIN, HIDDEN, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED)
+COLLEGE_QUERY = (LOGIN, SEE_OTHER, HIDDEN, LOGIN, LOGIN, DENIED, DENIED, DENIED, DENIED)
+
 V1 = "/api/v1"
 R = f"{V1}/returns/<int:return_id>"
 REL = f"{V1}/releases/<int:release_id>"
@@ -332,6 +358,12 @@ RULES = [
     rule("GET", f"{REL}/structure.xml", unpublished_release, *NATIONAL_ONLY,
          variant="unpublished"),
     rule("POST", f"{V1}/releases", new_release, *API_NATIONAL, 201, 201),
+    rule("GET", f"{V1}/releases/calendar", nothing, *EVERYONE),
+    rule("GET", f"{REL}/datapackage.json", published_release, *EVERYONE, variant="published"),
+    rule("GET", f"{REL}/datapackage.json", unpublished_release, *NATIONAL_ONLY,
+         variant="unpublished"),
+    rule("GET", f"{REL}/datapackage.json", previewed_release, *NATIONAL_ONLY,
+         variant="previewed"),
     rule("POST", f"{REL}/publication", unpublished_release,
          NO_TOKEN, NO_TOKEN, NO_TOKEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 201, 201),
     # periods: the regulator opens them and grants extensions
@@ -476,8 +508,36 @@ RULES = [
     rule("GET", "/regulator/periods", nothing, *PAGE_NATIONAL, 200, 200),
     rule("POST", "/regulator/periods", period_form, *PAGE_NATIONAL, SEE_OTHER, SEE_OTHER),
     rule("GET", "/regulator/releases", unpublished_release, *PAGE_NATIONAL, 200, 200),
-    rule("POST", "/regulator/releases", release_to_publish, *PAGE_NATIONAL,
+    rule("POST", "/regulator/releases", release_to_build, *PAGE_NATIONAL,
          SEE_OTHER, SEE_OTHER),
+    # publication: the calendar and catalogue are public; drafts, previews and queries not
+    rule("GET", "/releases/calendar", nothing, *EVERYONE),
+    rule("POST", "/releases/calendar", schedule_form, *PAGE_NATIONAL, SEE_OTHER, SEE_OTHER),
+    rule("GET", "/releases/calendar.ics", nothing, *EVERYONE),
+    rule("GET", "/releases/<int:release_id>", published_release, *EVERYONE,
+         variant="published"),
+    rule("GET", "/releases/<int:release_id>", unpublished_release, *NATIONAL_ONLY,
+         variant="unpublished"),
+    rule("GET", "/releases/<int:release_id>", previewed_release, *NATIONAL_ONLY,
+         variant="previewed"),
+    rule("GET", "/releases/<int:release_id>/publish", unpublished_release, *PAGE_NATIONAL,
+         200, 200),
+    rule("POST", "/releases/<int:release_id>/publish", release_to_confirm, *PAGE_NATIONAL,
+         SEE_OTHER, SEE_OTHER),
+    rule("POST", "/releases/<int:release_id>/preview", unpublished_release, *PAGE_NATIONAL,
+         SEE_OTHER, SEE_OTHER),
+    rule("GET", "/college/previews", previewed_release, *COLLEGE_PREVIEW_LIST),
+    rule("GET", "/college/previews/<int:release_id>", previewed_release, *COLLEGE_PREVIEW),
+    rule("GET", "/college/previews/<int:release_id>", unpublished_release,
+         *NOT_PREVIEWED, variant="not opened"),
+    rule("GET", "/college/previews/<int:release_id>/feedback-report.pdf", previewed_release,
+         *COLLEGE_PREVIEW),
+    rule("GET", "/college/previews/<int:release_id>/feedback-report.pdf",
+         unpublished_release, *NOT_PREVIEWED, variant="not opened"),
+    rule("POST", "/college/previews/<int:release_id>/queries", preview_query,
+         *COLLEGE_QUERY),
+    rule("GET", "/catalog.ttl", published_release, *EVERYONE),
+    rule("GET", "/catalog.jsonld", published_release, *EVERYONE),
 ]
 
 IGNORED_ENDPOINTS = {"static"}

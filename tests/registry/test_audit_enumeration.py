@@ -29,6 +29,7 @@ from registry.services import (
     peer_groups,
     periods,
     programmes,
+    publication,
     quality,
     quality_checks,
     register,
@@ -70,6 +71,7 @@ AUDITED_THROUGH = {
     "quality.refresh_version_status": "quality.decide_issue",
     "review.decide_many": "review.decide",
     "threads.add_to_thread": "threads.post_message",
+    "publication.publish_due": "releases.publish_release",
 }
 
 
@@ -222,6 +224,48 @@ def _publish_release(session, w):
     return w["regulator"], ("release.publish", "release", release.number)
 
 
+def _schedule_release(session, w):
+    entry = publication.schedule_release(session, w["regulator"], w["period"], "final",
+                                         w["period"].ends_on + timedelta(days=60))
+    return w["regulator"], ("release.schedule", "release_schedule", entry.id)
+
+
+def _open_preview(session, w):
+    release = _release(session, w)
+    publication.open_preview(session, w["regulator"], release,
+                             publication.PublicationSettings())
+    return w["regulator"], ("release.preview", "release", release.number)
+
+
+def _raise_query(session, w):
+    period = closed_period(session, "2023")
+    college = seven_colleges(session, period)[0]
+    release = releases.build_release(session, w["regulator"], period,
+                                     releases.ReleaseSettings(), run_id="audit-query")
+    publication.open_preview(session, w["regulator"], release,
+                             publication.PublicationSettings())
+    officer = Actor("user:officer", "college", institution_id=college.id,
+                    university_id=college.university_id)
+    return_id = session.scalar(select(Return.id).where(Return.institution_id == college.id))
+    query = publication.raise_query(session, officer, release.id, "coverage", return_id,
+                                    "Is this our coverage?")
+    return officer, ("release.query", "release_query", query.id)
+
+
+def _schedule_publication(session, w):
+    release = _release(session, w)
+    publication.open_preview(session, w["regulator"], release,
+                             publication.PublicationSettings())
+    publication.schedule_publication(session, w["regulator"], release, None)
+    return w["regulator"], ("release.schedule_publication", "release", release.number)
+
+
+def _confirm_publication(session, w):
+    release = _release(session, w)
+    publication.confirm_publication(session, w["regulator"], release, None)
+    return w["regulator"], ("release.publish", "release", release.number)
+
+
 def _load_register(session, w):
     rows = [register.RegisterRow("KP-REG-1", "New College", "medical", "public", "KP", "KMU")]
     register.load_register(session, rows, w["admin"])
@@ -313,6 +357,11 @@ CASES: dict[str, Callable] = {
     "tokens.revoke_token": _revoke_token,
     "releases.build_release": _build_release,
     "releases.publish_release": _publish_release,
+    "publication.schedule_release": _schedule_release,
+    "publication.open_preview": _open_preview,
+    "publication.raise_query": _raise_query,
+    "publication.confirm_publication": _confirm_publication,
+    "publication.schedule_publication": _schedule_publication,
     "register.load_register": _load_register,
     "review.decide": _decide_review,
     "quality_checks.store_findings": _store_findings,

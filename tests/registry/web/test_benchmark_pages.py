@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from registry.config import ReleaseSettings
 from registry.models import Release
 from registry.services.actors import Actor
 from tests.registry.web.conftest import log_in_as
@@ -56,14 +57,15 @@ def test_a_university_cannot_open_another_universitys_college(client, session, p
     assert client.get(f"/college/comparison?institution={colleges[0].code}").status_code == 403
 
 
-def test_the_regulator_builds_and_publishes_a_release_by_form(client, session, published_release):
+def test_the_regulator_builds_a_release_by_form_and_publishes_it_after_confirmation(
+        client, session, published_release):
     release, _ = published_release
     log_in_as(client, session, "regulator")
     built = client.post("/regulator/releases", data=build_form(client, release.period.code))
     assert built.status_code == 302
     newest = session.scalar(select(Release).order_by(Release.number.desc()).limit(1))
     assert newest.number == release.number + 1 and newest.publication is None
-    client.post("/regulator/releases", data={"action": "publish", "release": newest.id})
+    client.post(f"/releases/{newest.id}/publish", data={"reason": "Returns arrived late."})
     session.refresh(newest)
     assert newest.publication is not None
 
@@ -111,7 +113,7 @@ def test_colleges_cannot_open_the_releases_page(client, session, published_relea
 
 
 def test_the_indicators_page_shows_the_method_notes_of_the_current_settings(client, app):
-    app.config["SUPPRESSION_MIN_INSTITUTIONS"] = 6
+    app.config["RELEASE_SETTINGS"] = ReleaseSettings(min_institutions=6)
     html = client.get("/indicators").get_data(as_text=True)
     assert "How the figures are made" in html
     assert "Cells with fewer than 6 institutions are suppressed" in html

@@ -17,12 +17,14 @@ def header_links(html: str) -> list[str]:
 @pytest.mark.parametrize("who, home, expected", [
     ("as_college", "/college", ["/college", "/college/submit", "/college/upload",
                                 "/college#findings", "/college/comparison",
-                                "/college/feedback-report.pdf", "/college/tokens", "/messages"]),
+                                "/college/feedback-report.pdf", "/college/previews",
+                                "/college/tokens", "/messages"]),
     ("as_university", "/university", ["/university", "/review", "/university/side-by-side",
                                       "/peer-groups", "/quality/board", "/messages"]),
     ("as_regulator", "/regulator", ["/regulator", "/regulator/compliance", "/regulator/periods",
-                                    "/review", "/regulator/releases", "/regulator/audit",
-                                    "/quality/board", "/peer-groups", "/messages"]),
+                                    "/review", "/regulator/releases", "/releases/calendar",
+                                    "/regulator/audit", "/quality/board", "/peer-groups",
+                                    "/messages"]),
 ])
 def test_header_lists_every_page_of_the_role(request, period, who, home, expected):
     client = request.getfixturevalue(who)
