@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.indicators import MIN_PEOPLE_FOR_RATE
+
 DEV_SECRET = "dev-only-not-secret"
 PIPELINE_MODES = ("off", "inprocess", "airflow")
 
@@ -42,7 +44,7 @@ def release_settings(env) -> dict:
     return {
         "RELEASE_ACCEPTANCE_LEVEL": env.get("RELEASE_ACCEPTANCE_LEVEL", "validated"),
         "SUPPRESSION_MIN_INSTITUTIONS": int(env.get("SUPPRESSION_MIN_INSTITUTIONS", 5)),
-        "MIN_PEOPLE_FOR_RATE": int(env.get("MIN_PEOPLE_FOR_RATE", 23)),
+        "MIN_PEOPLE_FOR_RATE": int(env.get("MIN_PEOPLE_FOR_RATE", MIN_PEOPLE_FOR_RATE)),
         "REVISION_WINDOW_DAYS": int(env.get("REVISION_WINDOW_DAYS", 30)),
     }
 

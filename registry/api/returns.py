@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -14,6 +16,7 @@ from registry.db import get_session
 from registry.services import returns as return_service
 from registry.services import submissions
 from registry.services.bulk import read_bulk_file
+from registry.services.return_findings import dry_run_findings
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Returns: one institution × programme × period, append-only versions.")
@@ -71,12 +74,35 @@ class BulkResultSchema(Schema):
     stored = fields.List(fields.Nested(SubmissionSchema), required=True)
 
 
+class FindingSchema(Schema):
+    """A finding of a one-return rule: the quality report's issue, before anything is filed."""
+
+    rule_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "within_return | credibility"})
+    severity = fields.String(required=True, metadata={
+        "description": "error blocks the return; warning needs a correction or an explanation"})
+    field = fields.String(required=True)
+    value = fields.String(required=True)
+    expected = fields.String(required=True)
+    message = fields.String(required=True)
+    guidance = fields.String(required=True)
+
+
 class DryRunSchema(Schema):
     valid = fields.Boolean(required=True)
     institution = fields.String(required=True)
     programme = fields.String(required=True)
     period = fields.String(required=True)
     programme_registered = fields.Boolean(required=True)
+    previous_period = fields.String(allow_none=True, required=True, metadata={
+        "description": "The period the previous-period rules compare with (none: no earlier "
+                       "period)"})
+    compared = fields.Boolean(required=True, metadata={
+        "description": "Whether the programme has a return for that period to compare with"})
+    findings = fields.List(fields.Nested(FindingSchema), required=True, metadata={
+        "description": "What the within-return and previous-period quality rules find; the "
+                       "national rules follow once the return is stored and the quality "
+                       "pipeline has run"})
 
 
 class ReturnQuerySchema(PageQuerySchema):
@@ -133,12 +159,20 @@ class ReturnDryRun(MethodView):
     @blp.doc(requestBody=RETURN_BODY)
     @blp.response(200, DryRunSchema)
     def post(self):
-        """Check a return exactly as a submission would, storing nothing."""
-        checked = submissions.check_return(get_session(), require_actor(), read_json_body())
+        """Check a return exactly as a submission would, and run the one-return quality rules.
+
+        Nothing is stored.
+        """
+        session = get_session()
+        checked = submissions.check_return(session, require_actor(), read_json_body())
+        found = dry_run_findings(session, checked)
         header = checked.payload["header"]
         return {"valid": True, "institution": header["institution_code"],
                 "programme": header["programme_code"], "period": header["period_code"],
-                "programme_registered": checked.programme is not None}
+                "programme_registered": checked.programme is not None,
+                "previous_period": found.previous_period, "compared": found.compared,
+                "findings": [{**asdict(finding), "guidance": found.rules[finding.rule_id].guidance}
+                             for finding in found.findings]}
 
 
 @blp.route("/bulk")

@@ -16,7 +16,7 @@ from registry.indicators import stats
 from registry.indicators.extract import NO_RETURNS, REASON_CODE, REASONS, value_matrix
 from registry.indicators.strata import DIMENSION_SETS, relations, stratum_code
 from registry.indicators.suppression import PRIMARY, PUBLISHED, complete, suppress
-from schemas.indicators import CATALOGUE, LEVELS, Indicator
+from schemas.indicators import CATALOGUE, LEVELS, MIN_PEOPLE_FOR_RATE, Indicator
 
 # 1.1: rates withheld to protect a withheld rate from subtraction; a zero denominator by the
 # catalogue's rule; stratum intervals over institutions. 1.2: across releases, the change of
@@ -67,7 +67,7 @@ class ReleaseInputs:
 @dataclass(frozen=True)
 class Settings:
     min_institutions: int = 5
-    min_people: int = 23
+    min_people: int = MIN_PEOPLE_FOR_RATE
     acceptance_level: str = "validated"
 
 

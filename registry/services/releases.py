@@ -41,7 +41,7 @@ from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.indicators import check_acceptance_level, release_inputs, suite_version
 from registry.services.institution_figures import release_rows
-from schemas.indicators import CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES
+from schemas.indicators import CATALOGUE_VERSION, MIN_PEOPLE_FOR_RATE, ZERO_DENOMINATOR_RULES
 
 KINDS = ("provisional", "final")
 CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
@@ -55,7 +55,7 @@ class ReleaseSettings:
 
     acceptance_level: str = "validated"
     min_institutions: int = 5
-    min_people: int = 23
+    min_people: int = MIN_PEOPLE_FOR_RATE
     revision_window_days: int = 30
 
     @classmethod
