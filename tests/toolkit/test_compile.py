@@ -15,7 +15,7 @@ from registry_toolkit.compiler import ReturnInvalid, compile_records, payload_by
 from registry_toolkit.facts import fact_kinds
 from registry_toolkit.layout import RECORD_FILES
 from registry_toolkit.problems import RecordsError
-from registry_toolkit.quality import registry_findings
+from registry_toolkit.quality import offline_rules, registry_findings
 from schemas.examples import pilot_return
 from tests.toolkit.conftest import edit_cell, read_rows, write_rows
 
@@ -226,6 +226,12 @@ def test_readme_documents_every_column_and_fact():
     for key in fact_kinds():
         if key.split(".")[0] in ("header", "period", "programme", "governance", "matching"):
             assert f"`{key.split('.')[-1]}`" in readme, key
+
+
+def test_readme_names_every_rule_the_toolkit_runs():
+    readme = (TOOLKIT / "README.md").read_text(encoding="utf-8")
+    for rule in offline_rules():
+        assert rule.id in readme, rule.id
 
 
 def toolkit_imports() -> set[str]:
