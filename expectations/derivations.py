@@ -17,12 +17,12 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from schemas.codes import MISSING_CODES
 from schemas.indicator_values import field_value, indicator_value, split_term, total
 from schemas.indicators import BY_CODE, LIKERT_POINTS, MEETINGS_HELD
-from schemas.paths import set_path
 
 Columns = dict[str, Any]
 LEVEL = "programme.level"
@@ -175,13 +175,28 @@ def sparse_payload(figures: Mapping[str, str | None]) -> dict:
     """The part of a return holding the given paths, from their values as text.
 
     Databases extract JSON values as text: a text that reads as a number is the number;
-    any other text (a reason code) stays as it is; an absent value stays absent.
+    any other text (a reason code) stays as it is; an absent value stays absent (its
+    parent objects are there, empty, which reads the same).
     """
-    payload: dict = {}
-    for path, text in figures.items():
+    parents, leaves = _plan(tuple(figures))
+    nodes: dict[tuple[str, ...], dict] = {(): {}}
+    for parent in parents:
+        nodes[parent] = nodes[parent[:-1]][parent[-1]] = {}
+    for path, parent, leaf in leaves:
+        text = figures[path]
         if text is not None:
-            set_path(payload, path, _number_or_text(text))
-    return payload
+            nodes[parent][leaf] = _number_or_text(text)
+    return nodes[()]
+
+
+@cache
+def _plan(paths: tuple[str, ...]) -> tuple[tuple, tuple]:
+    """The objects on the way to the paths (parents first) and each path's (parent, leaf)."""
+    steps = [tuple(path.split(".")) for path in paths]
+    parents = {found[:depth] for found in steps for depth in range(1, len(found))}
+    return (tuple(sorted(parents, key=len)),
+            tuple((path, found[:-1], found[-1]) for path, found in zip(paths, steps,
+                                                                       strict=True)))
 
 
 def _number_or_text(text: Any) -> Any:
