@@ -54,8 +54,9 @@ def build_frame(
     payloads = [record_payload(record) for record in records]
     rows = [{**{key: record.get(key) for key in ID_COLUMNS}, **return_columns(payload, indicators)}
             for record, payload in zip(records, payloads, strict=True)]
+    compared = rule_indicators(rule for rule in rules if rule.kind == "credibility")
     previous_rows = [{**{key: record.get(key) for key in ID_COLUMNS},
-                      **return_columns(record_payload(record), indicators)}
+                      **return_columns(record_payload(record), compared)}
                      for record in previous_records]
     period = PeriodPicture(rows, previous_rows)
     before = {row["programme_id"]: row for row in previous_rows}
