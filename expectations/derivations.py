@@ -146,7 +146,7 @@ def get_derivation(name: str) -> Derivation:
 
 def figure(payload: Mapping, paths: tuple[str, ...]) -> float | None:
     """A figure summed over its paths; None when any of them holds no number."""
-    found = total(payload, paths)
+    found = field_value(payload, paths[0]) if len(paths) == 1 else total(payload, paths)
     return None if isinstance(found, str) else found
 
 

@@ -13,9 +13,9 @@ import copy
 import json
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -105,7 +105,11 @@ class Rule:
         """The columns the rule's derivation makes for one return (none without one)."""
         if self.derivation is None:
             return {}
-        return get_derivation(self.derivation).derive(context, self.parameters)
+        return self._derive(context, self.parameters)
+
+    @cached_property
+    def _derive(self) -> Callable[[Context, Mapping[str, Any]], dict[str, Any]]:
+        return get_derivation(self.derivation).derive
 
     def describe_value(self, row: Mapping[str, Any]) -> str:
         """Render the rule's value template with one return's columns.

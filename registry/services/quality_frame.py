@@ -64,4 +64,7 @@ def build_frame(
         add_derived(rules, row, payload, previous=before.get(row["programme_id"]), period=period)
     columns = list(row_columns(rules, {}, ids=dict.fromkeys(ID_COLUMNS)))
     frame = pd.DataFrame(rows, columns=columns)
+    empty = [column for column in dict.fromkeys(c for rule in rules for c in rule.columns)
+             if frame[column].dtype == object and frame[column].isna().all()]
+    frame[empty] = frame[empty].astype(float)  # GX checks a float column faster than objects
     return frame.set_index("version_id", drop=False).rename_axis(None)
