@@ -33,6 +33,16 @@ def rule_paths(rules: Sequence[Rule]) -> tuple[str, ...]:
                                                  for rule in rules if rule.derivation])
 
 
+def compared_indicators(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """The indicators the previous-period rules compare (a previous-period row needs no more)."""
+    return rule_indicators(rule for rule in rules if rule.kind == "credibility")
+
+
+def previous_paths(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """The payload paths of a previous-period row: its figures and the compared indicators."""
+    return return_paths(compared_indicators(rules), [])
+
+
 def record_payload(record: Mapping[str, Any]) -> Mapping[str, Any]:
     """A record's return: its `payload`, or the part `figures` holds (values by path, as text)."""
     if "figures" in record:
@@ -47,14 +57,15 @@ def build_frame(
 ) -> pd.DataFrame:
     """Build the quality frame of a period from its latest versions and the previous period's.
 
-    A record carries the ID_COLUMNS and either its `payload` or its extracted `figures`.
+    A record carries the ID_COLUMNS and either its `payload` or its extracted `figures`
+    (values by path: rule_paths for the period, previous_paths for the previous one).
     """
     indicators = rule_indicators(rules)
     records = list(records)
     payloads = [record_payload(record) for record in records]
     rows = [{**{key: record.get(key) for key in ID_COLUMNS}, **return_columns(payload, indicators)}
             for record, payload in zip(records, payloads, strict=True)]
-    compared = rule_indicators(rule for rule in rules if rule.kind == "credibility")
+    compared = compared_indicators(rules)
     previous_rows = [{**{key: record.get(key) for key in ID_COLUMNS},
                       **return_columns(record_payload(record), compared)}
                      for record in previous_records]
