@@ -255,9 +255,12 @@ def test_the_toolkit_imports_only_the_standard_and_light_libraries():
     assert outside == set()
 
 
-def test_importing_the_toolkit_loads_no_flask():
-    code = ("import sys, registry_toolkit.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')"
+def test_importing_the_toolkit_and_checking_a_return_loads_no_registry_stack():
+    code = ("import sys, registry_toolkit.cli; from schemas.examples import pilot_return; "
+            "from registry_toolkit.quality import registry_findings; "
+            "registry_findings(pilot_return()); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', "
+            "'pandas', 'numpy', 'great_expectations')"
             " or (m.startswith('registry.') and not m.startswith('registry_toolkit'))))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
