@@ -10,7 +10,6 @@ follow when the pipeline has run. Nothing is stored: the pipeline files the issu
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
@@ -41,7 +40,6 @@ class ReturnFindings:
     rules: dict[str, Rule]
     previous_period: str | None
     compared: bool
-    seconds: float
     national: list[QualityIssue] = field(default_factory=list)
 
     @property
@@ -79,7 +77,6 @@ def returns_findings(session: Session, actor: Actor, keys: list[tuple[int, int]]
 
 
 def _version_findings(session: Session, version: ReturnVersion) -> ReturnFindings:
-    started = time.perf_counter()
     return_ = version.return_
     previous = previous_period(session, return_.period)
     before = previous_version(session, return_.institution_id, return_.programme_id, previous)
@@ -88,7 +85,7 @@ def _version_findings(session: Session, version: ReturnVersion) -> ReturnFinding
     return ReturnFindings(version, [Finding(version.id, **asdict(f)) for f in found],
                           {rule.id: rule for rule in rules},
                           previous.code if previous else None, before is not None,
-                          time.perf_counter() - started, national_issues(session, version))
+                          national_issues(session, version))
 
 
 def dry_run_findings(session: Session, checked: CheckedReturn) -> DryRunFindings:
