@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from schemas.indicators import MIN_PEOPLE_FOR_RATE
+
 DEV_SECRET = "dev-only-not-secret"
 PIPELINE_MODES = ("off", "inprocess", "airflow")
 
@@ -49,7 +51,7 @@ class ReleaseSettings:
 
     acceptance_level: str = "validated"
     min_institutions: int = 5  # cells with fewer institutions are suppressed
-    min_people: int = 23  # rates on fewer people are not published
+    min_people: int = MIN_PEOPLE_FOR_RATE  # rates on fewer people are not published
     revision_window_days: int = 30  # from the first provisional release to the final one
 
     ENVIRONMENT: ClassVar[dict[str, str]] = {

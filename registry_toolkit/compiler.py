@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from expectations.engine import RuleFinding
 from registry_toolkit.derive import Records, derive, inactive_mentors_with_pairs
 from registry_toolkit.facts import Facts, find_facts_file, load_facts
 from registry_toolkit.layout import MENTEES, MENTORS, PAIRS
 from registry_toolkit.problems import ProblemLog, RecordsError
-from registry_toolkit.quality import foreseeable_warnings, publication_notes
+from registry_toolkit.quality import publication_notes, registry_findings
 from registry_toolkit.records import Known, Period, read_mentees, read_mentors, read_pairs
 from registry_toolkit.rows import RowReader
 from registry_toolkit.sources import (
@@ -34,13 +35,18 @@ SMALL_READERS = {"mentees": read_mentees, "mentors": read_mentors, "pairs": read
 
 @dataclass
 class Compilation:
-    """A compiled return with where each figure came from and what to look at."""
+    """A compiled return with where each figure came from and what to look at.
+
+    `findings` are the registry's within-return rules firing on the return; `warnings`
+    are disagreements between the college's own files.
+    """
 
     payload: dict
     sources: dict[str, str]
     files: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    findings: list[RuleFinding] = field(default_factory=list)
 
 
 class ReturnInvalid(Exception):
@@ -83,9 +89,9 @@ def compile_records(directory: Path, options: ReadOptions | None = None) -> Comp
         validate_return(payload)
     except ReturnValidationError as error:
         raise ReturnInvalid(error.errors, sources) from None
-    warnings = foreseeable_warnings(payload) + warnings
     notes = notes + conflicts + publication_notes(payload)
-    return Compilation(payload, sources, records.files, warnings, notes)
+    return Compilation(payload, sources, records.files, warnings, notes,
+                       registry_findings(payload))
 
 
 def without_gc(function: Callable[..., T], *args: Any) -> T:

@@ -7,23 +7,12 @@ from functools import cache
 from marshmallow import Schema
 
 from registry_toolkit.compiler import Compilation
-from registry_toolkit.quality import ratio
-from schemas.codes import NeedArea
+from registry_toolkit.quality import describe
 from schemas.fields import Section
+from schemas.indicator_values import NOT_APPLICABLE_LEVEL, NOT_REPORTED, indicator_value
+from schemas.indicators import CATALOGUE, Indicator
 from schemas.paths import get_path
 from schemas.walk import current_schema, return_leaves
-
-INDICATORS = (
-    ("Coverage (enrolled / eligible)", "capacity.enrolled_mentees", "capacity.eligible_mentees"),
-    ("Trained mentors", "capacity.mentors_trained", "capacity.active_mentors"),
-    ("Needs-survey response rate", "needs_assessment.responded", "needs_assessment.invited"),
-    ("Mentee-survey response rate", "evaluation.mentee_survey.responded",
-     "evaluation.mentee_survey.invited"),
-    ("Mentor-survey response rate", "evaluation.mentor_survey.responded",
-     "evaluation.mentor_survey.invited"),
-    ("Confidentiality trust", "evaluation.mentee_confidentiality_trust",
-     "evaluation.mentee_survey.responded"),
-)
 
 
 @cache
@@ -54,11 +43,15 @@ def render(compilation: Compilation) -> str:
         "Figures to send (counts only; nothing about any single person):",
         *_figure_lines(compilation),
         "",
-        "Indicators the registry will compute:",
+        "Indicators the registry will compute (from this return alone):",
         *_indicator_lines(payload),
     ]
-    lines += _listed("Quality warnings the registry will raise (correct or be ready to "
-                     "explain them):", compilation.warnings, "  ! ")
+    lines += _listed("The registry's within-return quality rules this return breaks (correct "
+                     "the figures or be ready to explain them; the registry also compares "
+                     "the return with your previous one and with every college's):",
+                     [describe(finding) for finding in compilation.findings], "  ! ")
+    lines += _listed("Your files disagree (check them before sending):", compilation.warnings,
+                     "  ! ")
     lines += _listed("Notes:", compilation.notes, "  - ")
     return "\n".join(lines)
 
@@ -104,35 +97,26 @@ def _shown(value: object) -> str:
 
 
 def _indicator_lines(payload: dict) -> list[str]:
-    lines = [_rate_line(label, payload, top, bottom) for label, top, bottom in INDICATORS]
-    per_mentor = ratio(payload, "capacity.enrolled_mentees", "capacity.active_mentors")
-    if per_mentor is not None:
-        lines.append(f"  {'Mentees per active mentor':<40} {per_mentor:6.1f}")
-    held = get_path(payload, "activity.meetings_held") or {}
-    if all(isinstance(n, int) for n in held.values()):
-        lines.append(_format_rate("Meeting completion (held / planned)", sum(held.values()),
-                                  get_path(payload, "activity.meetings_planned")))
-    for area in NeedArea:
-        lines.append(_rate_line(f"Need named: {area.label}", payload,
-                                f"needs_assessment.need_areas.{area}",
-                                "needs_assessment.responded"))
-    lines += [_satisfaction_line(payload, survey) for survey in ("mentee", "mentor")]
-    return [line for line in lines if line]
+    """The catalogue's indicators of the return, computed as the registry computes them.
+
+    An indicator the return leaves out (not reported, or not for its level) is not shown;
+    one withheld or with a reason code is shown with the reason.
+    """
+    lines = []
+    for indicator in CATALOGUE:
+        if indicator.source != "return":
+            continue
+        found = indicator_value(indicator, payload)
+        if found.missing_reason in (NOT_APPLICABLE_LEVEL, NOT_REPORTED):
+            continue
+        lines.append(f"  {indicator.name:<48} {_shown_value(indicator, found)}")
+    return lines
 
 
-def _rate_line(label: str, payload: dict, top: str, bottom: str) -> str:
-    return _format_rate(label, get_path(payload, top), get_path(payload, bottom))
-
-
-def _format_rate(label: str, top: object, bottom: object) -> str:
-    if ratio({"top": top, "bottom": bottom}, "top", "bottom") is None:
-        return ""
-    return f"  {label:<40} {top / bottom:6.1%}  ({top} / {bottom})"
-
-
-def _satisfaction_line(payload: dict, survey: str) -> str:
-    points = get_path(payload, f"evaluation.{survey}_survey.satisfaction") or {}
-    if not all(isinstance(n, int) for n in points.values()):
-        return ""
-    label = f"{survey.capitalize()} satisfaction (4-5 of rated)"
-    return _format_rate(label, points["4"] + points["5"], sum(points.values()))
+def _shown_value(indicator: Indicator, found) -> str:
+    if found.missing_reason is not None:
+        return f"     —  ({found.missing_reason.replace('_', ' ')})"
+    if found.value is None:
+        return f"     —  ({found.numerator:g} / 0)"
+    shown = f"{found.value:6.1%}" if indicator.kind == "proportion" else f"{found.value:6.2f}"
+    return f"{shown}  ({found.numerator:g} / {found.denominator:g})"

@@ -15,6 +15,9 @@ LEVELS: tuple[str, ...] = Level.codes()
 SATISFIED_POINTS = ("4", "5")
 LIKERT_POINTS = ("1", "2", "3", "4", "5")
 MIN_SURVEY_RESPONSE = 0.5
+MIN_PEOPLE_FOR_RATE = 23
+"""Rates on fewer people than this are not published: the releases' default disclosure
+setting (MIN_PEOPLE_FOR_RATE in the configuration), which the toolkit also warns about."""
 
 # The framework components a return reports (FRAMEWORK_COMPONENTS plus the two coded ones).
 COMPONENT_TERMS: tuple[str, ...] = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -15,6 +17,7 @@ from registry.request_session import get_session
 from registry.services import returns as return_service
 from registry.services import submissions
 from registry.services.bulk import read_bulk_file
+from registry.services.return_findings import dry_run_findings
 from schemas.clients import (
     CLIENT_FORMAT,
     CLIENT_HEADER,
@@ -85,6 +88,20 @@ class BulkResultSchema(Schema):
     stored = fields.List(fields.Nested(SubmissionSchema), required=True)
 
 
+class FindingSchema(Schema):
+    """A finding of a one-return rule: the quality report's issue, before anything is filed."""
+
+    rule_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "within_return | credibility"})
+    severity = fields.String(required=True, metadata={
+        "description": "error blocks the return; warning needs a correction or an explanation"})
+    field = fields.String(required=True)
+    value = fields.String(required=True)
+    expected = fields.String(required=True)
+    message = fields.String(required=True)
+    guidance = fields.String(required=True)
+
+
 class DryRunSchema(Schema):
     valid = fields.Boolean(required=True)
     institution = fields.String(required=True)
@@ -99,6 +116,15 @@ class DryRunSchema(Schema):
         "description": "The version number the submission would become."})
     outcome = fields.String(required=True, metadata={
         "description": "What submitting will do, in words."})
+    previous_period = fields.String(allow_none=True, required=True, metadata={
+        "description": "The period the previous-period rules compare with (none: no earlier "
+                       "period)"})
+    compared = fields.Boolean(required=True, metadata={
+        "description": "Whether the programme has a return for that period to compare with"})
+    findings = fields.List(fields.Nested(FindingSchema), required=True, metadata={
+        "description": "What the within-return and previous-period quality rules find; the "
+                       "national rules follow once the return is stored and the quality "
+                       "pipeline has run"})
 
 
 class ReturnQuerySchema(PageQuerySchema):
@@ -178,9 +204,13 @@ class ReturnDryRun(MethodView):
     @blp.doc(requestBody=RETURN_BODY)
     @blp.response(200, DryRunSchema)
     def post(self):
-        """Check a return exactly as a submission would, storing nothing."""
+        """Check a return exactly as a submission would, and run the one-return quality rules.
+
+        Nothing is stored.
+        """
         session = get_session()
         checked = submissions.check_return(session, require_actor(), read_json_body())
+        found = dry_run_findings(session, checked)
         header = checked.payload["header"]
         outcome = submissions.submission_outcome(session, checked.institution.id,
                                                  header["period_code"], header["programme_code"])
@@ -188,7 +218,10 @@ class ReturnDryRun(MethodView):
                 "programme": header["programme_code"], "period": header["period_code"],
                 "programme_registered": not outcome.adds_programme,
                 "adds_programme": outcome.adds_programme, "version": outcome.version,
-                "outcome": outcome.describe()}
+                "outcome": outcome.describe(),
+                "previous_period": found.previous_period, "compared": found.compared,
+                "findings": [{**asdict(finding), "guidance": found.rules[finding.rule_id].guidance}
+                             for finding in found.findings]}
 
 
 @blp.route("/bulk")

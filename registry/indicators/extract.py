@@ -1,29 +1,26 @@
-"""Read indicator numerators and denominators from return payloads.
+"""Indicator numerators and denominators of many return payloads at once, as arrays.
 
-A value is missing for a return when a field it needs holds a reason code
-(not_collected / not_applicable), is absent (not_reported), when its gate (a survey
-response rate) is not met, or, for a proportion, when its denominator is 0
-(zero_denominator: not applicable). For a count or quantity rate a zero denominator is not
-missing: the return's numerator and its 0 still count in every sum (the catalogue's
-ZERO_DENOMINATOR_RULES), and only its own value, x / 0, is undefined.
+The definition of one indicator for one return (and of its missing reasons) is
+schemas.indicator_values; `value_matrix` gives the same answers for thousands of returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from schemas.codes import MISSING_CODES
+from schemas.indicator_values import (
+    NOT_APPLICABLE_LEVEL,
+    NOT_REPORTED,
+    ZERO_DENOMINATOR,
+    split_term,
+)
 from schemas.indicators import Indicator
 
-NOT_REPORTED = "not_reported"
-ZERO_DENOMINATOR = "zero_denominator"
-NOT_APPLICABLE_LEVEL = "not_applicable_to_level"
 NO_RETURNS = "no_returns"
 # Missing reasons as small integers, so thousands of returns fit in one array.
 REASONS: tuple[str, ...] = ("", NOT_REPORTED, *MISSING_CODES, ZERO_DENOMINATOR,
@@ -32,99 +29,14 @@ REASONS: tuple[str, ...] = ("", NOT_REPORTED, *MISSING_CODES, ZERO_DENOMINATOR,
 REASON_CODE: dict[str, int] = {reason: code for code, reason in enumerate(REASONS)}
 
 
-@dataclass(frozen=True)
-class Value:
-    """One indicator for one return: numerator and denominator, or why it is missing."""
-
-    numerator: float | None
-    denominator: float | None
-    missing_reason: str | None = None
-
-    @property
-    def value(self) -> float | None:
-        if self.missing_reason is not None or not self.denominator:
-            return None
-        return self.numerator / self.denominator
-
-
-def field_value(payload: Mapping, term: str) -> float | str:
-    """A term's number (booleans and code tests give 1 or 0), or its missing reason."""
-    path, test, code = _split_term(term)
-    value: Any = payload
-    for step in path.split("."):
-        value = value.get(step) if isinstance(value, Mapping) else None
-    if test:
-        return _code_test(value, test, code)
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value in MISSING_CODES:
-        return value
-    return NOT_REPORTED
-
-
-def _split_term(term: str) -> tuple[str, str, str]:
-    if "!=" in term:
-        path, code = term.split("!=", 1)
-        return path, "!=", code
-    if "=" in term:
-        path, code = term.split("=", 1)
-        return path, "=", code
-    return term, "", ""
-
-
-def _code_test(value: Any, test: str, code: str) -> float | str:
-    if value is None:
-        return NOT_REPORTED
-    items = value if isinstance(value, list) else [value]
-    if test == "=":
-        return float(code in items)
-    return float(any(item != code for item in items))
-
-
-def _total(payload: Mapping, terms: Sequence[str]) -> float | str:
-    """Sum the terms, or the first missing reason among them."""
-    total = 0.0
-    for term in terms:
-        found = field_value(payload, term)
-        if isinstance(found, str):
-            return found
-        total += found
-    return total
-
-
-def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
-    """Compute one indicator from one return payload."""
-    level = (payload.get("programme") or {}).get("level")
-    if level is not None and level not in indicator.programme_levels:
-        return Value(None, None, NOT_APPLICABLE_LEVEL)
-    numerator = _total(payload, indicator.numerator)
-    denominator = (float(indicator.denominator) if isinstance(indicator.denominator, int)
-                   else _total(payload, indicator.denominator))
-    for found in (numerator, denominator):
-        if isinstance(found, str):
-            return Value(None, None, found)
-    if denominator == 0 and not indicator.zero_denominator_counts:
-        return Value(numerator, denominator, ZERO_DENOMINATOR)
-    gate = indicator.gate
-    if gate is not None:
-        invited = field_value(payload, gate.invited)
-        responded = field_value(payload, gate.responded)
-        if isinstance(invited, str) or isinstance(responded, str) or invited == 0:
-            return Value(numerator, denominator, gate.reason)
-        if responded / invited < gate.minimum:
-            return Value(numerator, denominator, gate.reason)
-    return Value(numerator, denominator)
-
-
 def value_matrix(
     payloads: Sequence[Mapping], indicators: Sequence[Indicator]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numerators, denominators (NaN when missing) and reason codes: returns × indicators.
 
     Each distinct term is read once per payload; the sums, zero denominators and gates are
-    then array operations, so this gives the same answers as `indicator_value`, faster.
+    then array operations, so this gives the same answers as
+    schemas.indicator_values.indicator_value, faster.
     """
     terms = sorted({term for i in indicators for term in _terms(i)})
     column = {term: k for k, term in enumerate(terms)}
@@ -156,7 +68,7 @@ def term_matrix(payloads: Sequence[Mapping], terms: Sequence[str]):
                                                for p in payloads]}
     raw = np.empty((len(payloads), len(terms)), dtype=object)
     for k, term in enumerate(terms):
-        path, test, code = _split_term(term)
+        path, test, code = split_term(term)
         *parent, leaf = path.split(".")
         found = list(map(dict.get, _objects(nodes, tuple(parent)), repeat(leaf)))
         raw[:, k] = np.fromiter(_code_tests(found, test, code) if test else found,
@@ -177,7 +89,10 @@ def _objects(nodes: dict[tuple[str, ...], list], steps: tuple[str, ...]) -> list
 
 
 def _code_tests(values: list, test: str, code: str) -> list:
-    """`_code_test` over a column of raw values (a scalar is tested as a one-item list)."""
+    """The code test of schemas.indicator_values over a column of raw values.
+
+    A scalar is tested as a one-item list.
+    """
     if test == "=":
         return [NOT_REPORTED if v is None else float(code in v) if v.__class__ is list
                 else float(v == code) for v in values]

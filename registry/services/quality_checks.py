@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, cast, insert, select, update
@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from expectations import Rule, load_rules, rules_by_id
+from expectations.engine import findings_for
 from registry.db import utcnow
 from registry.models import (
     Institution,
@@ -48,7 +49,7 @@ class QualityRunError(RuntimeError):
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One rule firing on one field of one return version."""
+    """One rule firing on one field of one return version (an engine RuleFinding plus the id)."""
 
     version_id: int
     rule_id: str
@@ -78,15 +79,16 @@ def check_period(
     session: Session, actor: Actor, period_code: str, *, recheck: bool = False
 ) -> CheckSummary:
     """Check the period's pending latest versions (all checked ones too, with recheck)."""
-    from registry.services.quality_frame import build_frame
+    from registry.services.quality_frame import build_frame, previous_paths, rule_paths
 
     period = session.scalar(select(Period).where(Period.code == period_code))
     if period is None:
         raise NotFound(f"No reporting period {period_code!r}.")
     previous = previous_period(session, period)
     rules = load_rules()
-    frame = build_frame(latest_records(session, period),
-                        latest_records(session, previous) if previous else [], rules)
+    frame = build_frame(latest_records(session, period, rule_paths(rules)),
+                        latest_records(session, previous, previous_paths(rules))
+                        if previous else [], rules)
     wanted = QUALITY_STATUSES if recheck else (ReturnStatus.SUBMITTED,)
     targets = frame[frame["version_status"].isin([str(s) for s in wanted])]
     summary = CheckSummary(period.code, checked=len(targets))
@@ -104,14 +106,15 @@ def previous_period(session: Session, period: Period) -> Period | None:
                           .order_by(Period.starts_on.desc()).limit(1))
 
 
-def latest_records(session: Session, period: Period) -> list[dict[str, Any]]:
-    """The latest version of every return of the period: its ids and the figures rules read.
+def latest_records(session: Session, period: Period, paths: Sequence[str] = ()
+                   ) -> list[dict[str, Any]]:
+    """The latest version of every return of the period: its ids and the values at paths.
 
-    The figures are extracted in SQL, not by decoding whole payloads in Python (3 to 1 on
-    SQLite); PostgreSQL's json type re-parses per path, so there each payload is cast to
-    jsonb once, in a materialized CTE.
+    The values (by payload path, as text) are extracted in SQL, not by decoding whole
+    payloads in Python (3 to 1 on SQLite); PostgreSQL's json type re-parses per path, so
+    there each payload is cast to jsonb once, in a materialized CTE.
     """
-    from registry.services.quality_frame import FIGURE_PATHS, ID_COLUMNS
+    from registry.services.quality_frame import ID_COLUMNS
 
     document = ReturnVersion.payload
     if session.get_bind().dialect.name == "postgresql":
@@ -130,12 +133,12 @@ def latest_records(session: Session, period: Period) -> list[dict[str, Any]]:
         .where(Return.period_id == period.id)
         .cte("latest").prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    figures = [latest.c.document[path].as_string().label(name)
-               for name, path in FIGURE_PATHS.items()]
+    figures = [latest.c.document[tuple(path.split("."))].as_string().label(f"path_{k}")
+               for k, path in enumerate(paths)]
     query = select(*(latest.c[name] for name in ID_COLUMNS), *figures).order_by(
         latest.c.version_id)
     return [{**{name: row[name] for name in ID_COLUMNS},
-             "figures": {name: row[name] for name in FIGURE_PATHS}}
+             "figures": {path: row[f"path_{k}"] for k, path in enumerate(paths)}}
             for row in session.execute(query).mappings()]
 
 
@@ -150,8 +153,8 @@ def validate_frame(frame, rules: Sequence[Rule] | None = None) -> list[Finding]:
         unexpected.extend((rule, int(index))
                           for index in result.result.get("unexpected_index_list") or [])
     rows = frame.loc[sorted({index for _, index in unexpected})].to_dict("index")
-    return sorted(finding for rule, index in unexpected
-                  for finding in findings_for(rule, index, rows[index]))
+    return sorted(Finding(index, **asdict(finding)) for rule, index in unexpected
+                  for finding in findings_for(rule, rows[index]))
 
 
 def run_suite(frame):
@@ -179,22 +182,6 @@ def run_suite(frame):
 def rule_columns() -> tuple[str, ...]:
     """The quality-frame columns the expectations read, in first-use order."""
     return tuple(dict.fromkeys(column for rule in load_rules() for column in rule.columns))
-
-
-def findings_for(rule: Rule, version_id: int, row: dict[str, Any]) -> list[Finding]:
-    """The findings of one unexpected row (one per missing programme for completeness)."""
-    expand = rule.parameters.get("expand")
-    if not expand:
-        return [_finding(rule, version_id, rule.field, rule.describe_value(row))]
-    codes = [code for code in str(row[expand]).split(";") if code]
-    return [_finding(rule, version_id, f"{rule.field}.{code}",
-                     rule.describe_value({**row, "code": code})) for code in codes]
-
-
-def _finding(rule: Rule, version_id: int, field_path: str, value: str) -> Finding:
-    return Finding(version_id=version_id, rule_id=rule.id, field=field_path,
-                   severity=rule.severity, kind=rule.kind, value=value[:300],
-                   expected=rule.expected, message=rule.message)
 
 
 def store_findings(

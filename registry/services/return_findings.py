@@ -1,22 +1,22 @@
-"""Findings at once on submit: the pipeline's one-return rules, run on one return version.
+"""Findings at once: the one-return rules on a stored version, or on a dry run's return.
 
 The rules that can judge a return on its own (within-return) or against the same
-programme's previous-period return (credibility) run here exactly as the quality
-pipeline runs them: the same suite files, the same frame derivations
-(quality_frame.build_frame) and the same Great Expectations validation
-(quality_checks.validate_frame). The national rules need the whole period and follow
-when the pipeline has run. Nothing is stored: the pipeline files the issues.
+programme's previous-period return (credibility) run here on the same suite entries and
+the same derivations as the quality pipeline, through the one-return engine
+(expectations.engine) instead of a Great Expectations validation of a one-row frame (a
+second per return, more on first use). The national rules need the whole period and
+follow when the pipeline has run. Nothing is stored: the pipeline files the issues.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expectations import Rule, load_rules
+from expectations import ONE_RETURN_KINDS, Rule, load_rules
+from expectations.engine import RuleFinding, evaluate
 from registry.models import (
     Period,
     Programme,
@@ -26,10 +26,9 @@ from registry.models import (
     ReturnVersion,
 )
 from registry.services.actors import Actor
-from registry.services.quality_checks import Finding, previous_period, validate_frame
+from registry.services.quality_checks import Finding, previous_period
 from registry.services.returns import get_version
-
-ONE_RETURN_KINDS = ("within_return", "credibility")
+from registry.services.submissions import CheckedReturn
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,22 @@ class ReturnFindings:
     rules: dict[str, Rule]
     previous_period: str | None
     compared: bool
-    seconds: float
     national: list[QualityIssue] = field(default_factory=list)
 
     @property
     def pipeline_has_run(self) -> bool:
         """Whether the quality pipeline has checked this version yet."""
         return self.version.status != ReturnStatus.SUBMITTED
+
+
+@dataclass(frozen=True)
+class DryRunFindings:
+    """What the one-return rules find on a return not stored, and against which period."""
+
+    findings: list[RuleFinding]
+    rules: dict[str, Rule]
+    previous_period: str | None
+    compared: bool
 
 
 def one_return_rules() -> tuple[Rule, ...]:
@@ -63,40 +71,37 @@ def one_return_findings(session: Session, actor: Actor, return_id: int, number: 
 
 def returns_findings(session: Session, actor: Actor, keys: list[tuple[int, int]]
                      ) -> list[ReturnFindings]:
-    """Run the one-return rules on versions given as (return id, version number), in order.
+    """Run the one-return rules on versions given as (return id, version number), in order."""
+    versions = [get_version(session, actor, return_id, number) for return_id, number in keys]
+    return [_version_findings(session, version) for version in versions]
 
-    Versions of one period share one frame and one validation (its cost hardly grows with
-    rows); a programme meets its previous-period return as in the pipeline.
+
+def _version_findings(session: Session, version: ReturnVersion) -> ReturnFindings:
+    return_ = version.return_
+    previous = previous_period(session, return_.period)
+    before = previous_version(session, return_.institution_id, return_.programme_id, previous)
+    rules = one_return_rules()
+    found = evaluate(rules, version.payload, before.payload if before else None)
+    return ReturnFindings(version, [Finding(version.id, **asdict(f)) for f in found],
+                          {rule.id: rule for rule in rules},
+                          previous.code if previous else None, before is not None,
+                          national_issues(session, version))
+
+
+def dry_run_findings(session: Session, checked: CheckedReturn) -> DryRunFindings:
+    """Run the one-return rules on a checked return that is not stored.
+
+    The previous-period return is the latest version of the institution's return for the
+    programme in the period that started last before the return's period (a programme not
+    registered yet has none).
     """
-    versions = list({v.id: v for v in (get_version(session, actor, return_id, number)
-                                       for return_id, number in keys)}.values())
-    by_period: dict[int, list[ReturnVersion]] = {}
-    for version in versions:
-        by_period.setdefault(version.return_.period_id, []).append(version)
-    found: dict[int, ReturnFindings] = {}
-    for group in by_period.values():
-        found.update(_period_findings(session, group))
-    return [found[version.id] for version in versions]
-
-
-def _period_findings(session: Session, versions: list[ReturnVersion]
-                     ) -> dict[int, ReturnFindings]:
-    """Validate versions of one period, with their previous-period returns, in one frame."""
-    from registry.services.quality_frame import build_frame
-
-    started = time.perf_counter()
-    previous = previous_period(session, versions[0].return_.period)
-    before = {v.id: previous_version(session, v.return_, previous) for v in versions}
-    rules = load_rules()
-    frame = build_frame([_record(v.return_, v) for v in versions],
-                        [_record(b.return_, b) for b in before.values() if b], rules)
-    wanted = {rule.id: rule for rule in one_return_rules()}
-    findings = [f for f in validate_frame(frame, rules) if f.rule_id in wanted]
-    seconds = time.perf_counter() - started
-    return {v.id: ReturnFindings(v, [f for f in findings if f.version_id == v.id], wanted,
-                                 previous.code if previous else None, before[v.id] is not None,
-                                 seconds, national_issues(session, v))
-            for v in versions}
+    previous = previous_period(session, session.get(Period, checked.period.id))
+    before = (previous_version(session, checked.institution.id, checked.programme.id, previous)
+              if checked.programme is not None else None)
+    rules = one_return_rules()
+    return DryRunFindings(evaluate(rules, checked.payload, before.payload if before else None),
+                          {rule.id: rule for rule in rules},
+                          previous.code if previous else None, before is not None)
 
 
 def national_issues(session: Session, version: ReturnVersion) -> list[QualityIssue]:
@@ -107,25 +112,15 @@ def national_issues(session: Session, version: ReturnVersion) -> list[QualityIss
         .order_by(QualityIssue.rule_id, QualityIssue.field)))
 
 
-def previous_version(session: Session, return_: Return, period: Period | None
-                     ) -> ReturnVersion | None:
-    """The latest version of the same programme's return in the given (previous) period."""
+def previous_version(session: Session, institution_id: int, programme_id: int,
+                     period: Period | None) -> ReturnVersion | None:
+    """The latest version of the programme's return in the given (previous) period."""
     if period is None:
         return None
     return session.scalar(
         select(ReturnVersion).join(Return, Return.id == ReturnVersion.return_id)
-        .where(Return.institution_id == return_.institution_id,
-               Return.programme_id == return_.programme_id, Return.period_id == period.id,
-               ReturnVersion.version == Return.latest_version))
-
-
-def _record(return_: Return, version: ReturnVersion) -> dict:
-    """A quality-frame record of one version (the ids and the payload the figures come from)."""
-    return {"version_id": version.id, "return_id": return_.id,
-            "institution_id": return_.institution_id, "programme_id": return_.programme_id,
-            "institution_code": return_.institution.code,
-            "programme_code": return_.programme.code, "version_status": version.status,
-            "return_status": return_.status, "payload": version.payload}
+        .where(Return.institution_id == institution_id, Return.programme_id == programme_id,
+               Return.period_id == period.id, ReturnVersion.version == Return.latest_version))
 
 
 def last_period_payload(session: Session, actor: Actor, period_code: str, programme_code: str

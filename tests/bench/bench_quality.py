@@ -44,7 +44,7 @@ from registry.services.quality_checks import (
     previous_period,
     run_suite,
 )
-from registry.services.quality_frame import build_frame
+from registry.services.quality_frame import build_frame, previous_paths, rule_paths
 from registry.services.register import load_reference_data
 from registry.services.submissions import payload_digest
 from schemas.examples import synthetic_return
@@ -169,9 +169,10 @@ def compare_validation(url: str) -> list[dict]:
     with Session(engine) as session:
         period = session.scalar(select(Period).where(Period.code == "2025"))
         start = time.perf_counter()
-        frame = build_frame(latest_records(session, period),
-                            latest_records(session, previous_period(session, period)),
-                            load_rules())
+        rules = load_rules()
+        frame = build_frame(latest_records(session, period, rule_paths(rules)),
+                            latest_records(session, previous_period(session, period),
+                                           previous_paths(rules)), rules)
         load = time.perf_counter() - start
     engine.dispose()
     gx_seconds, gx_found = best_of(3, lambda: gx_unexpected(frame))

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_api.py", "bench_quality.py", "bench_release.py", "bench_pages.py",
-           "bench_inputs.py", "bench_toolkit.py", "bench_deadline.py")
+SCRIPTS = ("bench_api.py", "bench_dry_run.py", "bench_quality.py", "bench_release.py",
+           "bench_pages.py", "bench_inputs.py", "bench_toolkit.py", "bench_deadline.py")
 
 
 COLUMNS = ("figure", "value", "unit", "reference", "ratio")

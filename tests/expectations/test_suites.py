@@ -70,3 +70,39 @@ def test_every_column_a_rule_reads_exists_in_the_quality_frame():
         assert set(rule.columns) <= set(frame.columns), rule.id
         row = {**frame.iloc[0].to_dict(), "code": "P"}
         assert rule.describe_value(row)
+
+
+def _within_return(column: str, **meta) -> dict:
+    expectation = {"type": "expect_column_values_to_be_between",
+                   "kwargs": {"column": column, "max_value": 1},
+                   "meta": {key: "x" for key in ("id", "title", "message", "guidance",
+                                                "expected", "value")}}
+    expectation["meta"].update(kind="within_return", severity="warning", fields=["f"], **meta)
+    return expectation
+
+
+def test_a_rule_naming_an_unknown_derivation_is_refused():
+    with pytest.raises(RuleFileError, match="unknown derivation 'ratio_of_ratios'"):
+        _rule("suite", _within_return("x", derivation="ratio_of_ratios"))
+
+
+def test_a_within_return_rule_cannot_use_a_derivation_that_needs_the_period():
+    with pytest.raises(RuleFileError, match="needs the period"):
+        _rule("suite", _within_return("coverage_z", derivation="robust_z",
+                                      parameters={"source": "coverage", "min_returns": 10}))
+
+
+def test_a_rule_reading_a_column_nothing_computes_is_refused():
+    with pytest.raises(RuleFileError, match="no figure, indicator or derivation gives "
+                                            "mentees_per_room"):
+        _rule("suite", _within_return("mentees_per_room"))
+
+
+def test_a_rule_may_read_any_catalogue_indicator_by_its_code():
+    rule = _rule("suite", _within_return("trained_mentor_rate"))
+    assert rule.indicators == ("trained_mentor_rate",)
+
+
+def test_a_value_template_naming_an_unknown_column_is_refused():
+    with pytest.raises(RuleFileError, match="mentee_count"):
+        _rule("suite", _within_return("coverage", value="{mentee_count:.0f}"))

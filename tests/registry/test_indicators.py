@@ -7,9 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from registry.indicators.extract import REASONS, indicator_value, value_matrix
+from registry.indicators.extract import REASONS, value_matrix
 from schemas.codes import NeedArea
 from schemas.examples import pilot_return, synthetic_return
+from schemas.indicator_values import indicator_value
 from schemas.indicators import BY_CODE, CATALOGUE, catalogue_data
 
 DESIGN_INDICATORS = (

@@ -229,3 +229,17 @@ def test_reading_returns_needs_a_token(client):
 def test_unknown_token_is_refused(client):
     response = client.get("/api/v1/returns", headers=bearer("mr_not-a-real-token"))
     assert response.status_code == 401
+
+
+def test_dry_run_answers_with_the_one_return_findings_in_the_quality_report_shape(
+        client, session, college, period, token):
+    payload = return_payload(college)
+    payload["activity"]["contact_hours"] = "not_collected"
+    response = client.post("/api/v1/returns/validate", json=payload, headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json["compared"] is False
+    [finding] = response.json["findings"]
+    assert finding["rule_id"] == "Q008" and finding["field"] == "activity.contact_hours"
+    assert set(finding) == {"rule_id", "kind", "severity", "field", "value", "expected",
+                            "message", "guidance"}
+    assert finding["value"] == "not_collected" and finding["guidance"]

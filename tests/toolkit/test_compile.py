@@ -15,7 +15,7 @@ from registry_toolkit.compiler import ReturnInvalid, compile_records, payload_by
 from registry_toolkit.facts import fact_kinds
 from registry_toolkit.layout import RECORD_FILES
 from registry_toolkit.problems import RecordsError
-from registry_toolkit.quality import foreseeable_warnings
+from registry_toolkit.quality import offline_rules, registry_findings
 from schemas.examples import pilot_return
 from tests.toolkit.conftest import edit_cell, read_rows, write_rows
 
@@ -175,31 +175,37 @@ def test_mentors_over_cap_is_not_applicable_without_a_cap(pilot_dir):
     assert compile_records(pilot_dir).payload["activity"]["mentors_over_cap"] == "not_applicable"
 
 
-def test_foreseeable_quality_warnings():
+def test_the_registrys_within_return_rules_are_foreseen_by_their_ids():
     payload = pilot_return()
-    payload["needs_assessment"].update(invited=52, responded=20)
-    payload["capacity"].update(active_mentors=4, mentors_trained=1)
+    payload["capacity"].update(active_mentors=3, mentors_trained=1)
     payload["activity"]["meetings_held"] = {"in_person": 0, "online": 0, "group": 0}
     payload["evaluation"]["mentee_survey"]["satisfaction"] = {
         "1": 0, "2": 0, "3": 36, "4": 0, "5": 0}
-    assert foreseeable_warnings(payload) == [
-        "no meetings held although 48 mentees are enrolled",
-        "needs survey response rate is 38% (under 50 %)",
-        "mentee survey satisfaction is straight-lined: all 36 ratings are 3",
-        "12.0 mentees per active mentor (above 10)",
-        "only 0% of planned meetings were held (0 of 288)",
-        "only 25% of active mentors are trained",
+    found = [(f.rule_id, f.field, f.severity, f.value) for f in registry_findings(payload)]
+    assert found == [
+        ("Q001", "capacity.enrolled_mentees", "warning", "16.0 mentees per mentor"),
+        ("Q004", "activity.meetings_held", "warning",
+         "0 meetings held for 48 enrolled mentees"),
+        ("Q005", "evaluation.mentee_survey.satisfaction", "warning",
+         "all 36 ratings on one point"),
+        ("Q009", "activity.contact_hours", "error", "251.5 hours with 0 meetings"),
     ]
 
 
-def test_the_summary_shows_warnings(cli_runner, pilot_dir):
-    rows = read_rows(pilot_dir / "survey_responses.csv")
-    for row in rows[1:]:
-        if row[1] == "needs" and row[2] == "yes" and int(row[0][1:]) > 20:
-            row[2:] = ["no"] + [""] * (len(row) - 3)
-    write_rows(pilot_dir / "survey_responses.csv", rows)
+def test_a_return_within_every_threshold_draws_no_finding():
+    payload = pilot_return()
+    payload["capacity"].update(enrolled_mentees=45, eligible_mentees=52, active_mentors=3)
+    assert registry_findings(payload) == []
+
+
+def test_the_summary_shows_registry_findings_by_rule_id(cli_runner, pilot_dir):
+    rows = read_rows(pilot_dir / "mentors.csv")
+    write_rows(pilot_dir / "mentors.csv", rows[:1] + [
+        [cell if k != rows[0].index("active") else "no" for k, cell in enumerate(row)]
+        for row in rows[1:]])
     result = cli_runner.invoke(main, ["compile", str(pilot_dir)])
-    assert "  ! needs survey response rate is 38% (under 50 %)" in result.output
+    assert "  ! Q002 error, capacity.active_mentors (0 active mentors for 48 enrolled " \
+           "mentees): Mentees are enrolled but no mentor was active" in result.output
 
 
 def test_the_sample_command_writes_a_set_that_compiles(cli_runner, tmp_path):
@@ -222,6 +228,12 @@ def test_readme_documents_every_column_and_fact():
             assert f"`{key.split('.')[-1]}`" in readme, key
 
 
+def test_readme_names_every_rule_the_toolkit_runs():
+    readme = (TOOLKIT / "README.md").read_text(encoding="utf-8")
+    for rule in offline_rules():
+        assert rule.id in readme, rule.id
+
+
 def toolkit_imports() -> set[str]:
     """Return the top-level names the toolkit's modules import."""
     names = set()
@@ -235,16 +247,20 @@ def toolkit_imports() -> set[str]:
 
 
 def test_the_toolkit_imports_only_the_standard_and_light_libraries():
-    allowed = {"schemas", "registry_toolkit", "openpyxl", "tqdm", "click", "marshmallow"}
+    allowed = {"schemas", "expectations", "registry_toolkit", "openpyxl", "tqdm", "click",
+               "marshmallow"}
     outside = {name for name in toolkit_imports()
                if name.split(".")[0] not in sys.stdlib_module_names
                and not any(name == a or name.startswith(a + ".") for a in allowed)}
     assert outside == set()
 
 
-def test_importing_the_toolkit_loads_no_flask():
-    code = ("import sys, registry_toolkit.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy')"
+def test_importing_the_toolkit_and_checking_a_return_loads_no_registry_stack():
+    code = ("import sys, registry_toolkit.cli; from schemas.examples import pilot_return; "
+            "from registry_toolkit.quality import registry_findings; "
+            "registry_findings(pilot_return()); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', "
+            "'pandas', 'numpy', 'great_expectations')"
             " or (m.startswith('registry.') and not m.startswith('registry_toolkit'))))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()

@@ -86,9 +86,9 @@ def test_compile_writes_a_valid_return_and_prints_the_rates(cli_runner, pilot_di
     written = pilot_dir / "return-PG-PEER-2020.json"
     payload = json.loads(written.read_text(encoding="utf-8"))
     validate_return(payload)
-    assert "Needs-survey response rate                63.5%  (33 / 52)" in result.output
-    assert "Need named: Research                      63.6%  (21 / 33)" in result.output
-    assert "Need named: Time management               51.5%  (17 / 33)" in result.output
+    assert f"{'Needs-survey response rate':<48}  63.5%  (33 / 52)" in result.output
+    assert f"{'Need prevalence: Research':<48}  63.6%  (21 / 33)" in result.output
+    assert f"{'Need prevalence: Time management':<48}  51.5%  (17 / 33)" in result.output
     assert f"Wrote the return to {written}" in result.output
 
 
