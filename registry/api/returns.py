@@ -92,8 +92,8 @@ class FindingSchema(Schema):
     """A finding of a one-return rule: the quality report's issue, before anything is filed."""
 
     rule_id = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "within_return | credibility"})
-    severity = fields.String(required=True, metadata={
+    kind = enum_string("RuleKind", required=True)
+    severity = enum_string("Severity", required=True, metadata={
         "description": "error blocks the return; warning needs a correction or an explanation"})
     field = fields.String(required=True)
     value = fields.String(required=True)

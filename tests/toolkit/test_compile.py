@@ -199,13 +199,11 @@ def test_a_return_within_every_threshold_draws_no_finding():
 
 
 def test_the_summary_shows_registry_findings_by_rule_id(cli_runner, pilot_dir):
-    rows = read_rows(pilot_dir / "mentors.csv")
-    write_rows(pilot_dir / "mentors.csv", rows[:1] + [
-        [cell if k != rows[0].index("active") else "no" for k, cell in enumerate(row)]
-        for row in rows[1:]])
+    rows = read_rows(pilot_dir / "meetings.csv")
+    write_rows(pilot_dir / "meetings.csv", rows[:1])  # the log kept, no meeting in it
     result = cli_runner.invoke(main, ["compile", str(pilot_dir)])
-    assert "  ! Q002 error, capacity.active_mentors (0 active mentors for 48 enrolled " \
-           "mentees): Mentees are enrolled but no mentor was active" in result.output
+    assert "  ! Q004 warning, activity.meetings_held (0 meetings held for 48 enrolled " \
+           "mentees): Mentees are enrolled but no mentoring meeting" in result.output
 
 
 def test_the_sample_command_writes_a_set_that_compiles(cli_runner, tmp_path):
