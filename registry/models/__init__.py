@@ -4,6 +4,7 @@ from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
 from registry.models.benchmarks import (
     BenchmarkCell,
+    FeedbackReport,
     IndicatorValue,
     InstitutionFigures,
     PeerGroup,
@@ -25,6 +26,7 @@ __all__ = [
     "BenchmarkCell",
     "Draft",
     "Extension",
+    "FeedbackReport",
     "IdempotencyRecord",
     "IndicatorValue",
     "Institution",

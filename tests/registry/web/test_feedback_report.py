@@ -6,12 +6,11 @@ import re
 import zlib
 
 import pytest
-from flask import render_template
 from sqlalchemy import select
 
 from registry.models import QualityIssue, Return
 from registry.services.actors import Actor
-from registry.services.feedback_report import feedback_report
+from registry.services.feedback_report import feedback_report, render_html
 from registry.services.peer_groups import create_peer_group
 from tests.factories import make_institution, make_period
 from tests.registry.web.conftest import log_in_as
@@ -26,9 +25,7 @@ def report_html(app, session, college, period, group_id=None) -> str:
     """The HTML the route turns into PDF, for the college seen by its own user."""
     actor = Actor(label="user:test", role="college", institution_id=college.id,
                   university_id=college.university_id)
-    with app.test_request_context():
-        report = feedback_report(session, actor, college, period, group_id)
-        return render_template("benchmarks/feedback_report.html", report=report)
+    return render_html(feedback_report(session, actor, college, period, group_id))
 
 
 def test_a_college_downloads_its_feedback_report_as_a_pdf(client, session, college):
@@ -69,11 +66,11 @@ def test_the_report_states_release_number_and_checksum(app, session, published_r
     assert release.checksum_sha256 in html
 
 
-def test_the_report_draws_each_headline_chart_as_inline_svg_with_a_table(
+def test_the_report_draws_each_headline_chart_and_its_trend_as_inline_svg_with_a_table(
         app, session, published_release, college):
     release, _ = published_release
     html = report_html(app, session, college, release.period)
-    assert html.count('class="marks chart" role="img"') == 4
+    assert html.count('class="marks chart" role="img"') == 2 * 4
     assert "Expected for your mix of levels" in html
     assert "<caption>Coverage, 2024</caption>" in html
 
@@ -83,6 +80,7 @@ def test_the_report_lists_the_quality_status_of_the_colleges_returns(
     release, _ = published_release
     html = report_html(app, session, college, release.period)
     assert "<td>UG <small>undergraduate programme</small></td><td>validated</td>" in html
+    assert "No finding is open on your returns' latest versions." in html
     assert "<td>yes</td></tr>" in html  # counted in the release
 
 
@@ -95,7 +93,7 @@ def test_the_report_defines_a_chosen_peer_group_by_its_members(app, session,
                               [c.code for c in colleges[1:6]])
     html = report_html(app, session, college, release.period, group.id)
     assert "KP benchmark five" in html
-    assert "<td>KP-BEN-5</td><td>Bench College 5</td>" in html
+    assert "<li>Bench College 5 (KP-BEN-5, KP)</li>" in html
 
 
 def test_a_college_cannot_download_another_colleges_report(client, session, college,
@@ -165,6 +163,7 @@ def test_the_report_counts_an_open_warning_on_the_latest_version(app, session,
     session.flush()
     html = report_html(app, session, college, release.period)
     assert "<td>validated</td><td>1</td><td>0</td><td>1</td>" in html
+    assert "<td>W001 <small>warning</small></td><td>Few mentors.</td><td>open</td>" in html
 
 
 def pdf_objects(pdf: bytes) -> bytes:

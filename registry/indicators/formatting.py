@@ -1,0 +1,23 @@
+"""How an indicator's figures read in words: the pages and the Feedback Report share these."""
+
+from __future__ import annotations
+
+from schemas.indicators import BY_CODE
+
+
+def indicator_value(value: float | None, code: str) -> str:
+    """A value as the indicator reads: percentages for proportions, two decimals otherwise."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return f"{100 * value:.1f} %"
+    return f"{value:.2f}"
+
+
+def indicator_change(value: float | None, code: str) -> str:
+    """A change between periods: percentage points for proportions, signed figures otherwise."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return f"{100 * value:+.1f} percentage points"
+    return f"{value:+.2f}"
