@@ -192,13 +192,15 @@ def _echo_latest_release(period: str) -> None:
     from sqlalchemy import select
 
     from registry.models import Period, Release
+    from registry.services.feedback_report import stored_report_count
 
     with _session() as session:
         release = session.scalar(select(Release).join(Period).where(Period.code == period)
                                  .order_by(Release.number.desc()).limit(1))
         click.echo(f"release {release.number}: {release.kind} {period}, "
                    f"{'published' if release.publication else 'not published'}, "
-                   f"sha256 {release.checksum_sha256}")
+                   f"sha256 {release.checksum_sha256}, "
+                   f"{stored_report_count(session, release)} feedback reports")
 
 
 @registry_cli.command("demo-review")

@@ -90,6 +90,31 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
     return {"releases": built}
 
 
+def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,
+                            url: str | None = None) -> dict:
+    """Render and store every college's Data Feedback Report of each release just built, so a
+    download is a read; a retried run renders only what is not stored yet."""
+    from registry.db import make_engine
+    from registry.models import Release
+    from registry.services.actors import Actor
+    from registry.services.feedback_report import prerender_reports
+
+    actor = Actor.system(BENCHMARKS_ACTOR)
+    engine = make_engine(url or database_url())
+    try:
+        with Session(engine) as session:
+            rendered = []
+            for entry in built.get("releases", []):
+                release = session.get(Release, entry["release_id"])
+                rendered.append({"release_id": release.id, "number": release.number,
+                                 "reports": prerender_reports(session, actor, release,
+                                                              now=as_of)})
+            session.commit()
+    finally:
+        engine.dispose()
+    return {"feedback_reports": rendered}
+
+
 def _settings_overrides(conf: Mapping[str, Any]) -> dict:
     names = ("RELEASE_ACCEPTANCE_LEVEL", "SUPPRESSION_MIN_INSTITUTIONS", "MIN_PEOPLE_FOR_RATE",
              "REVISION_WINDOW_DAYS")

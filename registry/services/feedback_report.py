@@ -254,7 +254,6 @@ def release_report(
         "previous_period": _previous_period(trends),
         "strengths": strengths, "concerns": concerns,
         "trends": trends,
-        "others": [row for row in data["indicators"] if row["indicator"] not in HEADLINE],
         "peer_group": _peer_definition(session, actor, institution, release, data,
                                        peer_group_id),
         "min_institutions": data["min_institutions"],
