@@ -6,6 +6,7 @@ DATABASE_URL), on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, timedelta
 
 import pytest
@@ -16,7 +17,13 @@ from pipelines import embedded
 from registry import create_app
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import IndicatorValue, Release, ReturnVersion
+from registry.models import (
+    FeedbackReport,
+    IndicatorValue,
+    InstitutionFigures,
+    Release,
+    ReturnVersion,
+)
 from registry.services.register import load_reference_data
 from registry.services.releases import ReleaseSettings
 from tests.conftest import fresh_database
@@ -79,6 +86,24 @@ def test_the_benchmarks_dag_builds_identical_releases_from_identical_inputs(
     assert first[2] == second[2]  # byte-identical CSV: same checksum
 
 
+def test_the_benchmarks_dag_stores_each_colleges_feedback_report(benchmark_url,
+                                                                  airflow_metadata):
+    env = {"DATABASE_URL": benchmark_url}
+    assert embedded.run_dag("registry_benchmarks", {"period": "2024"}, env) == "success"
+    number = releases(benchmark_url)[-1][0]
+    engine = make_engine(benchmark_url)
+    with Session(engine) as session:
+        release = session.scalar(select(Release).where(Release.number == number))
+        colleges = session.scalar(select(func.count()).select_from(InstitutionFigures)
+                                  .where(InstitutionFigures.release_id == release.id))
+        stored = session.scalars(select(FeedbackReport)
+                                 .where(FeedbackReport.release_id == release.id)).all()
+        assert colleges == 7 and len(stored) == colleges
+        assert all(r.pdf.startswith(b"%PDF-") and r.rendered_by == "pipeline:registry_benchmarks"
+                   and hashlib.sha256(r.pdf).hexdigest() == r.checksum_sha256 for r in stored)
+    engine.dispose()
+
+
 def test_the_cli_builds_a_release_through_the_dag(benchmark_url, airflow_metadata):
     app = create_app({"TESTING": True, "DATABASE_URL": benchmark_url, "SECRET_KEY": "test"})
     try:
@@ -89,6 +114,7 @@ def test_the_cli_builds_a_release_through_the_dag(benchmark_url, airflow_metadat
     assert result.exit_code == 0, result.output
     assert "registry_benchmarks: success" in result.output
     assert "provisional 2024, not published" in result.output
+    assert "7 feedback reports" in result.output
 
 
 def test_the_benchmarks_dag_decides_final_by_the_runs_date_not_the_clock(

@@ -26,6 +26,7 @@ from registry.models import AuditEvent, QualityIssue, Return, University, User
 from registry.services import (
     accounts,
     drafts,
+    feedback_report,
     indicators,
     peer_groups,
     periods,
@@ -223,6 +224,12 @@ def _publish_release(session, w):
     return w["regulator"], ("release.publish", "release", release.number)
 
 
+def _prerender_reports(session, w):
+    release = _release(session, w)
+    feedback_report.prerender_reports(session, w["regulator"], release)
+    return w["regulator"], ("release.feedback_reports", "release", release.number)
+
+
 def _compute_indicators(session, w):
     _submit(session, w)
     count = indicators.compute_version_values(session, w["regulator"])
@@ -320,6 +327,7 @@ CASES: dict[str, Callable] = {
     "tokens.revoke_token": _revoke_token,
     "releases.build_release": _build_release,
     "releases.publish_release": _publish_release,
+    "feedback_report.prerender_reports": _prerender_reports,
     "indicators.compute_version_values": _compute_indicators,
     "register.load_register": _load_register,
     "review.decide": _decide_review,
