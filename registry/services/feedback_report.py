@@ -145,7 +145,7 @@ def change_sentence(code: str, now: float | None, before: float | None,
         missing = "this period" if now is None else previous_period
         return Change(code, f"{name}: no figure for {missing}, so no change can be given.")
     difference = now - before
-    if abs(difference) < 1e-9:
+    if _v(now, code) == _v(before, code):  # no change at the precision the report shows
         words = f"stayed at {_v(now, code)} (as in {previous_period})"
     else:
         verb = "rose" if difference > 0 else "fell"

@@ -52,6 +52,11 @@ def test_a_change_is_told_in_words_with_its_periods():
         "the method changed between the two periods, so compare with care.")
 
 
+def test_a_change_too_small_to_show_is_no_change():
+    assert change_sentence("meeting_completion", 0.7412, 0.7438, "2023-24", False).sentence == (
+        "Meeting completion stayed at 0.74 (as in 2023-24).")
+
+
 def test_without_an_earlier_figure_no_change_is_claimed():
     assert change_sentence("coverage", 0.6, None, "2023-24", False).sentence == (
         "Coverage: no figure for 2023-24, so no change can be given.")
