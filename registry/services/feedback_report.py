@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -526,15 +527,19 @@ def report_pdf(session: Session, actor: Actor, institution: Institution, release
 
 
 def prerender_reports(session: Session, actor: Actor, release: Release,
-                      now: datetime | None = None) -> int:
-    """Render and store the report of every college with figures in the release (those not
-    stored yet, so a retried task continues where it stopped); return how many were added."""
+                      now: datetime | None = None,
+                      institution_ids: Collection[int] | None = None) -> int:
+    """Render and store the report of every college with figures in the release (or of the
+    colleges given), skipping those stored already, so a retried task continues where it
+    stopped; return how many were added."""
     done = set(session.scalars(select(FeedbackReport.institution_id)
                                .where(FeedbackReport.release_id == release.id)))
-    colleges = session.scalars(
-        select(Institution).join(InstitutionFigures,
-                                 InstitutionFigures.institution_id == Institution.id)
-        .where(InstitutionFigures.release_id == release.id).order_by(Institution.code)).all()
+    query = (select(Institution).join(InstitutionFigures,
+                                      InstitutionFigures.institution_id == Institution.id)
+             .where(InstitutionFigures.release_id == release.id).order_by(Institution.code))
+    if institution_ids is not None:
+        query = query.where(Institution.id.in_(list(institution_ids)))
+    colleges = session.scalars(query).all()
     rendered_at = now or utcnow()
     added = 0
     for college in colleges:
