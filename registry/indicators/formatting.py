@@ -15,9 +15,12 @@ def indicator_value(value: float | None, code: str) -> str:
 
 
 def indicator_change(value: float | None, code: str) -> str:
-    """A change between periods: percentage points for proportions, signed figures otherwise."""
+    """A change between periods: percentage points for proportions, signed figures otherwise;
+    'no change' when it rounds to zero at the precision shown."""
     if value is None:
         return "–"
     if BY_CODE[code].kind == "proportion":
-        return f"{100 * value:+.1f} percentage points"
-    return f"{value:+.2f}"
+        points = round(100 * value, 1)
+        return f"{points:+.1f} percentage points" if points else "no change"
+    rounded = round(value, 2)
+    return f"{rounded:+.2f}" if rounded else "no change"
