@@ -6,7 +6,7 @@ from registry.indicators.formatting import indicator_change, indicator_value
 
 
 def test_a_proportion_reads_as_a_percentage_and_a_rate_with_two_decimals():
-    assert indicator_value(0.7815, "coverage") == "78.2 %"
+    assert indicator_value(0.7816, "coverage") == "78.2 %"
     assert indicator_value(0.7412, "meeting_completion") == "0.74"
     assert indicator_value(None, "coverage") == "–"
 
