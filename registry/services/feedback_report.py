@@ -158,7 +158,7 @@ def change_sentence(code: str, now: float | None, before: float | None,
 
 
 @dataclass(frozen=True)
-class Finding:
+class Evidence:
     """A strength or a concern: an indicator and the evidence for it."""
 
     indicator: str
@@ -167,7 +167,7 @@ class Finding:
     rank: tuple
 
 
-def strengths_and_concerns(rows: list[dict]) -> tuple[list[Finding], list[Finding]]:
+def strengths_and_concerns(rows: list[dict]) -> tuple[list[Evidence], list[Evidence]]:
     """The strongest evidence each way: a significant adjusted difference first, then the
     best or worst quarter of the nation. Indicators with no better direction, no value or
     too few people are left out; the figures decide, so there may be fewer than two."""
@@ -180,8 +180,8 @@ def strengths_and_concerns(rows: list[dict]) -> tuple[list[Finding], list[Findin
             sorted(concerns, key=lambda f: f.rank)[:STRENGTHS_SHOWN])
 
 
-def _judged(row: dict) -> tuple[bool, Finding] | None:
-    """(good?, finding) when the figures support one; None otherwise."""
+def _judged(row: dict) -> tuple[bool, Evidence] | None:
+    """(good?, evidence) when the figures support one; None otherwise."""
     better, value = row["better"], row["value"]
     if better not in ("higher", "lower") or value is None or row["small_denominator"]:
         return None
@@ -192,7 +192,7 @@ def _judged(row: dict) -> tuple[bool, Finding] | None:
         sentence = (f"{name}: {_v(value, code)}, significantly {flag} than the "
                     f"{_v(expected, code)} expected for your mix of programme levels "
                     f"({_p(row['adjusted']['p_value'])}).")
-        return good, Finding(code, name, sentence, (0, row["adjusted"]["p_value"] or 1.0))
+        return good, Evidence(code, name, sentence, (0, row["adjusted"]["p_value"] or 1.0))
     percentile = row["percentile"]
     if percentile is None:
         return None
@@ -204,7 +204,7 @@ def _judged(row: dict) -> tuple[bool, Finding] | None:
     share = round(percentile if direction == "higher" else 100 - percentile)
     sentence = (f"{name}: {_v(value, code)}, {direction} than at about {share} % of colleges "
                 f"in the nation (percentile rank {round(percentile)}).")
-    return good, Finding(code, name, sentence, (1, -abs(percentile - 50)))
+    return good, Evidence(code, name, sentence, (1, -abs(percentile - 50)))
 
 
 # --- Gathering the figures --------------------------------------------------------------
