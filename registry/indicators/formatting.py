@@ -5,6 +5,13 @@ from __future__ import annotations
 from schemas.indicators import BY_CODE
 
 
+def as_shown(value: float, code: str) -> float:
+    """The value rounded as `indicator_value` shows it (so changes add up on the page)."""
+    if BY_CODE[code].kind == "proportion":
+        return round(100 * value, 1) / 100
+    return round(value, 2)
+
+
 def indicator_value(value: float | None, code: str) -> str:
     """A value as the indicator reads: percentages for proportions, two decimals otherwise."""
     if value is None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from registry.db import utcnow
 from registry.indicators import charts
 from registry.indicators.figures import InstitutionResult, decode
-from registry.indicators.formatting import indicator_change, indicator_value
+from registry.indicators.formatting import as_shown, indicator_change, indicator_value
 from registry.models import (
     BenchmarkCell,
     FeedbackReport,
@@ -145,8 +145,8 @@ def change_sentence(code: str, now: float | None, before: float | None,
     if now is None or before is None:
         missing = "this period" if now is None else previous_period
         return Change(code, f"{name}: no figure for {missing}, so no change can be given.")
-    difference = now - before
-    if _v(now, code) == _v(before, code):  # no change at the precision the report shows
+    difference = as_shown(now, code) - as_shown(before, code)  # adds up as printed
+    if _v(now, code) == _v(before, code):
         words = f"stayed at {_v(now, code)} (as in {previous_period})"
     else:
         verb = "rose" if difference > 0 else "fell"

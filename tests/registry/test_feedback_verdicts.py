@@ -52,6 +52,11 @@ def test_a_change_is_told_in_words_with_its_periods():
         "the method changed between the two periods, so compare with care.")
 
 
+def test_a_change_is_the_difference_of_the_values_as_printed():
+    assert change_sentence("coverage", 0.78149, 0.78040, "2023-24", False).sentence == (
+        "Coverage rose from 78.0 % in 2023-24 to 78.1 % (+0.1 percentage points).")
+
+
 def test_a_change_too_small_to_show_is_no_change():
     assert change_sentence("meeting_completion", 0.7412, 0.7438, "2023-24", False).sentence == (
         "Meeting completion stayed at 0.74 (as in 2023-24).")
