@@ -278,17 +278,20 @@ def headline_trends(session: Session, institution: Institution, release: Release
         points, previous = [], None
         for rel in releases:
             versions = (rel.catalogue_version, rel.method_version)
-            mine = own.get((rel.id, code))
-            points.append({"period": rel.period.code, "release": rel.number,
-                           "status": rel.kind,
-                           "break_before": previous is not None and versions != previous,
-                           "value": mine.value if mine else None,
-                           "peer_median": comparison_service.peer_median(
-                               mine, rel.min_institutions),
-                           "national_median": medians.get((rel.id, code))})
+            points.append(_trend_point(rel, own.get((rel.id, code)),
+                                       medians.get((rel.id, code)),
+                                       previous is not None and versions != previous))
             previous = versions
         trends[code] = points
     return trends
+
+
+def _trend_point(release: Release, mine: InstitutionResult | None, national: float | None,
+                 break_before: bool) -> dict:
+    return {"period": release.period.code, "release": release.number, "status": release.kind,
+            "break_before": break_before, "value": mine.value if mine else None,
+            "peer_median": comparison_service.peer_median(mine, release.min_institutions),
+            "national_median": national}
 
 
 def _national_medians(session: Session, release_ids: list[int], indicators: list[str]
