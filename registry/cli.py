@@ -184,22 +184,30 @@ def _run_embedded(dag_id: str, confs: list[dict], env: dict) -> str:
 @click.option("--kind", type=click.Choice(["provisional", "final"]),
               help="Default: provisional first, final once the revision window has passed.")
 @click.option("--publish", is_flag=True, help="Publish the release once built.")
+@click.option("--reports-for", "report_colleges", multiple=True, metavar="CODE",
+              help="Pre-render the Data Feedback Reports of these colleges only (default: "
+                   "every college; the others are rendered when downloaded).")
 @with_appcontext
-def build_release_command(periods: tuple[str, ...], kind: str | None, publish: bool) -> None:
+def build_release_command(periods: tuple[str, ...], kind: str | None, publish: bool,
+                          report_colleges: tuple[str, ...]) -> None:
     """Build benchmark releases by running the registry_benchmarks DAG in-process, once per
     period; one line of output names each release."""
     from registry.services.errors import NotFound
+    from registry.services.institutions import get_institution
     from registry.services.periods import get_period
 
     with _session() as session:
         try:
             for period in periods:
                 get_period(session, period)
+            for code in report_colleges:
+                get_institution(session, code)
         except NotFound as exc:
             raise click.ClickException(exc.message) from exc
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
            **current_app.config["RELEASE_SETTINGS"].as_environment()}
-    confs = [{"period": period, "publish": publish, **({"kind": kind} if kind else {})}
+    confs = [{"period": period, "publish": publish, **({"kind": kind} if kind else {}),
+              **({"report_colleges": list(report_colleges)} if report_colleges else {})}
              for period in periods]
     ran = _run_embedded("registry_benchmarks", confs, env)
     click.echo("; ".join(_latest_release(period) for period in periods) + f"; {ran}")
@@ -209,13 +217,15 @@ def _latest_release(period: str) -> str:
     from sqlalchemy import select
 
     from registry.models import Period, Release
+    from registry.services.feedback_report import stored_report_count
 
     with _session() as session:
         release = session.scalar(select(Release).join(Period).where(Period.code == period)
                                  .order_by(Release.number.desc()).limit(1))
         return (f"release {release.number}: {release.kind} {period}, "
                 f"{'published' if release.publication else 'not published'}, "
-                f"sha256 {release.checksum_sha256[:12]}")
+                f"sha256 {release.checksum_sha256[:12]}, "
+                f"{stored_report_count(session, release)} feedback reports")
 
 
 @registry_cli.command("demo-review")

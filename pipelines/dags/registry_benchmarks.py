@@ -2,6 +2,7 @@
 
 Trigger with conf {"period": "2025"} (optionally "kind": "provisional" | "final",
 "publish": true); without a period, every period with returns gets its next release.
+Then every college's Data Feedback Report of each release built is rendered and stored.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,15 @@ def registry_benchmarks():
         as_of = dag_run.logical_date or dag_run.run_after
         return benchmarks.build_release(dag_run.conf, dag_run.run_id, as_of=as_of)
 
-    build_release()
+    @task
+    def render_feedback_reports(built: dict, dag_run=None) -> dict:
+        """Render each college's Data Feedback Report of the releases built, once (or only
+        those of the colleges the conf lists as "report_colleges")."""
+        as_of = dag_run.logical_date or dag_run.run_after
+        return benchmarks.render_feedback_reports(
+            built, as_of=as_of, colleges=(dag_run.conf or {}).get("report_colleges"))
+
+    render_feedback_reports(build_release())
 
 
 registry_benchmarks()

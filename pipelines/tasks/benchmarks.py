@@ -8,7 +8,7 @@ release is keyed by its pipeline run id.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -98,4 +98,36 @@ def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
     finally:
         engine.dispose()
     return {"published": numbers, "as_of": now.isoformat()}
+
+
+def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,
+                            colleges: Sequence[str] | None = None,
+                            url: str | None = None) -> dict:
+    """Render and store every college's Data Feedback Report of each release just built (or
+    only the colleges whose codes the run's conf lists as "report_colleges"), so a download
+    is a read; a retried run renders only what is not stored yet. A college left out gets
+    its report rendered on request, by the same function."""
+    from registry.db import make_engine
+    from registry.services.actors import Actor
+    from registry.services.feedback_report import prerender_reports
+    from registry.services.institutions import get_institution
+    from registry.services.releases import get_release
+
+    actor = Actor.system(BENCHMARKS_ACTOR)
+    engine = make_engine(url or database_url())
+    try:
+        with Session(engine) as session:
+            chosen = (None if colleges is None
+                      else [get_institution(session, code).id for code in colleges])
+            rendered = []
+            for entry in built.get("releases", []):
+                release = get_release(session, actor, entry["release_id"])
+                rendered.append({"release_id": release.id, "number": release.number,
+                                 "reports": prerender_reports(session, actor, release,
+                                                              now=as_of,
+                                                              institution_ids=chosen)})
+            session.commit()
+    finally:
+        engine.dispose()
+    return {"feedback_reports": rendered}
 

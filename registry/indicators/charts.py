@@ -25,6 +25,7 @@ FONT_SIZE = 13
 SUPPRESSED_GREY = "#767676"
 SERIES_COLOURS = {"National": OKABE_ITO["blue"], "Peers": OKABE_ITO["green"],
                   "Your college": OKABE_ITO["vermillion"]}  # other series: the palette's rest
+SPARKLINE_MIN_SPAN = 0.1  # of the largest value: the least vertical range a sparkline shows
 STATUS_SHAPES = {"final": "circle", "provisional": "triangle-up"}
 DISTRIBUTION_PARTS = {"P10 to P90 of colleges": "#8a8a8a", "P25 to P75": "#9cc7e4",
                       "Median": OKABE_ITO["blue"], "Your college": OKABE_ITO["vermillion"],
@@ -195,13 +196,23 @@ def sparkline_spec(points: Sequence[SeriesPoint]) -> dict:
     data = [p.__dict__ for p in points if p.value is not None]
     base = alt.Chart(alt.Data(values=data)).properties(width=150, height=36)
     x = alt.X("period:O", sort=[p["period"] for p in data], axis=None)
-    y = alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False))
+    y = alt.Y("value:Q", axis=None, scale=alt.Scale(
+        zero=False, domain=sparkline_domain([p["value"] for p in data])))
     last = data[-1:]
     return _config(alt.layer(
         base.mark_line(color=OKABE_ITO["blue"], strokeWidth=2).encode(x=x, y=y),
         alt.Chart(alt.Data(values=last)).mark_point(filled=True, size=40, opacity=1,
                                                     color=OKABE_ITO["blue"])
         .encode(x=x, y=y)).properties(padding=4))
+
+
+def sparkline_domain(values: Sequence[float]) -> list[float]:
+    """The sparkline's vertical range: the data's, widened to at least a tenth of its largest
+    value, so a change too small to matter draws as a nearly flat line, not a steep one."""
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    span = max(high - low, SPARKLINE_MIN_SPAN * max(abs(low), abs(high)), 1e-9)
+    middle = (low + high) / 2
+    return [middle - span / 2, middle + span / 2]
 
 
 def tile_map_spec(tiles: Sequence[dict], indicator: Indicator) -> dict:

@@ -4,6 +4,7 @@ from registry.models.accounts import Role, User
 from registry.models.audit import AuditEvent
 from registry.models.benchmarks import (
     BenchmarkCell,
+    FeedbackReport,
     InstitutionFigures,
     PeerGroup,
     PeerGroupMember,
@@ -38,6 +39,7 @@ __all__ = [
     "BenchmarkCell",
     "Draft",
     "Extension",
+    "FeedbackReport",
     "IdempotencyRecord",
     "Institution",
     "InstitutionFigures",

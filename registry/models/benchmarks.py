@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, utcnow
@@ -107,6 +116,23 @@ class InstitutionFigures(Base):
     figures: Mapped[str] = mapped_column(Text)
 
 
+class FeedbackReport(Base):
+    """A college's Data Feedback Report for a release, rendered once by the benchmarks pipeline.
+
+    Downloading it is reading these bytes; the checksum lets a college check what it got.
+    """
+
+    __tablename__ = "feedback_reports"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"),
+                                                primary_key=True, index=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    checksum_sha256: Mapped[str] = mapped_column(String(64))
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rendered_by: Mapped[str] = mapped_column(String(300))
+
+
 class PeerGroup(Base):
     """A comparison group a university or the regulator defines (five members or more)."""
 
@@ -140,6 +166,6 @@ def _refuse_change(_mapper, _connection, target) -> None:
     raise ReleaseImmutable(f"{type(target).__name__} rows are immutable once stored.")
 
 
-for _model in (Release, ReleasePublication, BenchmarkCell, InstitutionFigures):
+for _model in (Release, ReleasePublication, BenchmarkCell, InstitutionFigures, FeedbackReport):
     event.listen(_model, "before_update", _refuse_change)
     event.listen(_model, "before_delete", _refuse_change)

@@ -101,25 +101,6 @@ def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
     return found
 
 
-def report_chart(key: Hashable, row: dict, min_institutions: int) -> str:
-    """A Feedback Report row: the nation and the peer group, the college and its expected value."""
-    value, expected = row["value"], row["adjusted"]["expected"]
-    national = (distribution_row(row["national"], "Nation", min_institutions, value)
-                if row["national"] else
-                charts.DistributionRow("Nation", suppressed_note="no figure"))
-    peers = row["peers"] or {"withheld": "no peers"}
-    peer_row = (charts.DistributionRow("Peer group", None, peers["p25"], peers["median"],
-                                       peers["p75"], None, value)
-                if not peers.get("withheld") and peers.get("median") is not None else
-                charts.DistributionRow("Peer group", marker=value, suppressed_note=(
-                    f"not shown (fewer than {min_institutions} other colleges)")))
-    rows = [charts.DistributionRow(**{**national.__dict__, "expected": expected}), peer_row]
-    label = (f"{row['name']}: your value against your peer group and the nation; the table "
-             "gives the figures")
-    return CACHE.get(("report", key, row["indicator"]),
-                     lambda: charts.distribution_spec(rows, BY_CODE[row["indicator"]]), label)
-
-
 def series_chart(key: Hashable, indicator: str, points: Sequence[charts.SeriesPoint],
                  breaks: Sequence[str], label: str, *, intervals: bool = True) -> str:
     """Lines across periods (provisional and final points, breaks marked)."""

@@ -48,6 +48,17 @@ def comparison(
     release = release or latest_published(session, period)
     if release is None:
         raise NotFound(f"No published release for period {period.code} yet.")
+    return release_comparison(session, actor, institution, release, peer_group_id)
+
+
+def release_comparison(
+    session: Session, actor: Actor, institution: Institution, release: Release,
+    peer_group_id: int | None = None,
+) -> dict:
+    """The institution's comparison in one given release (published or not: the pipeline
+    renders Feedback Reports before a release is published)."""
+    require_comparison_access(actor, institution)
+    period = release.period
     rows = {r.indicator: r for r in institution_results(session, release.id, institution.id)}
     peer = _peer_stratum(institution)
     cells = _cells(session, release, ("national", peer))
@@ -150,11 +161,12 @@ def trend(session: Session, actor: Actor, institution: Institution, indicator: s
                        "value": mine.value if mine else None,
                        "national_median": cell.get("median"), "p25": cell.get("p25"),
                        "p75": cell.get("p75"),
-                       "peer_median": _peer_median(mine, point.min_institutions)})
+                       "peer_median": peer_median(mine, point.min_institutions)})
     return points
 
 
-def _peer_median(row: InstitutionResult | None, minimum: int) -> float | None:
+def peer_median(row: InstitutionResult | None, minimum: int) -> float | None:
+    """The default peers' median, when at least `minimum` other colleges stand behind it."""
     if row is None or row.peer_institutions - (row.value is not None) < minimum:
         return None
     return row.peer_median

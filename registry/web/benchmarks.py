@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from registry import pipeline_runs
 from registry.db import utcnow
-from registry.indicators import method
+from registry.indicators import formatting, method
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.models import Institution, Period, Role
 from registry.pipeline_runs import TriggerSettings
@@ -36,39 +36,15 @@ from registry.services import releases as release_service
 from registry.services.errors import DomainError, ValidationFailed
 from registry.services.periods import get_period, list_periods
 from registry.web.auth import role_required, web_actor
-from registry.web.i18n import breakdown_text, number, signed, stratum_text
+from registry.web.i18n import breakdown_text, stratum_text
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
 bp = Blueprint("benchmarks", __name__)
 VIEWER_ROLES = (Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
 
 
-@bp.app_template_filter("indicator_value")
-def indicator_value(value, code: str) -> str:
-    """A value as the indicator reads: percentages for proportions, two decimals otherwise."""
-    if value is None:
-        return "–"
-    if BY_CODE[code].kind == "proportion":
-        return gettext("%(value)s %%", value=number(100 * value, 1))
-    return number(value, 2)
-
-
-@bp.app_template_filter("indicator_change")
-def indicator_change(value, code: str) -> str:
-    """A change between periods: percentage points for proportions, signed figures otherwise."""
-    if value is None:
-        return "–"
-    if BY_CODE[code].kind == "proportion":
-        return gettext("%(change)s percentage points", change=signed(100 * value, 1))
-    return signed(value, 2)
-
-
-@bp.app_template_global("report_chart")
-def report_chart(row: dict, report: dict) -> str:
-    """A Feedback Report chart, rendered once per release, college and peer group."""
-    key = (report["provenance"]["number"], report["institution"].id,
-           report["peer_group"]["name"])
-    return chart_service.report_chart(key, row, report["min_institutions"])
+bp.app_template_filter("indicator_value")(formatting.indicator_value)
+bp.app_template_filter("indicator_change")(formatting.indicator_change)
 
 
 @bp.app_template_global("indicator_name")
@@ -183,22 +159,19 @@ TREND_SERIES = (("National", "national_median"), ("Peers", "peer_median"),
 @bp.get("/college/feedback-report.pdf")
 @role_required(*VIEWER_ROLES)
 def feedback_report():
-    """The college's Data Feedback Report for a period, downloaded as a PDF."""
+    """The college's Data Feedback Report for a period: the pipeline's stored PDF."""
     session = get_session()
     institution = _institution(session)
     try:
-        period = _report_period(session)
-        report = report_service.feedback_report(
-            session, web_actor(), institution, period,
+        report = report_service.report_download(
+            session, web_actor(), institution, _report_period(session),
             request.args.get("peer_group", type=int), now=utcnow())
     except DomainError as exc:
         return render_template("benchmarks/no_report.html", institution=institution,
                                message=exc.message), exc.status
-    pdf = report_service.render_pdf(render_template("benchmarks/feedback_report.html",
-                                                    report=report))
-    name = f"feedback-report-{institution.code}-{period.code}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(report.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{report.filename}"',
+        "ETag": f'"{report.checksum_sha256}"'})
 
 
 def _report_period(session) -> Period | None:

@@ -3,6 +3,11 @@ in Chromium; screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,7 +15,7 @@ from registry.models import PeerGroup, Release, ReleasePublication
 from registry.services.actors import Actor
 from registry.services.periods import get_period
 from registry.services.releases import ReleaseSettings, build_release, publish_release
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import SCREENSHOTS, log_in, screenshot
 
 COLLEGE_LOGIN = "officer@kp-med-pub-001.demo"
 
@@ -61,6 +66,19 @@ def test_college_downloads_its_feedback_report(live_registry, page, tmp_path):
     download.value.save_as(target)
     assert target.name == f"feedback-report-KP-MED-PUB-001-{period}.pdf"
     assert target.read_bytes().startswith(b"%PDF-")
+    first_page = " ".join(PdfReader(target).pages[0].extract_text().split())
+    assert "Where your college stands" in first_page and "Strengths the figures support" \
+        in first_page
+    keep_first_pages(target, "feedback-report")
+
+
+def keep_first_pages(pdf: Path, name: str) -> None:
+    """Pages 1 and 2 as PNG artifacts, when poppler's pdftoppm is installed."""
+    if shutil.which("pdftoppm") is None:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "2", str(pdf),
+                    str(SCREENSHOTS / name)], check=True, timeout=60)
 
 
 def test_reviewer_defines_a_peer_group_through_the_form(live_registry, page):

@@ -6,10 +6,11 @@ DATABASE_URL), on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines import embedded
@@ -17,7 +18,11 @@ from registry import create_app
 from registry.config import ReleaseSettings
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import Release
+from registry.models import (
+    FeedbackReport,
+    InstitutionFigures,
+    Release,
+)
 from registry.services.register import load_reference_data
 from tests.conftest import fresh_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
@@ -69,6 +74,24 @@ def test_the_benchmarks_dag_builds_identical_releases_from_identical_inputs(
     assert first[2] == second[2]  # byte-identical CSV: same checksum
 
 
+def test_the_benchmarks_dag_stores_each_colleges_feedback_report(benchmark_url,
+                                                                  airflow_metadata):
+    env = {"DATABASE_URL": benchmark_url}
+    assert embedded.run_dag("registry_benchmarks", {"period": "2024"}, env) == "success"
+    number = releases(benchmark_url)[-1][0]
+    engine = make_engine(benchmark_url)
+    with Session(engine) as session:
+        release = session.scalar(select(Release).where(Release.number == number))
+        colleges = session.scalar(select(func.count()).select_from(InstitutionFigures)
+                                  .where(InstitutionFigures.release_id == release.id))
+        stored = session.scalars(select(FeedbackReport)
+                                 .where(FeedbackReport.release_id == release.id)).all()
+        assert colleges == 7 and len(stored) == colleges
+        assert all(r.pdf.startswith(b"%PDF-") and r.rendered_by == "pipeline:registry_benchmarks"
+                   and hashlib.sha256(r.pdf).hexdigest() == r.checksum_sha256 for r in stored)
+    engine.dispose()
+
+
 def test_the_cli_builds_a_release_through_the_dag(benchmark_url, airflow_metadata):
     app = create_app({"TESTING": True, "DATABASE_URL": benchmark_url, "SECRET_KEY": "test"})
     try:
@@ -79,6 +102,28 @@ def test_the_cli_builds_a_release_through_the_dag(benchmark_url, airflow_metadat
     assert result.exit_code == 0, result.output
     assert "registry_benchmarks: success" in result.output
     assert "provisional 2024, not published" in result.output
+    assert "7 feedback reports" in result.output
+
+
+def cli(url: str, *args: str):
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test"})
+    try:
+        return app.test_cli_runner().invoke(args=["registry", *args])
+    finally:
+        app.extensions["registry.engine"].dispose()
+
+
+def test_the_cli_pre_renders_the_reports_of_the_colleges_asked_for(benchmark_url,
+                                                                     airflow_metadata):
+    result = cli(benchmark_url, "build-release", "--period", "2024", "--reports-for",
+                 "KP-BEN-0")
+    assert result.exit_code == 0, result.output
+    assert "1 feedback reports" in result.output
+
+
+def test_the_cli_refuses_reports_for_an_unknown_college(benchmark_url, airflow_metadata):
+    result = cli(benchmark_url, "build-release", "--period", "2024", "--reports-for", "XX-1")
+    assert result.exit_code != 0 and "No institution with code 'XX-1'" in result.output
 
 
 def test_the_benchmarks_dag_decides_final_by_the_runs_date_not_the_clock(

@@ -26,6 +26,7 @@ from registry.models import AuditEvent, QualityIssue, Return, University, User
 from registry.services import (
     accounts,
     drafts,
+    feedback_report,
     peer_groups,
     periods,
     programmes,
@@ -266,6 +267,13 @@ def _confirm_publication(session, w):
     return w["regulator"], ("release.publish", "release", release.number)
 
 
+def _prerender_reports(session, w):
+    release = _release(session, w)
+    feedback_report.prerender_reports(session, w["regulator"], release)
+    return w["regulator"], ("release.feedback_reports", "release", release.number)
+
+
+
 def _load_register(session, w):
     rows = [register.RegisterRow("KP-REG-1", "New College", "medical", "public", "KP", "KMU")]
     register.load_register(session, rows, w["admin"])
@@ -362,6 +370,7 @@ CASES: dict[str, Callable] = {
     "publication.raise_query": _raise_query,
     "publication.confirm_publication": _confirm_publication,
     "publication.schedule_publication": _schedule_publication,
+    "feedback_report.prerender_reports": _prerender_reports,
     "register.load_register": _load_register,
     "review.decide": _decide_review,
     "quality_checks.store_findings": _store_findings,

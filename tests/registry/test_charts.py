@@ -204,3 +204,8 @@ def every_kind_of_chart() -> dict[str, dict]:
 @pytest.mark.parametrize("kind", ["distribution", "series", "sparkline", "tiles", "compliance"])
 def test_every_kind_of_chart_is_a_valid_vega_lite_specification(kind):
     jsonschema.validate(every_kind_of_chart()[kind], alt.load_schema())
+
+
+def test_a_sparkline_spans_at_least_a_tenth_of_its_largest_value():
+    assert charts.sparkline_domain([0.776, 0.778]) == pytest.approx([0.7381, 0.8159])
+    assert charts.sparkline_domain([0.5, 0.9]) == pytest.approx([0.5, 0.9])

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import zlib
 
 import pytest
-from flask import render_template
+from pypdf import PdfReader
 from sqlalchemy import select
 
-from registry.models import QualityIssue, Return
+from registry.models import FeedbackReport, QualityIssue, Return
 from registry.services.actors import Actor
-from registry.services.feedback_report import feedback_report
+from registry.services.feedback_report import (
+    feedback_report,
+    prerender_reports,
+    release_report,
+    render_html,
+    report_download,
+    report_pdf,
+)
 from registry.services.peer_groups import create_peer_group
 from tests.factories import make_institution, make_period
 from tests.registry.web.conftest import log_in_as
@@ -26,9 +35,7 @@ def report_html(app, session, college, period, group_id=None) -> str:
     """The HTML the route turns into PDF, for the college seen by its own user."""
     actor = Actor(label="user:test", role="college", institution_id=college.id,
                   university_id=college.university_id)
-    with app.test_request_context():
-        report = feedback_report(session, actor, college, period, group_id)
-        return render_template("benchmarks/feedback_report.html", report=report)
+    return render_html(feedback_report(session, actor, college, period, group_id))
 
 
 def test_a_college_downloads_its_feedback_report_as_a_pdf(client, session, college):
@@ -69,11 +76,11 @@ def test_the_report_states_release_number_and_checksum(app, session, published_r
     assert release.checksum_sha256 in html
 
 
-def test_the_report_draws_each_headline_chart_as_inline_svg_with_a_table(
+def test_the_report_draws_each_headline_chart_and_its_trend_as_inline_svg_with_a_table(
         app, session, published_release, college):
     release, _ = published_release
     html = report_html(app, session, college, release.period)
-    assert html.count('class="marks chart" role="img"') == 4
+    assert html.count('class="marks chart" role="img"') == 2 * 4
     assert "Expected for your mix of levels" in html
     assert "<caption>Coverage, 2024</caption>" in html
 
@@ -83,6 +90,7 @@ def test_the_report_lists_the_quality_status_of_the_colleges_returns(
     release, _ = published_release
     html = report_html(app, session, college, release.period)
     assert "<td>UG <small>undergraduate programme</small></td><td>validated</td>" in html
+    assert "No finding is open on your returns' latest versions." in html
     assert "<td>yes</td></tr>" in html  # counted in the release
 
 
@@ -95,7 +103,7 @@ def test_the_report_defines_a_chosen_peer_group_by_its_members(app, session,
                               [c.code for c in colleges[1:6]])
     html = report_html(app, session, college, release.period, group.id)
     assert "KP benchmark five" in html
-    assert "<td>KP-BEN-5</td><td>Bench College 5</td>" in html
+    assert "<tr><td>Bench College 5</td><td>KP-BEN-5</td><td>KP</td></tr>" in html
 
 
 def test_a_college_cannot_download_another_colleges_report(client, session, college,
@@ -165,6 +173,7 @@ def test_the_report_counts_an_open_warning_on_the_latest_version(app, session,
     session.flush()
     html = report_html(app, session, college, release.period)
     assert "<td>validated</td><td>1</td><td>0</td><td>1</td>" in html
+    assert "<td>W001 <small>warning</small></td><td>Few mentors.</td><td>open</td>" in html
 
 
 def pdf_objects(pdf: bytes) -> bytes:
@@ -183,3 +192,68 @@ def test_the_pdf_is_tagged_for_screen_readers(client, session, college):
               university_id=college.university_id)
     objects = pdf_objects(client.get("/college/feedback-report.pdf?period=2024").data)
     assert b"/StructTreeRoot" in objects and b"/Table" in objects
+
+
+def first_page_text(pdf: bytes) -> str:
+    """The text of the PDF's first page, its line breaks and runs of spaces made single."""
+    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+
+def test_the_first_page_states_the_colleges_verdict_on_each_headline_indicator(
+        session, published_release, college):
+    release, _ = published_release
+    actor = Actor.system("test")
+    report = release_report(session, actor, college, release)
+    page = first_page_text(report_pdf(session, actor, college, release))
+    assert "Where your college stands" in page
+    assert len(report["verdicts"]) == 4
+    for found in report["verdicts"]:
+        assert " ".join(found.sentence.split()) in page
+    assert "How it is decided" in page
+
+
+def test_the_report_lists_the_comparison_colleges_and_how_they_were_chosen(
+        session, published_release, college):
+    release, colleges = published_release
+    report = release_report(session, Actor.system("test"), college, release)
+    html = render_html(report)
+    assert [m["code"] for m in report["peer_group"]["members"]] == [c.code for c in colleges[1:]]
+    assert "The 6 comparison colleges" in html
+    assert "<tr><td>Bench College 6</td><td>KP-BEN-6</td><td>KP</td></tr>" in html
+    assert "Every medical college of the public sector on the register with a return " \
+           "counted in this release" in html
+    assert "<td>KP-BEN-0</td>" not in html  # not the college itself
+
+
+def test_a_download_reads_the_report_the_pipeline_stored(client, session, published_release,
+                                                         college):
+    release, _ = published_release
+    prerender_reports(session, Actor.system("test"), release, institution_ids=[college.id])
+    stored = session.get(FeedbackReport, (release.id, college.id))
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    response = client.get("/college/feedback-report.pdf?period=2024")
+    assert response.data == stored.pdf
+    assert response.headers["ETag"] == f'"{stored.checksum_sha256}"'
+    assert hashlib.sha256(response.data).hexdigest() == stored.checksum_sha256
+
+
+def test_rendering_again_keeps_the_stored_reports(session, published_release, college):
+    release, _ = published_release
+    system = Actor.system("test")
+    assert prerender_reports(session, system, release, institution_ids=[college.id]) == 1
+    before = session.get(FeedbackReport, (release.id, college.id)).checksum_sha256
+    assert prerender_reports(session, system, release, institution_ids=[college.id]) == 0
+    assert session.get(FeedbackReport, (release.id, college.id)).checksum_sha256 == before
+
+
+def test_a_chosen_peer_group_is_rendered_on_demand_by_the_same_function(
+        session, published_release, college):
+    release, colleges = published_release
+    university = Actor(label="user:kmu", role="university",
+                       university_id=college.university_id)
+    group = create_peer_group(session, university, "KP benchmark five",
+                              [c.code for c in colleges[1:6]])
+    found = report_download(session, university, college, release.period, group.id)
+    assert not found.stored
+    assert "KP benchmark five" in first_page_text(found.pdf)

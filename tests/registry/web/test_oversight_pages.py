@@ -81,3 +81,11 @@ def test_period_form_with_inconsistent_dates_shows_the_problem(as_regulator):
 
 def test_university_cannot_open_regulator_pages(as_university):
     assert as_university.get("/regulator/periods").status_code == 403
+
+
+def test_national_dashboard_links_each_province_to_its_rows_in_the_tracker(
+        as_regulator, client, college, period, token):
+    submit(client, token, college)
+    page = as_regulator.get("/regulator?type=medical").get_data(as_text=True)
+    assert (f'href="/regulator/compliance?period={period.code}&amp;province=KP&amp;'
+            'type=medical">Khyber Pakhtunkhwa</a>') in page

@@ -1,0 +1,33 @@
+"""How an indicator's figures read in words: the pages and the Feedback Report share these."""
+
+from __future__ import annotations
+
+from schemas.indicators import BY_CODE
+
+
+def as_shown(value: float, code: str) -> float:
+    """The value rounded as `indicator_value` shows it (so changes add up on the page)."""
+    if BY_CODE[code].kind == "proportion":
+        return round(100 * value, 1) / 100
+    return round(value, 2)
+
+
+def indicator_value(value: float | None, code: str) -> str:
+    """A value as the indicator reads: percentages for proportions, two decimals otherwise."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return f"{100 * value:.1f} %"
+    return f"{value:.2f}"
+
+
+def indicator_change(value: float | None, code: str) -> str:
+    """A change between periods: percentage points for proportions, signed figures otherwise;
+    'no change' when it rounds to zero at the precision shown."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        points = round(100 * value, 1)
+        return f"{points:+.1f} percentage points" if points else "no change"
+    rounded = round(value, 2)
+    return f"{rounded:+.2f}" if rounded else "no change"
