@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -186,7 +187,8 @@ def release_to_confirm(world: World) -> Call:
 
 def release_to_build(world: World) -> Call:
     make_return(world, "validated")
-    return Call(form={"action": "build", "period": world.period.code})
+    return Call(form={"action": "build", "period": world.period.code,
+                      "build_id": uuid.uuid4().hex})
 
 
 def schedule_form(world: World) -> Call:
