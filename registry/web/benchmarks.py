@@ -36,15 +36,35 @@ from registry.services import releases as release_service
 from registry.services.errors import DomainError, ValidationFailed
 from registry.services.periods import get_period, list_periods
 from registry.web.auth import role_required, web_actor
-from registry.web.i18n import breakdown_text, stratum_text
+from registry.web.i18n import breakdown_text, number, signed, stratum_text
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
 bp = Blueprint("benchmarks", __name__)
 VIEWER_ROLES = (Role.COLLEGE, Role.UNIVERSITY, Role.REGULATOR, Role.ADMIN)
 
 
-bp.app_template_filter("indicator_value")(formatting.indicator_value)
-bp.app_template_filter("indicator_change")(formatting.indicator_change)
+@bp.app_template_filter("indicator_value")
+def indicator_value(value, code: str) -> str:
+    """A value as the indicator reads, in the reader's language: percentages for proportions,
+    two decimals otherwise (the Feedback Report's English twin: formatting.indicator_value)."""
+    if value is None:
+        return "–"
+    if BY_CODE[code].kind == "proportion":
+        return gettext("%(value)s %%", value=number(100 * value, 1))
+    return number(value, 2)
+
+
+@bp.app_template_filter("indicator_change")
+def indicator_change(value, code: str) -> str:
+    """A change between periods: percentage points for proportions, signed figures otherwise;
+    'no change' when it rounds to zero at the precision shown."""
+    if value is None:
+        return "–"
+    if formatting.as_shown(value, code) == 0:
+        return gettext("no change")
+    if BY_CODE[code].kind == "proportion":
+        return gettext("%(change)s percentage points", change=signed(100 * value, 1))
+    return signed(value, 2)
 
 
 @bp.app_template_global("indicator_name")
