@@ -46,6 +46,24 @@ def test_submit_creates_version_1_and_a_retry_replays_it(cli_runner, pilot_dir, 
     assert registry_server.token not in first.output + again.output
 
 
+def test_earlier_figures_sent_again_after_a_correction_become_the_latest_version(
+        cli_runner, pilot_dir, tmp_path, registry_server):
+    token = token_file(tmp_path, registry_server.token)
+    args = ["--url", registry_server.url, "--token-file", str(token)]
+    assert cli_runner.invoke(main, ["submit", str(pilot_dir), *args]).exit_code == 0
+    original = pilot_dir / "return-PG-PEER-2020.json"
+    corrected = tmp_path / "corrected.json"
+    payload = json.loads(original.read_text(encoding="utf-8"))
+    payload["activity"]["contact_hours"] += 1
+    corrected.write_text(json.dumps(payload), encoding="utf-8")
+    assert "version 2" in cli_runner.invoke(main, ["submit", str(corrected), *args]).output
+
+    back = cli_runner.invoke(main, ["submit", str(original), *args])
+    assert back.exit_code == 0, back.output
+    assert "Submitted: return 1 version 3, status submitted (HTTP 201)." in back.output
+    assert stored_versions(registry_server.engine) == 3
+
+
 def test_a_refused_return_is_printed_field_by_field(cli_runner, pilot_dir, tmp_path,
                                                     registry_server, monkeypatch):
     payload = compile_records(pilot_dir).payload
