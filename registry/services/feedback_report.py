@@ -253,7 +253,7 @@ def release_report(
     strengths, concerns = strengths_and_concerns(data["indicators"])
     return {
         "institution": institution, "period": release.period, "generated_at": now,
-        "headline": headline,
+        "headline": headline, "indicators": data["indicators"],
         "verdicts": [verdict(row) for row in headline],
         "changes": _changes(headline, trends),
         "previous_period": _previous_period(trends),
