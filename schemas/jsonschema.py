@@ -17,17 +17,19 @@ from schemas.fields import (
     IsoDate,
     Number,
     Section,
+    SectionList,
     StandardField,
     StrictBoolean,
     Text,
 )
 from schemas.limits import MAX_COUNT
 from schemas.rules import PartWholeRule, rules_anchored_at
-from schemas.validation import SCHEMA_VERSION
-from schemas.walk import current_schema, join_path
+from schemas.validation import SCHEMA_VERSION, schema_of_version
+from schemas.walk import join_path
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = f"urn:mentoring-registry:standard:return:{SCHEMA_VERSION}"
+SCHEMA_ID_PREFIX = "urn:mentoring-registry:standard:return:"
+SCHEMA_ID = f"{SCHEMA_ID_PREFIX}{SCHEMA_VERSION}"
 RULES_KEYWORD = "x-rules"
 LABELS_KEYWORD = "x-labels"
 
@@ -38,24 +40,29 @@ _DESCRIPTION = (
     f"express are listed, on the object holding their fields, under the annotation keyword "
     f"'{RULES_KEYWORD}': each item has an id, a description, the fields summed ('parts') "
     "and the field they must not exceed ('whole'); a rule is checked only when all its "
-    f"values are numbers. '{LABELS_KEYWORD}' maps each code of a coded field to its label."
+    "values are numbers (in a list item, such as a cohort, paths are within the item). "
+    f"'{LABELS_KEYWORD}' maps each code of a coded field to its label."
 )
 
 
-def return_json_schema() -> dict:
-    """Return the JSON Schema of the current return standard (a fresh copy)."""
-    return copy.deepcopy(_build())
+def return_json_schema(version: str = SCHEMA_VERSION) -> dict:
+    """Return the JSON Schema of a return standard version, by default 1.0 (a fresh copy).
+
+    Raises KeyError for a version the registry does not know.
+    """
+    return copy.deepcopy(_build(version))
 
 
 @cache
-def _build() -> dict:
+def _build(version: str) -> dict:
+    schema = schema_of_version(version)
     document = {
         "$schema": DRAFT_2020_12,
-        "$id": SCHEMA_ID,
-        "title": f"Mentoring programme return, data standard v{SCHEMA_VERSION}",
+        "$id": f"{SCHEMA_ID_PREFIX}{version}",
+        "title": f"Mentoring programme return, data standard v{version}",
         "description": _DESCRIPTION,
     }
-    document.update(_object_schema(current_schema(), ""))
+    document.update(_object_schema(schema, ""))
     return document
 
 
@@ -102,6 +109,12 @@ def _fragment(field: Any, path: str) -> dict:
 @_fragment.register
 def _(field: Section, path: str) -> dict:
     return _object_schema(field.schema, path)
+
+
+@_fragment.register
+def _(field: SectionList, path: str) -> dict:
+    return {"type": "array", "maxItems": field.max_items,
+            "items": _object_schema(field.schema, f"{path}[]")}
 
 
 @_fragment.register
