@@ -219,6 +219,14 @@ def extension(world: World) -> Call:
         "institution": world.own.code, "until": extension_until(world), "reason": "Floods"})
 
 
+def standard_versions(world: World) -> Call:
+    return Call({"code": world.period.code}, json={"standard_versions": ["1.0", "1.1"]})
+
+
+def standard_version(world: World) -> Call:
+    return Call({"version": "1.1"})
+
+
 def new_programme(world: World) -> Call:
     return Call(json={"institution": world.own.code, "code": "UG-NEW", "name": "New programme",
                       "level": "undergraduate", "model": "group", "disciplines": ["medicine"]})
@@ -311,6 +319,8 @@ RULES = [
     rule("GET", f"{V1}/standard/dictionary", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/return.schema.json", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/template.xlsx", nothing, *EVERYONE),
+    rule("GET", f"{V1}/standard/<version>/return.schema.json", standard_version, *EVERYONE),
+    rule("GET", f"{V1}/standard/<version>/dictionary", standard_version, *EVERYONE),
     rule("GET", f"{V1}/releases", unpublished_release, *(UNLISTED,) * 7, LISTED, LISTED),
     # releases: published ones are open data, unpublished ones national only
     rule("GET", REL, published_release, *EVERYONE, variant="published"),
@@ -333,6 +343,8 @@ RULES = [
     # periods: the regulator opens them and grants extensions
     rule("POST", f"{V1}/periods", new_period, *API_NATIONAL, 201, 201),
     rule("POST", f"{V1}/periods/<code>/extensions", extension, *API_NATIONAL, 201, 201),
+    rule("PUT", f"{V1}/periods/<code>/standard-versions", standard_versions, *API_NATIONAL,
+         200, 200),
     # a college registers and submits for itself only
     rule("POST", f"{V1}/programmes", new_programme, *API_OWN_COLLEGE),
     rule("POST", f"{V1}/returns", new_return, *API_OWN_COLLEGE),
