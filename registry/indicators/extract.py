@@ -20,6 +20,7 @@ import pandas as pd
 
 from schemas.codes import MISSING_CODES
 from schemas.indicators import Indicator
+from schemas.reading import read_as_v1_1
 
 NOT_REPORTED = "not_reported"
 ZERO_DENOMINATOR = "zero_denominator"
@@ -95,7 +96,8 @@ def _total(payload: Mapping, terms: Sequence[str]) -> float | str:
 
 
 def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
-    """Compute one indicator from one return payload."""
+    """Compute one indicator from one return payload (of any standard version)."""
+    payload = read_as_v1_1(payload)
     level = (payload.get("programme") or {}).get("level")
     if level is not None and level not in indicator.programme_levels:
         return Value(None, None, NOT_APPLICABLE_LEVEL)
@@ -125,7 +127,9 @@ def value_matrix(
 
     Each distinct term is read once per payload; the sums, zero denominators and gates are
     then array operations, so this gives the same answers as `indicator_value`, faster.
+    Every payload is read as v1.1 (schemas.reading), whatever version it was sent in.
     """
+    payloads = [read_as_v1_1(p) for p in payloads]
     terms = sorted({term for i in indicators for term in _terms(i)})
     column = {term: k for k, term in enumerate(terms)}
     values, reasons = term_matrix(payloads, terms)
