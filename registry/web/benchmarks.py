@@ -28,6 +28,7 @@ from registry.pipeline_runs import TriggerSettings
 from registry.request_session import get_session
 from registry.services import benchmarks as benchmark_service
 from registry.services import charts as chart_service
+from registry.services import cohort_tables
 from registry.services import comparison as comparison_service
 from registry.services import feedback_report as report_service
 from registry.services import peer_groups as peer_group_service
@@ -115,6 +116,27 @@ def explorer():
                            period=period, indicators=CATALOGUE, indicator=BY_CODE[indicator],
                            breakdowns=benchmark_service.BREAKDOWNS, releases=releases,
                            chart=chart)
+
+
+@bp.get("/cohorts")
+def national_cohorts():
+    """The nation's cohort table: retention and completion by intake and years since."""
+    table = cohort_tables.national_cohort_table(get_session(),
+                                                current_app.config["RELEASE_SETTINGS"])
+    return render_template("benchmarks/cohorts.html", table=table, institution=None)
+
+
+@bp.get("/college/cohorts")
+@role_required(*VIEWER_ROLES)
+def college_cohorts():
+    """A college's own cohort table (its v1.1 returns' cohort follow-up)."""
+    session = get_session()
+    institution = _institution(session)
+    try:
+        table = cohort_tables.college_cohort_table(session, web_actor(), institution)
+    except DomainError as exc:
+        abort(exc.status)
+    return render_template("benchmarks/cohorts.html", table=table, institution=institution)
 
 
 def _chosen(periods: list[Period], code: str | None) -> Period | None:

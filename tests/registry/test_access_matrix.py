@@ -223,6 +223,10 @@ def standard_versions(world: World) -> Call:
     return Call({"code": world.period.code}, json={"standard_versions": ["1.0", "1.1"]})
 
 
+def own_cohorts(world: World) -> Call:
+    return Call(query={"institution": world.own.code})
+
+
 def standard_version(world: World) -> Call:
     return Call({"version": "1.1"})
 
@@ -388,6 +392,7 @@ RULES = [
     rule("GET", "/standard", nothing, *EVERYONE),
     rule("GET", "/indicators", nothing, *EVERYONE),
     rule("GET", "/benchmarks", published_release, *EVERYONE),
+    rule("GET", "/cohorts", nothing, *EVERYONE),
     rule("GET", "/programmes", programme, *EVERYONE),
     rule("GET", "/programmes/<institution>/<code>", programme, *EVERYONE),
     rule("GET", "/quality/rules", nothing, *EVERYONE),
@@ -442,6 +447,8 @@ RULES = [
     rule("GET", "/college/comparison", comparison,
          LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
     rule("GET", "/college/feedback-report.pdf", comparison,
+         LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
+    rule("GET", "/college/cohorts", own_cohorts,
          LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
     # pages: reviewers and the regulator
     rule("GET", "/university", a_return,
