@@ -111,6 +111,16 @@ class Barrier(CodedEnum):
     OTHER = "other", "Other barrier"
 
 
+class Benefit(CodedEnum):
+    ACADEMIC_GUIDANCE = "academic_guidance", "Academic guidance and study skills"
+    RESEARCH_SKILLS = "research_skills", "Research skills and output"
+    CAREER_DIRECTION = "career_direction", "Career direction"
+    EMOTIONAL_SUPPORT = "emotional_support", "Emotional support and wellbeing"
+    PROFESSIONAL_GROWTH = "professional_growth", "Professional growth and confidence"
+    BELONGING = "belonging", "Belonging and networking"
+    OTHER = "other", "Other benefit"
+
+
 class SatisfactionPoint(CodedEnum):
     VERY_DISSATISFIED = "1", "1 - Very dissatisfied"
     DISSATISFIED = "2", "2 - Dissatisfied"

@@ -17,7 +17,7 @@ def data_dictionary(version: str = SCHEMA_VERSION) -> list[dict]:
 
     Raises KeyError for a version the registry does not know.
     """
-    return [_row(leaf) for leaf in version_leaves(version)]
+    return [_row(leaf, version) for leaf in version_leaves(version)]
 
 
 def previous_version(version: str) -> str | None:
@@ -46,7 +46,7 @@ def _change(row: dict, earlier: dict | None) -> str:
     return UNCHANGED if row == earlier else CHANGED
 
 
-def _row(leaf: Leaf) -> dict:
+def _row(leaf: Leaf, version: str) -> dict:
     field = leaf.field
     return {
         "path": leaf.path,
@@ -55,14 +55,14 @@ def _row(leaf: Leaf) -> dict:
         "type": field.kind,
         "required": leaf.required,
         "codes": field.code_choices(),
-        "rules": _rules(leaf),
+        "rules": _rules(leaf, version),
         "guidance": field.guidance,
     }
 
 
-def _rules(leaf: Leaf) -> list[str]:
+def _rules(leaf: Leaf, version: str) -> list[str]:
     rules = leaf.field.constraints()
     if not leaf.required and leaf.field.required:
         rules.append("Required when its optional section or area is given.")
-    rules.extend(rule.describe() for rule in rules_involving(leaf.path))
+    rules.extend(rule.describe() for rule in rules_involving(leaf.path, version))
     return rules

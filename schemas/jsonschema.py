@@ -62,13 +62,14 @@ def _build(version: str) -> dict:
         "title": f"Mentoring programme return, data standard v{version}",
         "description": _DESCRIPTION,
     }
-    document.update(_object_schema(schema, ""))
+    document.update(_object_schema(schema, "", version))
     return document
 
 
-def _object_schema(schema: Schema, path: str) -> dict:
+def _object_schema(schema: Schema, path: str, version: str) -> dict:
     properties = {
-        name: field_schema(field, join_path(path, name)) for name, field in schema.fields.items()
+        name: field_schema(field, join_path(path, name), version)
+        for name, field in schema.fields.items()
     }
     result: dict[str, Any] = {
         "type": "object",
@@ -76,7 +77,7 @@ def _object_schema(schema: Schema, path: str) -> dict:
         "required": [name for name, field in schema.fields.items() if field.required],
         "additionalProperties": False,
     }
-    rules = rules_anchored_at(path)
+    rules = rules_anchored_at(path, version)
     if rules:
         result[RULES_KEYWORD] = [_rule_annotation(rule) for rule in rules]
     return result
@@ -91,9 +92,9 @@ def _rule_annotation(rule: PartWholeRule) -> dict:
     }
 
 
-def field_schema(field: Any, path: str) -> dict:
+def field_schema(field: Any, path: str, version: str = SCHEMA_VERSION) -> dict:
     """Return the JSON Schema of one field, with its title and description."""
-    fragment = _fragment(field, path)
+    fragment = _fragment(field, path, version)
     return {
         "title": field.metadata["title"],
         "description": field.metadata["description"],
@@ -102,45 +103,45 @@ def field_schema(field: Any, path: str) -> dict:
 
 
 @singledispatch
-def _fragment(field: Any, path: str) -> dict:
+def _fragment(field: Any, path: str, version: str) -> dict:
     raise TypeError(f"no JSON Schema mapping for {type(field).__name__} at {path}")
 
 
 @_fragment.register
-def _(field: Section, path: str) -> dict:
-    return _object_schema(field.schema, path)
+def _(field: Section, path: str, version: str) -> dict:
+    return _object_schema(field.schema, path, version)
 
 
 @_fragment.register
-def _(field: SectionList, path: str) -> dict:
+def _(field: SectionList, path: str, version: str) -> dict:
     return {"type": "array", "maxItems": field.max_items,
-            "items": _object_schema(field.schema, f"{path}[]")}
+            "items": _object_schema(field.schema, f"{path}[]", version)}
 
 
 @_fragment.register
-def _(field: Count, path: str) -> dict:
+def _(field: Count, path: str, version: str) -> dict:
     return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
                       {"enum": list(MISSING_CODES)}]}
 
 
 @_fragment.register
-def _(field: Number, path: str) -> dict:
+def _(field: Number, path: str, version: str) -> dict:
     return {"oneOf": [{"type": "number", "minimum": 0, "maximum": MAX_COUNT},
                       {"enum": list(MISSING_CODES)}]}
 
 
 @_fragment.register
-def _(field: StrictBoolean, path: str) -> dict:
+def _(field: StrictBoolean, path: str, version: str) -> dict:
     return {"type": "boolean"}
 
 
 @_fragment.register
-def _(field: Code, path: str) -> dict:
+def _(field: Code, path: str, version: str) -> dict:
     return {"type": "string", "enum": list(field.allowed), LABELS_KEYWORD: _labels(field)}
 
 
 @_fragment.register
-def _(field: CodeList, path: str) -> dict:
+def _(field: CodeList, path: str, version: str) -> dict:
     result: dict[str, Any] = {
         "type": "array",
         "items": {"type": "string", "enum": list(field.allowed)},
@@ -156,12 +157,12 @@ def _(field: CodeList, path: str) -> dict:
 
 
 @_fragment.register
-def _(field: IsoDate, path: str) -> dict:
+def _(field: IsoDate, path: str, version: str) -> dict:
     return {"type": "string", "format": "date", "pattern": f"^{DATE_PATTERN}$"}
 
 
 @_fragment.register
-def _(field: Text, path: str) -> dict:
+def _(field: Text, path: str, version: str) -> dict:
     result: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": field.max_length}
     if field.pattern:
         result["pattern"] = f"^{field.pattern}$"

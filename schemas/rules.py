@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from schemas.codes import LeavingReason, NeedArea, SatisfactionPoint
+from schemas.codes import LeavingReason, NeedArea, SatisfactionPoint, SchemaVersion
 from schemas.paths import common_parent, is_number
 
 
@@ -111,29 +111,44 @@ def _build_rules() -> tuple[PartWholeRule, ...]:
 
 RETURN_RULES: tuple[PartWholeRule, ...] = _build_rules()
 
+# v1.1: each need area's count of people who answered the item (the pilot's item non-response).
+ITEM_RESPONDENT_RULES: tuple[PartWholeRule, ...] = tuple(
+    rule
+    for area in NeedArea
+    for rule in (
+        _part(f"needs_assessment.need_areas.{area}", f"needs_assessment.item_respondents.{area}"),
+        _part(f"needs_assessment.item_respondents.{area}", "needs_assessment.responded"),
+    )
+)
+V1_0, V1_1 = SchemaVersion.V1_0.value, SchemaVersion.V1_1.value
+RULES_BY_VERSION: dict[str, tuple[PartWholeRule, ...]] = {
+    V1_0: RETURN_RULES,
+    V1_1: (*RETURN_RULES, *ITEM_RESPONDENT_RULES),
+}
 
-def rule_errors(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Check every rule against (possibly partial) return data; return errors by path."""
+
+def rule_errors(data: Mapping[str, Any], version: str = V1_0) -> dict[str, list[str]]:
+    """Check every rule of a version against (possibly partial) return data; errors by path."""
     errors: dict[str, list[str]] = {}
-    for rule in RETURN_RULES:
+    for rule in RULES_BY_VERSION[version]:
         message = rule.check(data)
         if message:
             errors.setdefault(rule.subject, []).append(message)
     return errors
 
 
-def rules_involving(path: str) -> list[PartWholeRule]:
+def rules_involving(path: str, version: str = V1_0) -> list[PartWholeRule]:
     """Return the rules that read the field at a dotted path (cohort fields under COHORT_ITEM)."""
-    return [rule for rule in _rules_at(path) if _relative(path) in rule.paths]
+    return [rule for rule in _rules_at(path, version) if _relative(path) in rule.paths]
 
 
-def rules_anchored_at(path: str) -> list[PartWholeRule]:
+def rules_anchored_at(path: str, version: str = V1_0) -> list[PartWholeRule]:
     """Return the rules whose fields all sit under the object at a dotted path."""
-    return [rule for rule in _rules_at(path) if rule.anchor == _relative(path)]
+    return [rule for rule in _rules_at(path, version) if rule.anchor == _relative(path)]
 
 
-def _rules_at(path: str) -> tuple[PartWholeRule, ...]:
-    return COHORT_RULES if path.startswith(COHORT_ITEM) else RETURN_RULES
+def _rules_at(path: str, version: str) -> tuple[PartWholeRule, ...]:
+    return COHORT_RULES if path.startswith(COHORT_ITEM) else RULES_BY_VERSION[version]
 
 
 def _relative(path: str) -> str:

@@ -1,8 +1,10 @@
-"""Return data standard v1.1: v1.0 with a cohort follow-up section.
+"""Return data standard v1.1: v1.0 with a cohort follow-up section and the pilot's fixes.
 
 A minor version: every v1.0 field keeps its name, type and meaning; v1.1 only adds. The
 cohort follow-up counts, for each intake cohort of mentees still followed this period,
-what became of them (no person-level data).
+what became of them (no person-level data). What the seed pilot could not say in v1.0:
+each need area's own count of people who answered it (item non-response), and the
+focus groups' themes as codes with the number of groups and participants.
 """
 
 from __future__ import annotations
@@ -12,10 +14,23 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, validates_schema
 
-from schemas.codes import BurnoutInstrument, LeavingReason, SchemaVersion
-from schemas.fields import Code, Count, Section, SectionList
-from schemas.rules import cohort_rule_errors
-from schemas.v1 import HeaderSchema, ReturnSchema, _code
+from schemas.codes import (
+    Barrier,
+    Benefit,
+    BurnoutInstrument,
+    LeavingReason,
+    NeedArea,
+    SchemaVersion,
+)
+from schemas.fields import Code, CodeList, Count, Section, SectionList
+from schemas.rules import V1_1, cohort_rule_errors, rule_errors
+from schemas.v1 import (
+    EvaluationSchema,
+    HeaderSchema,
+    NeedsAssessmentSchema,
+    ReturnSchema,
+    _code,
+)
 
 MAX_COHORTS = 10
 
@@ -145,10 +160,76 @@ class CohortFollowUpSchema(Schema):
                 {"cohorts": [f"Intake period {repeated[0]!r} is given more than once."]})
 
 
+ItemRespondentsSchema = Schema.from_dict(
+    {
+        area.value: Count(
+            label=f"Answered: {area.label}",
+            guidance=f"Needs-survey respondents who answered the item on '{area.label}' "
+            "(named it or not). Cannot exceed the respondents; those naming the area cannot "
+            "exceed it.",
+        )
+        for area in NeedArea
+    },
+    name="ItemRespondentsSchema",
+)
+
+
+class NeedsAssessmentSchemaV11(NeedsAssessmentSchema):
+    item_respondents = Section(
+        ItemRespondentsSchema,
+        required=False,
+        label="Respondents answering each need area",
+        guidance="New in 1.1. For each need area, the respondents who answered that item, "
+        "when some respondents skipped items. Leave out if every respondent answered every "
+        "item.",
+    )
+
+
+class FocusGroupThemesSchema(Schema):
+    groups = Count(
+        label="Focus groups",
+        guidance="Focus group discussions whose themes are coded here.",
+    )
+    participants = Count(
+        label="Focus group participants",
+        guidance="People who took part in those focus groups, each counted once.",
+    )
+    barriers = CodeList(
+        Barrier,
+        label="Barrier themes",
+        guidance="Barriers raised as themes in the focus groups. Empty if none.",
+    )
+    benefits = CodeList(
+        Benefit,
+        label="Benefit themes",
+        guidance="Benefits raised as themes in the focus groups. Empty if none.",
+    )
+
+
+class EvaluationSchemaV11(EvaluationSchema):
+    focus_group_themes = Section(
+        FocusGroupThemesSchema,
+        required=False,
+        label="Focus group themes",
+        guidance="New in 1.1. The themes the evaluation's focus groups raised, coded. Leave "
+        "out if no focus group was held or its themes were not coded.",
+    )
+
+
 class ReturnSchemaV11(ReturnSchema):
-    """Return v1.1: every v1.0 section unchanged, plus the cohort follow-up."""
+    """Return v1.1: every v1.0 field unchanged; the cohort follow-up and the pilot's fixes."""
 
     header = Section(HeaderSchemaV11, label="Header", guidance="Which return this is.")
+    needs_assessment = Section(
+        NeedsAssessmentSchemaV11,
+        label="Needs assessment",
+        guidance="The survey of mentees' needs held before or at the start of mentoring.",
+    )
+    evaluation = Section(
+        EvaluationSchemaV11,
+        label="Evaluation",
+        guidance="How the programme was evaluated at the end of the period and what was found.",
+    )
     cohort_follow_up = Section(
         CohortFollowUpSchema,
         required=False,
@@ -156,3 +237,10 @@ class ReturnSchemaV11(ReturnSchema):
         guidance="New in 1.1. What became of each intake cohort of mentees still followed "
         "this period. Leave the whole section out if not collected.",
     )
+
+    @validates_schema(skip_on_field_errors=False)
+    def check_rules(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Apply the v1.1 rule table (v1.0's and the item respondents') to what loaded."""
+        errors = rule_errors(data, V1_1)
+        if errors:
+            raise ValidationError(errors)

@@ -77,6 +77,9 @@ def _schema_instance(version: str) -> Schema:
 
 @cache
 def _plan_instance(version: str) -> Plan | None:
+    """The fast walk, for 1.0 only: it checks the 1.0 rule table (1.1 goes to marshmallow)."""
+    if version != SCHEMA_VERSION:
+        return None
     return plan_for(_schema_instance(version), "check_rules")
 
 

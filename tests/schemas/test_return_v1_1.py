@@ -155,3 +155,59 @@ def test_the_v1_1_json_schema_annotates_the_cohort_rules():
     assert "sum(still_in_training) <= at_start" in {rule["id"] for rule in item["x-rules"]}
     exam_rules = item["properties"]["exam"]["x-rules"]
     assert [rule["id"] for rule in exam_rules] == ["exam.passed <= exam.sat"]
+
+
+def test_a_v1_rule_broken_in_a_v1_1_return_is_reported_once(pilot_1_1, errors_of):
+    pilot_1_1["capacity"]["mentors_trained"] = pilot_1_1["capacity"]["active_mentors"] + 1
+    errors = errors_of(pilot_1_1)
+    assert list(errors) == ["capacity.mentors_trained"]
+    assert len(errors["capacity.mentors_trained"]) == 1
+
+
+def test_item_respondents_within_the_respondents_pass(pilot_1_1, errors_of):
+    responded = pilot_1_1["needs_assessment"]["responded"]  # 33 in the pilot
+    needs = pilot_1_1["needs_assessment"]["need_areas"]
+    pilot_1_1["needs_assessment"]["item_respondents"] = {
+        area: max(named, responded - 2) for area, named in needs.items()}
+    assert errors_of(pilot_1_1) == {}
+
+
+def test_item_respondents_above_the_respondents_fail(pilot_1_1, errors_of):
+    responded = pilot_1_1["needs_assessment"]["responded"]
+    needs = pilot_1_1["needs_assessment"]["need_areas"]
+    answered = dict(needs)
+    answered["research"] = responded + 1
+    pilot_1_1["needs_assessment"]["item_respondents"] = answered
+    assert errors_of(pilot_1_1) == {"needs_assessment.item_respondents.research": [
+        f"must not exceed needs_assessment.responded ({responded})"]}
+
+
+def test_an_area_named_by_more_than_answered_it_fails(pilot_1_1, errors_of):
+    needs = pilot_1_1["needs_assessment"]["need_areas"]
+    answered = dict(needs)
+    answered["memory"] = needs["memory"] - 1
+    pilot_1_1["needs_assessment"]["item_respondents"] = answered
+    assert errors_of(pilot_1_1) == {"needs_assessment.need_areas.memory": [
+        f"must not exceed needs_assessment.item_respondents.memory ({needs['memory'] - 1})"]}
+
+
+def test_item_respondents_are_refused_in_a_v1_0_return(pilot, errors_of):
+    pilot["needs_assessment"]["item_respondents"] = dict(pilot["needs_assessment"]["need_areas"])
+    assert errors_of(pilot) == {"needs_assessment.item_respondents": ["Unknown field."]}
+
+
+def test_focus_group_themes_are_coded(pilot_1_1, errors_of):
+    pilot_1_1["evaluation"]["focus_group_themes"] = {
+        "groups": 2, "participants": 14, "barriers": ["poor_scheduling"],
+        "benefits": ["research_skills", "emotional_support"]}
+    assert errors_of(pilot_1_1) == {}
+    pilot_1_1["evaluation"]["focus_group_themes"]["benefits"] = ["free_lunch"]
+    assert list(errors_of(pilot_1_1)) == ["evaluation.focus_group_themes.benefits.0"]
+
+
+def test_the_v1_1_json_schema_annotates_the_item_rules_and_v1_0_does_not():
+    def ids(version: str) -> set[str]:
+        needs = return_json_schema(version)["properties"]["needs_assessment"]
+        return {rule["id"] for rule in needs["x-rules"]}
+    rule = "needs_assessment.item_respondents.research <= needs_assessment.responded"
+    assert rule in ids("1.1") and rule not in ids("1.0")
