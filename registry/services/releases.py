@@ -236,6 +236,9 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
                   content: ReleaseContent, build: Build) -> Release:
     """Add a computed release, its cells and institution results in one go (no commit)."""
     notes = method_notes(settings)
+    standard_versions = standard_versions_of(session, content.return_version_ids)
+    notes["standard_versions"] = ("Return data standard versions of the counted returns: "
+                                  f"{', '.join(standard_versions) or 'none'}.")
     rendered = render_exports(period, content, notes)
     number = (session.scalar(select(func.max(Release.number))) or 0) + 1
     release = Release(
@@ -251,8 +254,7 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         export_csv=rendered["csv"], export_json=rendered["json"],
         export_sdmx_csv=rendered["sdmx"], method_notes=_notes_text(notes),
         provenance={"return_version_ids": content.return_version_ids,
-                    "standard_versions": standard_versions_of(session,
-                                                              content.return_version_ids),
+                    "standard_versions": standard_versions,
                     "excluded": build.excluded,
                     "accepted_but_newer_version_pending": build.pending_newer,
                     "suppressed_against_earlier_releases": build.suppressed_across_releases,

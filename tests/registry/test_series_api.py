@@ -134,3 +134,13 @@ def test_a_cohort_indicator_draws_on_version_1_1_only(client, a_transition):
     points = client.get("/api/v1/indicators/cohort_retention_1y/series").get_json()["points"]
     assert [p["standard_versions"] for p in points] == [[], ["1.1"]]
     assert points[0]["national"] is None  # no v1.1 return in 2023: nothing published
+
+
+def test_the_json_export_names_the_standard_versions_it_drew_on(a_transition):
+    import json
+
+    method = json.loads(a_transition["2024"].export_json)["method"]
+    assert method["standard_versions"] == (
+        "Return data standard versions of the counted returns: 1.0, 1.1.")
+    assert "Standard versions: Return data standard versions of the counted returns: 1.0" \
+        in a_transition["2024"].method_notes
