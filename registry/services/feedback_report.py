@@ -26,6 +26,7 @@ from registry.models import (
 )
 from registry.services import comparison as comparison_service
 from registry.services.actors import Actor
+from registry.services.cohort_tables import college_cohort_table
 from registry.services.errors import NotFound
 from registry.services.peer_groups import get_peer_group
 from registry.services.releases import latest_published
@@ -59,6 +60,7 @@ def feedback_report(
         "min_institutions": data["min_institutions"],
         "quality": return_quality(session, institution, period, _counted(session, release)),
         "provenance": provenance(session, release),
+        "cohorts": college_cohort_table(session, actor, institution),
     }
 
 

@@ -161,11 +161,12 @@ def comparison():
         data = comparison_service.comparison(session, actor, institution, period, group_id) \
             if period else None
         trend = comparison_service.trend(session, actor, institution, indicator)
+        cohorts = cohort_tables.college_cohort_table(session, actor, institution)
     except DomainError as exc:
         abort(exc.status)
     return render_template("benchmarks/comparison.html", institution=institution, data=data,
                            periods=periods, period=period, trend=trend,
-                           standing=_standing(data, institution),
+                           standing=_standing(data, institution), cohorts=cohorts,
                            trend_chart=_trend_chart(trend, institution, indicator),
                            indicator=BY_CODE[indicator], indicators=CATALOGUE,
                            peer_groups=peer_group_service.list_peer_groups(session, actor),

@@ -32,3 +32,34 @@ def test_the_national_table_suppresses_a_cell_of_one_college(client, session, co
 def test_without_cohort_follow_up_the_page_says_so(client):
     page = client.get("/cohorts").get_data(as_text=True)
     assert "No cohort follow-up has been reported yet." in page
+
+
+def _report_cohorts_in_2025(session, college) -> None:
+    period = closed_period(session, "2025")
+    payload = as_version_1_1(payload_with(college, period, "undergraduate", enrolled=40),
+                             [_cohort("2024", 20, 15, 1)])
+    add_return(session, college, period, payload)
+
+
+def test_the_comparison_page_shows_the_cohort_table_when_the_college_has_one(
+        client, session, published_release):
+    from tests.registry.web.conftest import log_in_as
+
+    college = published_release[1][0]
+    log_in_as(client, session, "college", institution_id=college.id,
+              university_id=college.university_id)
+    assert 'id="cohorts-h"' not in client.get("/college/comparison").get_data(as_text=True)
+    _report_cohorts_in_2025(session, college)
+    page = client.get("/college/comparison?period=2024").get_data(as_text=True)
+    assert 'id="cohorts-h"' in page and "80 % <small>(16 of 20)</small>" in page
+
+
+def test_the_feedback_report_holds_the_cohort_table_when_the_college_has_one(
+        app, session, published_release):
+    from tests.registry.web.test_feedback_report import report_html
+
+    release, colleges = published_release
+    assert "Cohort follow-up" not in report_html(app, session, colleges[0], release.period)
+    _report_cohorts_in_2025(session, colleges[0])
+    html = report_html(app, session, colleges[0], release.period)
+    assert "Cohort follow-up" in html and "80 % <small>(16 of 20)</small>" in html
