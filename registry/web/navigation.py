@@ -14,6 +14,7 @@ ROLE_PAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("Upload", "college.upload", ""),
         ("Findings", "college.dashboard", "findings"),
         ("Comparison", "benchmarks.comparison", ""),
+        ("Cohorts", "benchmarks.college_cohorts", ""),
         ("Feedback Report (PDF)", "benchmarks.feedback_report", ""),
         ("API tokens", "college.api_tokens", ""),
         ("Messages", "review_pages.messages", ""),
