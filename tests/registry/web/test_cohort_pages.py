@@ -63,3 +63,31 @@ def test_the_feedback_report_holds_the_cohort_table_when_the_college_has_one(
     _report_cohorts_in_2025(session, colleges[0])
     html = report_html(app, session, colleges[0], release.period)
     assert "Cohort follow-up" in html and "80 % <small>(16 of 20)</small>" in html
+
+
+def _submit_v1_1(session, college, college_user) -> int:
+    import random
+
+    from registry.services.actors import Actor
+    from registry.services.submissions import submit_return
+    from schemas.cohort_examples import synthetic_cohorts
+    from tests.factories import make_period, return_payload
+
+    make_period(session, "2025", standard_versions=["1.0", "1.1"])
+    payload = as_version_1_1(return_payload(college),
+                             synthetic_cohorts(random.Random(2), "2025", 30))
+    return submit_return(session, Actor.for_user(college_user), payload,
+                         source="api").return_id
+
+
+def test_a_v1_1_return_page_opens_for_its_college(as_college, session, college, college_user):
+    return_id = _submit_v1_1(session, college, college_user)
+    page = as_college.get(f"/college/returns/{return_id}")
+    assert page.status_code == 200 and "PG-PEER" in page.get_data(as_text=True)
+
+
+def test_a_v1_1_return_opens_for_review(as_regulator, session, college, college_user):
+    return_id = _submit_v1_1(session, college, college_user)
+    page = as_regulator.get(f"/review/returns/{return_id}")
+    assert page.status_code == 200
+    assert "Enrolled mentees" in page.get_data(as_text=True)
