@@ -123,7 +123,8 @@ def national_cohorts():
     """The nation's cohort table: retention and completion by intake and years since."""
     table = cohort_tables.national_cohort_table(get_session(),
                                                 current_app.config["RELEASE_SETTINGS"])
-    return render_template("benchmarks/cohorts.html", table=table, institution=None)
+    return render_template("benchmarks/cohorts.html", table=table, institution=None,
+                           cohort_chart=_cohort_chart(table, "the nation"))
 
 
 @bp.get("/college/cohorts")
@@ -136,7 +137,16 @@ def college_cohorts():
         table = cohort_tables.college_cohort_table(session, web_actor(), institution)
     except DomainError as exc:
         abort(exc.status)
-    return render_template("benchmarks/cohorts.html", table=table, institution=institution)
+    return render_template("benchmarks/cohorts.html", table=table, institution=institution,
+                           cohort_chart=_cohort_chart(table, institution.name))
+
+
+def _cohort_chart(table: cohort_tables.CohortTable, whose: str) -> str | None:
+    rows = table.as_rows()
+    if not any(row["retention"] is not None for row in rows):
+        return None
+    return chart_service.cohort_chart(rows, f"Retention of {whose}'s intake cohorts by years "
+                                            "since intake; the table below has the figures")
 
 
 def _chosen(periods: list[Period], code: str | None) -> Period | None:

@@ -18,6 +18,7 @@ def test_a_college_sees_its_cohort_table(as_college, session, college):
     _report_cohorts(session, college)
     page = as_college.get("/college/cohorts").get_data(as_text=True)
     assert 'id="cohort-retention"' in page
+    assert 'role="img" aria-label="Retention of' in page  # the chart, drawn on the server
     assert "90 % <small>(27 of 30)</small>" in page  # 24 in training + 3 completed
     assert "10 % <small>(3 of 30)</small>" in page
 
