@@ -41,7 +41,7 @@ from registry_toolkit.sources import LocalFileError
 from registry_toolkit.streams import ReadOptions
 from registry_toolkit.summary import render
 from registry_toolkit.templates import write_templates
-from schemas import ReturnValidationError, validate_return
+from schemas import SCHEMA_VERSION, SUPPORTED_VERSIONS, ReturnValidationError, validate_return
 
 EXIT_PROBLEMS = 1
 EXIT_UNREACHABLE = 3
@@ -161,6 +161,10 @@ def reading_options(func: Callable) -> Callable:
     func = click.option("--dry-run", is_flag=True,
                         help="Print exactly the JSON payload that would be sent; write and "
                         "send nothing.")(func)
+    func = click.option("--standard", type=click.Choice(SUPPORTED_VERSIONS),
+                        default=SCHEMA_VERSION, show_default=True,
+                        help="The data standard version to compile (1.1 adds the cohort "
+                        "follow-up from the mentees file's intake columns).")(func)
     return click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                         help="Where to write the return JSON (default: in the records "
                         "folder).")(func)
@@ -170,9 +174,9 @@ def reading_options(func: Callable) -> Callable:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @reading_options
 def compile_command(directory: Path, out: Path | None, dry_run: bool, progress: bool | None,
-                    drop: bool) -> None:
+                    drop: bool, standard: str) -> None:
     """Compile the return from the records in DIRECTORY, check it offline and write it."""
-    compilation = _compile(directory, ReadOptions(drop, progress))
+    compilation = _compile(directory, ReadOptions(drop, progress), standard)
     if dry_run:
         click.echo(render(compilation), err=True)
         click.echo(payload_bytes(compilation.payload).decode("utf-8"), nl=False)
@@ -197,12 +201,12 @@ def compile_command(directory: Path, out: Path | None, dry_run: bool, progress: 
 @reading_options
 def submit_command(source: Path, url: str | None, token_file: Path | None, retries: int,
                    retry_wait: float, timeout: float, out: Path | None, dry_run: bool,
-                   progress: bool | None, drop: bool) -> None:
+                   progress: bool | None, drop: bool, standard: str) -> None:
     """Send the return compiled from SOURCE (a records folder or a return JSON file)."""
     if not url and not dry_run:
         raise click.UsageError("give the registry's address with --url (or REGISTRY_URL)")
     token = None if dry_run else read_token(token_file)
-    payload, path = _payload_from(source, out, ReadOptions(drop, progress), dry_run)
+    payload, path = _payload_from(source, out, ReadOptions(drop, progress), dry_run, standard)
     if dry_run:
         target = returns_url(url) if url else "<--url>" + RETURNS_PATH
         click.echo(f"Dry run: would POST to {target} with Idempotency-Key "
@@ -213,10 +217,10 @@ def submit_command(source: Path, url: str | None, token_file: Path | None, retri
 
 
 def _payload_from(source: Path, out: Path | None, options: ReadOptions,
-                  dry_run: bool) -> tuple[dict, Path | None]:
+                  dry_run: bool, standard: str = SCHEMA_VERSION) -> tuple[dict, Path | None]:
     if source.is_file():
         return load_return(source), source
-    compilation = _compile(source, options)
+    compilation = _compile(source, options, standard)
     click.echo(render(compilation), err=dry_run)
     if dry_run:
         return compilation.payload, None
@@ -284,9 +288,10 @@ def _error_lines(errors: dict[str, list[str]]) -> list[str]:
     return [f"  {path}: {message}" for path, messages in errors.items() for message in messages]
 
 
-def _compile(directory: Path, options: ReadOptions) -> Compilation:
+def _compile(directory: Path, options: ReadOptions,
+             standard: str = SCHEMA_VERSION) -> Compilation:
     try:
-        return compile_records(directory, options)
+        return compile_records(directory, options, standard)
     except LocalFileError as error:
         raise ToolkitFailure([str(error)]) from None
     except RecordsError as error:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from expectations.engine import RuleFinding
+from registry_toolkit.cohorts import cohort_entries
 from registry_toolkit.derive import Records, derive, inactive_mentors_with_pairs
 from registry_toolkit.facts import Facts, find_facts_file, load_facts
 from registry_toolkit.layout import MENTEES, MENTORS, PAIRS
@@ -26,6 +27,7 @@ from registry_toolkit.sources import (
 from registry_toolkit.streams import MeetingTally, ReadOptions, SurveyTally, stream
 from schemas import SCHEMA_VERSION, ReturnValidationError, validate_return
 from schemas.paths import set_path
+from schemas.validation import LATEST_VERSION
 from schemas.walk import current_schema, return_leaves, skeleton
 
 NOT_IN_RECORDS = "not in the records"
@@ -72,8 +74,12 @@ def payload_bytes(payload: dict) -> bytes:
     return (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def compile_records(directory: Path, options: ReadOptions | None = None) -> Compilation:
-    """Read the records in directory and compile, check and return the return."""
+def compile_records(directory: Path, options: ReadOptions | None = None,
+                    standard: str = SCHEMA_VERSION) -> Compilation:
+    """Read the records in directory and compile, check and return the return.
+
+    `standard` 1.1 adds the cohort follow-up from the mentees file's intake columns.
+    """
     options = options or ReadOptions()
     log = ProblemLog()
     facts = _facts(directory, log)
@@ -85,6 +91,8 @@ def compile_records(directory: Path, options: ReadOptions | None = None) -> Comp
     payload, sources, conflicts = assemble(derived, facts, log)
     if log:
         raise RecordsError(log)
+    if standard == LATEST_VERSION:
+        notes.append(add_cohort_follow_up(payload, sources, records))
     try:
         validate_return(payload)
     except ReturnValidationError as error:
@@ -92,6 +100,21 @@ def compile_records(directory: Path, options: ReadOptions | None = None) -> Comp
     notes = notes + conflicts + publication_notes(payload)
     return Compilation(payload, sources, records.files, warnings, notes,
                        registry_findings(payload))
+
+
+def add_cohort_follow_up(payload: dict, sources: dict[str, str], records: Records) -> str:
+    """Declare the payload v1.1 and add the cohorts the mentees file follows; say what
+    was done."""
+    payload["header"]["schema_version"] = LATEST_VERSION
+    mentees = records.mentees
+    if mentees is None or not mentees.cohorts:
+        return ("Standard 1.1: no intake_period in the mentees file, so the cohort follow-up "
+                "is left out (not collected).")
+    payload["cohort_follow_up"] = {
+        "cohorts": cohort_entries(mentees.cohorts, mentees.outcome_columns)}
+    sources["cohort_follow_up"] = records.label("mentees")
+    return (f"Standard 1.1: {len(mentees.cohorts)} intake cohort(s) followed, from "
+            f"{records.label('mentees')}.")
 
 
 def without_gc(function: Callable[..., T], *args: Any) -> T:

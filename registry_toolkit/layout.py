@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry_toolkit import values
+from registry_toolkit.cohorts import EXAM_RESULTS, SCREEN_RESULTS, TRAINING_STATUSES
 from registry_toolkit.values import Parser
-from schemas.codes import NeedArea
+from schemas.codes import BurnoutInstrument, NeedArea
 
 MODES = ("in_person", "online", "group")
 END_REASONS = ("planned", "unplanned")
@@ -80,6 +81,23 @@ MENTEES = RecordFile("mentees", "Everyone the programme was open to in the perio
     _yes_no("disengaged", "Did the mentee stop attending without a planned ending? Blank = no."),
     _id("group_id", "The mentoring group the mentee belongs to, for group mentoring.",
         required=False),
+    # Cohort follow-up (standard 1.1, compile --standard 1.1); list past intakes too.
+    Column("intake_period", str.strip, "a period code such as 2024-25",
+           "The reporting period the mentee entered the programme in. Keep rows of earlier "
+           "intakes (also those who left) so their cohorts can be followed."),
+    Column("training_status", values.one_of(TRAINING_STATUSES, "training status"),
+           " / ".join(TRAINING_STATUSES),
+           "Where the mentee stands at the period's end. Blank = in_training."),
+    Column("exam", values.one_of(EXAM_RESULTS, "exam result"), " / ".join(EXAM_RESULTS),
+           "The progression or licensing exam the mentee was due to sit this period."),
+    _yes_no("research_output", "Has the mentee at least one research output (paper, "
+            "abstract, registered protocol) by the period's end?"),
+    Column("burnout_instrument", values.one_of(BurnoutInstrument.codes(), "instrument"),
+           " / ".join(BurnoutInstrument.codes()),
+           "The validated instrument the mentee was screened with this period."),
+    Column("burnout_screen", values.one_of(SCREEN_RESULTS, "screening result"),
+           " / ".join(SCREEN_RESULTS),
+           "The screening result against the instrument's published threshold."),
 ))
 
 MENTORS = RecordFile("mentors", "Every mentor of the programme, one row each.", (

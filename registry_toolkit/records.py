@@ -6,9 +6,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from registry_toolkit.cohorts import OUTCOME_COLUMNS, CohortTally
 from registry_toolkit.rows import RowReader
 
 REMATCH_DAYS = 30
+COHORT_COLUMNS = ("intake_period", "training_status", "exam", "research_output",
+                  "burnout_instrument", "burnout_screen")
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,21 @@ class Mentees:
     ids: set[str] = field(default_factory=set)
     enrolled_ids: set[str] = field(default_factory=set)
     group_sizes: Counter[str] = field(default_factory=Counter)
+    cohorts: dict[str, CohortTally] = field(default_factory=dict)
+    outcome_columns: set[str] = field(default_factory=set)  # of OUTCOME_COLUMNS, present
 
 
 def read_mentees(reader: RowReader, period: Period) -> Mentees:
     """Count eligible, enrolled and disengaged mentees."""
     result = Mentees(has_disengaged=reader.columns.has("disengaged"))
     plan = reader.plan("mentee_id", "eligible", "enrolled", "enrolled_on", "disengaged",
-                       "group_id")
+                       "group_id", *COHORT_COLUMNS)
     rows: dict[str, int] = {}
     for number, row in reader.rows():
-        mentee_id, eligible, enrolled, enrolled_on, disengaged, group = reader.read(
-            number, row, plan)
+        mentee_id, eligible, enrolled, enrolled_on, disengaged, group, intake, *outcomes = \
+            reader.read(number, row, plan)
+        if intake:
+            result.cohorts.setdefault(intake, CohortTally()).add(*outcomes)
         _unique(reader, rows, number, "mentee_id", mentee_id)
         if enrolled and enrolled_on is not None and enrolled_on > period.ends_on:
             result.enrolled_after_period += 1
@@ -66,6 +73,7 @@ def read_mentees(reader: RowReader, period: Period) -> Mentees:
                            "in the period")
         _count_mentee(result, mentee_id, eligible, enrolled, disengaged, group)
     result.ids.update(rows)
+    result.outcome_columns = {name for name in OUTCOME_COLUMNS if reader.columns.has(name)}
     return result
 
 

@@ -252,7 +252,8 @@ def _iso(day: date | None) -> str:
 
 
 def _write_cohort(directory: Path, cohort: Cohort) -> None:
-    with _writer(directory, "mentees.csv", MENTEES.names[:-1]) as writer:
+    written = MENTEES.names[:MENTEES.names.index("group_id")]  # no groups, no cohort columns
+    with _writer(directory, "mentees.csv", written) as writer:
         for mentee_id, enrolled, formed, disengaged in cohort.mentees:
             writer.writerow([mentee_id, "yes", _yes(enrolled), _iso(formed), _yes(disengaged)])
     with _writer(directory, "mentors.csv", MENTORS.names) as writer:

@@ -29,6 +29,7 @@ class CodedEnum(StrEnum):
 
 class SchemaVersion(CodedEnum):
     V1_0 = "1.0", "Return data standard version 1.0"
+    V1_1 = "1.1", "Return data standard version 1.1 (adds cohort follow-up)"
 
 
 class MissingReason(CodedEnum):
@@ -110,12 +111,41 @@ class Barrier(CodedEnum):
     OTHER = "other", "Other barrier"
 
 
+class Benefit(CodedEnum):
+    ACADEMIC_GUIDANCE = "academic_guidance", "Academic guidance and study skills"
+    RESEARCH_SKILLS = "research_skills", "Research skills and output"
+    CAREER_DIRECTION = "career_direction", "Career direction"
+    EMOTIONAL_SUPPORT = "emotional_support", "Emotional support and wellbeing"
+    PROFESSIONAL_GROWTH = "professional_growth", "Professional growth and confidence"
+    BELONGING = "belonging", "Belonging and networking"
+    OTHER = "other", "Other benefit"
+
+
 class SatisfactionPoint(CodedEnum):
     VERY_DISSATISFIED = "1", "1 - Very dissatisfied"
     DISSATISFIED = "2", "2 - Dissatisfied"
     NEUTRAL = "3", "3 - Neutral"
     SATISFIED = "4", "4 - Satisfied"
     VERY_SATISFIED = "5", "5 - Very satisfied"
+
+
+class LeavingReason(CodedEnum):
+    TRANSFERRED = "transferred", "Transferred to another institution or programme"
+    WITHDREW = "withdrew", "Withdrew from training"
+    DISMISSED = "dismissed", "Dismissed"
+    OTHER = "other", "Other reason"
+
+
+class BurnoutInstrument(CodedEnum):
+    MBI_HSS = "mbi_hss", "Maslach Burnout Inventory - Human Services Survey"
+    MBI_SS = "mbi_ss", "Maslach Burnout Inventory - Student Survey"
+    CBI = "cbi", "Copenhagen Burnout Inventory"
+    OLBI = "olbi", "Oldenburg Burnout Inventory"
+    PHQ9 = "phq9", "Patient Health Questionnaire-9 (depression)"
+    GAD7 = "gad7", "Generalised Anxiety Disorder-7"
+    K10 = "k10", "Kessler Psychological Distress Scale (K10)"
+    WHO5 = "who5", "WHO-5 Well-Being Index"
+    NONE = "none", "No screening held in the period"
 
 
 MISSING_CODES: tuple[str, ...] = MissingReason.codes()

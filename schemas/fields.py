@@ -327,3 +327,51 @@ class Section(fields.Nested):
     def guidance(self) -> str:
         """Return the plain-language guidance for the section."""
         return self.metadata["description"]
+
+
+class SectionList(fields.List):
+    """A list of objects of one shape (e.g. one per intake cohort), at most max_items long."""
+
+    kind = "object list"
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a list: give a list of objects.",
+        "too_many": "Give at most {max_items} items.",
+    }
+
+    def __init__(
+        self,
+        nested: type[Schema],
+        *,
+        label: str,
+        guidance: str,
+        max_items: int,
+        required: bool = True,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            fields.Nested(nested),
+            required=required,
+            metadata={"title": label, "description": guidance},
+            **kwargs,
+        )
+        self.max_items = max_items
+
+    @property
+    def schema(self) -> Schema:
+        """Return the schema of one item."""
+        return self.inner.schema
+
+    @property
+    def label(self) -> str:
+        """Return the human label of the list."""
+        return self.metadata["title"]
+
+    @property
+    def guidance(self) -> str:
+        """Return the plain-language guidance for the list."""
+        return self.metadata["description"]
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list:
+        if isinstance(value, list | tuple) and len(value) > self.max_items:
+            raise self.make_error("too_many", max_items=self.max_items)
+        return super()._deserialize(value, attr, data, **kwargs)

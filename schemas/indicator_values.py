@@ -19,6 +19,7 @@ from typing import Any
 
 from schemas.codes import MISSING_CODES
 from schemas.indicators import Indicator
+from schemas.reading import read_as_v1_1
 
 NOT_REPORTED = "not_reported"
 ZERO_DENOMINATOR = "zero_denominator"
@@ -96,7 +97,8 @@ def total(payload: Mapping, terms: Sequence[str]) -> float | str:
 
 
 def indicator_value(indicator: Indicator, payload: Mapping) -> Value:
-    """Compute one indicator from one return payload."""
+    """Compute one indicator from one return payload (of any standard version)."""
+    payload = read_as_v1_1(payload)
     level = (payload.get("programme") or {}).get("level")
     if level is not None and level not in indicator.programme_levels:
         return Value(None, None, NOT_APPLICABLE_LEVEL)

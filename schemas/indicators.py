@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.codes import Level, NeedArea
+from schemas.codes import Level, NeedArea, SchemaVersion
 
 LEVELS: tuple[str, ...] = Level.codes()
+ALL_VERSIONS: tuple[str, ...] = SchemaVersion.codes()
+COHORT_VERSIONS: tuple[str, ...] = (SchemaVersion.V1_1.value,)
 SATISFIED_POINTS = ("4", "5")
 LIKERT_POINTS = ("1", "2", "3", "4", "5")
 MIN_SURVEY_RESPONSE = 0.5
@@ -82,6 +84,9 @@ class Indicator:
     gate: Gate | None = None
     family: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # The return standard versions the indicator can be computed from (returns are read
+    # through schemas.reading, so v1.0 fields read alike in every version).
+    standard_versions: tuple[str, ...] = ALL_VERSIONS
 
     @property
     def scale(self) -> float:
@@ -115,6 +120,7 @@ class Indicator:
                               f"{self.gate.minimum:.0%}" if self.gate else None),
             "family": self.family or None,
             "zero_denominator": ZERO_DENOMINATOR_RULES[self.kind],
+            "standard_versions": list(self.standard_versions),
         }
 
 
@@ -233,8 +239,44 @@ CORE: tuple[Indicator, ...] = (
               source="register"),
 )
 
+def _cohort(code: str, name: str, definition: str, numerator: str, denominator: str,
+            unit: str, better: str) -> Indicator:
+    return Indicator(code, name, definition, (f"cohort_summary.{numerator}",),
+                     (f"cohort_summary.{denominator}",), unit, better, "proportion",
+                     family="cohort_outcomes", standard_versions=COHORT_VERSIONS)
+
+
+# Cohort outcomes (standard v1.1): read from the cohort summary schemas.reading derives.
+COHORT_OUTCOMES: tuple[Indicator, ...] = (
+    _cohort("cohort_retention_1y", "Cohort retention at 1 year",
+            "Mentees of the cohorts one year after intake still in training or completed, "
+            "out of those cohorts' mentees at start.",
+            "year_1.retained", "year_1.at_start", "percent of cohort", "higher"),
+    _cohort("cohort_retention_2y", "Cohort retention at 2 years",
+            "Mentees of the cohorts two years after intake still in training or completed, "
+            "out of those cohorts' mentees at start.",
+            "year_2.retained", "year_2.at_start", "percent of cohort", "higher"),
+    _cohort("cohort_completion", "Cohort completion",
+            "Mentees of every cohort followed who completed their training, out of those "
+            "cohorts' mentees at start.",
+            "all.completed", "all.at_start", "percent of cohort", "higher"),
+    _cohort("exam_pass_rate", "Exam pass rate",
+            "Mentees who passed the progression or licensing exam they sat in the period, "
+            "out of those who sat it (every cohort followed).",
+            "all.exam_passed", "all.exam_sat", "percent of those who sat", "higher"),
+    _cohort("burnout_screening_coverage", "Burnout screening coverage",
+            "Mentees screened for burnout or distress with a validated instrument in the "
+            "period, out of their cohorts' mentees at start (every cohort followed).",
+            "all.screened", "all.at_start", "percent of cohort", "higher"),
+    _cohort("burnout_above_threshold", "Screened above the burnout threshold",
+            "Mentees scoring above their instrument's burnout or distress threshold, out of "
+            "those screened.",
+            "all.above_threshold", "all.screened", "percent of screened", "lower"),
+)
+
 CATALOGUE: tuple[Indicator, ...] = (
     *CORE,
+    *COHORT_OUTCOMES,
     *(_need_prevalence(area) for area in NeedArea),
     *(_improvement(area) for area in NeedArea),
 )

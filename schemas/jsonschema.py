@@ -17,17 +17,19 @@ from schemas.fields import (
     IsoDate,
     Number,
     Section,
+    SectionList,
     StandardField,
     StrictBoolean,
     Text,
 )
 from schemas.limits import MAX_COUNT
 from schemas.rules import PartWholeRule, rules_anchored_at
-from schemas.validation import SCHEMA_VERSION
-from schemas.walk import current_schema, join_path
+from schemas.validation import SCHEMA_VERSION, schema_of_version
+from schemas.walk import join_path
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = f"urn:mentoring-registry:standard:return:{SCHEMA_VERSION}"
+SCHEMA_ID_PREFIX = "urn:mentoring-registry:standard:return:"
+SCHEMA_ID = f"{SCHEMA_ID_PREFIX}{SCHEMA_VERSION}"
 RULES_KEYWORD = "x-rules"
 LABELS_KEYWORD = "x-labels"
 MISSING_CODE = "MissingCode"
@@ -41,26 +43,31 @@ _DESCRIPTION = (
     f"express are listed, on the object holding their fields, under the annotation keyword "
     f"'{RULES_KEYWORD}': each item has an id, a description, the fields summed ('parts') "
     "and the field they must not exceed ('whole'); a rule is checked only when all its "
-    f"values are numbers. Every rule of the standard compares two reported values, which "
+    "values are numbers (in a list item, such as a cohort, paths are within the item). "
+    f"Every rule of the standard compares two reported values, which "
     f"JSON Schema cannot express, so all of them are listed there. '{LABELS_KEYWORD}' maps "
     "each code of a coded field to its label."
 )
 
 
-def return_json_schema() -> dict:
-    """Return the JSON Schema of the current return standard (a fresh copy)."""
-    return copy.deepcopy(_build())
+def return_json_schema(version: str = SCHEMA_VERSION) -> dict:
+    """Return the JSON Schema of a return standard version, by default 1.0 (a fresh copy).
+
+    Raises KeyError for a version the registry does not know.
+    """
+    return copy.deepcopy(_build(version))
 
 
 @cache
-def _build() -> dict:
+def _build(version: str) -> dict:
+    schema = schema_of_version(version)
     document = {
         "$schema": DRAFT_2020_12,
-        "$id": SCHEMA_ID,
-        "title": f"Mentoring programme return, data standard v{SCHEMA_VERSION}",
+        "$id": f"{SCHEMA_ID_PREFIX}{version}",
+        "title": f"Mentoring programme return, data standard v{version}",
         "description": _DESCRIPTION,
     }
-    document.update(_object_schema(current_schema(), ""))
+    document.update(_object_schema(schema, "", version))
     document["$defs"] = {MISSING_CODE: {
         "title": MISSING_CODE,
         "description": "Why a count or number is not reported: it separates a missing value "
@@ -96,9 +103,10 @@ def _rebase_refs(node: Any) -> Any:
     return node
 
 
-def _object_schema(schema: Schema, path: str) -> dict:
+def _object_schema(schema: Schema, path: str, version: str) -> dict:
     properties = {
-        name: field_schema(field, join_path(path, name)) for name, field in schema.fields.items()
+        name: field_schema(field, join_path(path, name), version)
+        for name, field in schema.fields.items()
     }
     result: dict[str, Any] = {
         "type": "object",
@@ -106,7 +114,7 @@ def _object_schema(schema: Schema, path: str) -> dict:
         "required": [name for name, field in schema.fields.items() if field.required],
         "additionalProperties": False,
     }
-    rules = rules_anchored_at(path)
+    rules = rules_anchored_at(path, version)
     if rules:
         result[RULES_KEYWORD] = [_rule_annotation(rule) for rule in rules]
     return result
@@ -121,9 +129,9 @@ def _rule_annotation(rule: PartWholeRule) -> dict:
     }
 
 
-def field_schema(field: Any, path: str) -> dict:
+def field_schema(field: Any, path: str, version: str = SCHEMA_VERSION) -> dict:
     """Return the JSON Schema of one field, with its title and description."""
-    fragment = _fragment(field, path)
+    fragment = _fragment(field, path, version)
     return {
         "title": field.metadata["title"],
         "description": field.metadata["description"],
@@ -132,39 +140,45 @@ def field_schema(field: Any, path: str) -> dict:
 
 
 @singledispatch
-def _fragment(field: Any, path: str) -> dict:
+def _fragment(field: Any, path: str, version: str) -> dict:
     raise TypeError(f"no JSON Schema mapping for {type(field).__name__} at {path}")
 
 
 @_fragment.register
-def _(field: Section, path: str) -> dict:
-    return _object_schema(field.schema, path)
+def _(field: Section, path: str, version: str) -> dict:
+    return _object_schema(field.schema, path, version)
 
 
 @_fragment.register
-def _(field: Count, path: str) -> dict:
+def _(field: SectionList, path: str, version: str) -> dict:
+    return {"type": "array", "maxItems": field.max_items,
+            "items": _object_schema(field.schema, f"{path}[]", version)}
+
+
+@_fragment.register
+def _(field: Count, path: str, version: str) -> dict:
     return {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
                       {"$ref": f"#/$defs/{MISSING_CODE}"}]}
 
 
 @_fragment.register
-def _(field: Number, path: str) -> dict:
+def _(field: Number, path: str, version: str) -> dict:
     return {"oneOf": [{"type": "number", "minimum": 0, "maximum": MAX_COUNT},
                       {"$ref": f"#/$defs/{MISSING_CODE}"}]}
 
 
 @_fragment.register
-def _(field: StrictBoolean, path: str) -> dict:
+def _(field: StrictBoolean, path: str, version: str) -> dict:
     return {"type": "boolean"}
 
 
 @_fragment.register
-def _(field: Code, path: str) -> dict:
+def _(field: Code, path: str, version: str) -> dict:
     return {"type": "string", "enum": list(field.allowed), LABELS_KEYWORD: _labels(field)}
 
 
 @_fragment.register
-def _(field: CodeList, path: str) -> dict:
+def _(field: CodeList, path: str, version: str) -> dict:
     result: dict[str, Any] = {
         "type": "array",
         "items": {"type": "string", "enum": list(field.allowed)},
@@ -180,12 +194,12 @@ def _(field: CodeList, path: str) -> dict:
 
 
 @_fragment.register
-def _(field: IsoDate, path: str) -> dict:
+def _(field: IsoDate, path: str, version: str) -> dict:
     return {"type": "string", "format": "date", "pattern": f"^{DATE_PATTERN}$"}
 
 
 @_fragment.register
-def _(field: Text, path: str) -> dict:
+def _(field: Text, path: str, version: str) -> dict:
     result: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": field.max_length}
     if field.pattern:
         result["pattern"] = f"^{field.pattern}$"

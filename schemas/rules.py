@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from schemas.codes import NeedArea, SatisfactionPoint
+from schemas.codes import LeavingReason, NeedArea, SatisfactionPoint, SchemaVersion
 from schemas.paths import common_parent, is_number
 
 
@@ -111,22 +111,75 @@ def _build_rules() -> tuple[PartWholeRule, ...]:
 
 RETURN_RULES: tuple[PartWholeRule, ...] = _build_rules()
 
+# v1.1: each need area's count of people who answered the item (the pilot's item non-response).
+ITEM_RESPONDENT_RULES: tuple[PartWholeRule, ...] = tuple(
+    rule
+    for area in NeedArea
+    for rule in (
+        _part(f"needs_assessment.need_areas.{area}", f"needs_assessment.item_respondents.{area}"),
+        _part(f"needs_assessment.item_respondents.{area}", "needs_assessment.responded"),
+    )
+)
+V1_0, V1_1 = SchemaVersion.V1_0.value, SchemaVersion.V1_1.value
+RULES_BY_VERSION: dict[str, tuple[PartWholeRule, ...]] = {
+    V1_0: RETURN_RULES,
+    V1_1: (*RETURN_RULES, *ITEM_RESPONDENT_RULES),
+}
 
-def rule_errors(data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Check every rule against (possibly partial) return data; return errors by path."""
+
+def rule_errors(data: Mapping[str, Any], version: str = V1_0) -> dict[str, list[str]]:
+    """Check every rule of a version against (possibly partial) return data; errors by path."""
     errors: dict[str, list[str]] = {}
-    for rule in RETURN_RULES:
+    for rule in RULES_BY_VERSION[version]:
         message = rule.check(data)
         if message:
             errors.setdefault(rule.subject, []).append(message)
     return errors
 
 
-def rules_involving(path: str) -> list[PartWholeRule]:
-    """Return the rules that read the field at a dotted path."""
-    return [rule for rule in RETURN_RULES if path in rule.paths]
+def rules_involving(path: str, version: str = V1_0) -> list[PartWholeRule]:
+    """Return the rules that read the field at a dotted path (cohort fields under COHORT_ITEM)."""
+    return [rule for rule in _rules_at(path, version) if _relative(path) in rule.paths]
 
 
-def rules_anchored_at(path: str) -> list[PartWholeRule]:
+def rules_anchored_at(path: str, version: str = V1_0) -> list[PartWholeRule]:
     """Return the rules whose fields all sit under the object at a dotted path."""
-    return [rule for rule in RETURN_RULES if rule.anchor == path]
+    return [rule for rule in _rules_at(path, version) if rule.anchor == _relative(path)]
+
+
+def _rules_at(path: str, version: str) -> tuple[PartWholeRule, ...]:
+    return COHORT_RULES if path.startswith(COHORT_ITEM) else RULES_BY_VERSION[version]
+
+
+def _relative(path: str) -> str:
+    """A cohort field's path within its cohort; any other path unchanged."""
+    if not path.startswith(COHORT_ITEM):
+        return path
+    return path[len(COHORT_ITEM):].lstrip(".")
+
+
+# The path of one item of the v1.1 cohort list, as the JSON Schema and dictionary name it.
+COHORT_ITEM = "cohort_follow_up.cohorts[]"
+# Rules within one cohort of the v1.1 cohort follow-up; paths are relative to the cohort.
+COHORT_RULES: tuple[PartWholeRule, ...] = (
+    PartWholeRule(
+        subject="still_in_training",
+        whole="at_start",
+        parts=("still_in_training", "completed", *(f"left.{r}" for r in LeavingReason.codes())),
+    ),
+    _part("exam.sat", "at_start"),
+    _part("exam.passed", "exam.sat"),
+    _part("with_research_outputs", "at_start"),
+    _part("burnout_screening.screened", "at_start"),
+    _part("burnout_screening.above_threshold", "burnout_screening.screened"),
+)
+
+
+def cohort_rule_errors(cohort: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Check the cohort rules against one (possibly partial) cohort; return errors by path."""
+    errors: dict[str, list[str]] = {}
+    for rule in COHORT_RULES:
+        message = rule.check(cohort)
+        if message:
+            errors.setdefault(rule.subject, []).append(message)
+    return errors

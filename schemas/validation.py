@@ -10,10 +10,15 @@ from marshmallow import Schema, ValidationError
 from schemas.codes import SchemaVersion
 from schemas.fastload import Plan, fast_load, plan_for
 from schemas.v1 import ReturnSchema
+from schemas.v1_1 import ReturnSchemaV11
 from schemas.walk import join_path
 
 SCHEMA_VERSION = SchemaVersion.V1_0.value
-SCHEMAS_BY_VERSION: dict[str, type[Schema]] = {SCHEMA_VERSION: ReturnSchema}
+LATEST_VERSION = SchemaVersion.V1_1.value
+SCHEMAS_BY_VERSION: dict[str, type[Schema]] = {
+    SCHEMA_VERSION: ReturnSchema,
+    LATEST_VERSION: ReturnSchemaV11,
+}
 SUPPORTED_VERSIONS: tuple[str, ...] = tuple(SCHEMAS_BY_VERSION)
 VERSION_PATH = "header.schema_version"
 
@@ -60,6 +65,11 @@ def _schema_for(version: object) -> Schema:
     raise ReturnValidationError({VERSION_PATH: [f"{problem}; supported versions: {supported}."]})
 
 
+def schema_of_version(version: str) -> Schema:
+    """Return the shared schema instance of a supported standard version (KeyError if none)."""
+    return _schema_instance(version)
+
+
 @cache
 def _schema_instance(version: str) -> Schema:
     return SCHEMAS_BY_VERSION[version]()
@@ -67,6 +77,9 @@ def _schema_instance(version: str) -> Schema:
 
 @cache
 def _plan_instance(version: str) -> Plan | None:
+    """The fast walk, for 1.0 only: it checks the 1.0 rule table (1.1 goes to marshmallow)."""
+    if version != SCHEMA_VERSION:
+        return None
     return plan_for(_schema_instance(version), "check_rules")
 
 

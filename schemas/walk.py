@@ -8,7 +8,7 @@ from functools import cache
 
 from marshmallow import Schema
 
-from schemas.fields import Section, StandardField
+from schemas.fields import Section, SectionList, StandardField
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ def iter_leaves(
         if isinstance(field, Section):
             inner = (*groups, field.label) if prefix else groups  # a top section is not a group
             yield from iter_leaves(field.schema, path, required and field.required, inner)
+        elif isinstance(field, SectionList):
+            inner = (*groups, field.label)
+            yield from iter_leaves(field.schema, f"{path}[]", False, inner)
         else:
             yield Leaf(path, field, required and field.required, groups)
 
@@ -72,3 +75,11 @@ def current_schema() -> Schema:
 def return_leaves() -> tuple[Leaf, ...]:
     """Return the leaf fields of the current return schema."""
     return tuple(iter_leaves(current_schema()))
+
+
+@cache
+def version_leaves(version: str) -> tuple[Leaf, ...]:
+    """Return the leaf fields of the return schema of a standard version."""
+    from schemas.validation import schema_of_version
+
+    return tuple(iter_leaves(schema_of_version(version)))

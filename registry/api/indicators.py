@@ -37,6 +37,8 @@ class IndicatorSchema(Schema):
     programme_levels = fields.List(fields.String(), required=True)
     withheld_when = fields.String(allow_none=True)
     family = fields.String(allow_none=True)
+    standard_versions = fields.List(fields.String(), required=True, metadata={
+        "description": "The return standard versions the indicator can be computed from."})
 
 
 class StratumFiguresSchema(Schema):
@@ -88,7 +90,12 @@ class SeriesPointSchema(Schema):
     catalogue_version = fields.String(required=True)
     method_version = fields.String(required=True)
     break_before = fields.Boolean(required=True, metadata={
-        "description": "The catalogue or method version changed since the previous point."})
+        "description": "The catalogue or method version, or the return standard versions "
+                       "the indicator was computed from, changed since the previous point."})
+    break_reasons = fields.List(fields.String(), required=True, metadata={
+        "description": "What changed: catalogue_version, method_version, standard_versions."})
+    standard_versions = fields.List(fields.String(), required=True, metadata={
+        "description": "The return standard versions the point was computed from."})
     national = fields.Nested(StratumFiguresSchema, allow_none=True)
     stratum = fields.Nested(StratumFiguresSchema, allow_none=True, metadata={
         "description": "The figures of the stratum asked for (null when not published)."})
@@ -121,7 +128,8 @@ class IndicatorSeries(MethodView):
         points = series_service.indicator_series(get_session(), code, stratum)
         return {"indicator": code, "stratum": stratum, "points": [
             {**{f: getattr(p, f) for f in ("period", "release", "status", "catalogue_version",
-                                           "method_version", "break_before")},
+                                           "method_version", "break_before", "break_reasons",
+                                           "standard_versions")},
              "national": p.figures["national"], "stratum": p.figures[stratum]}
             for p in points]}
 

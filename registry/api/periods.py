@@ -23,6 +23,15 @@ class PeriodSchema(Schema):
     opens_at = fields.AwareDateTime(required=True)
     closes_at = fields.AwareDateTime(required=True)
     due_at = fields.AwareDateTime(required=True)
+    standard_versions = fields.List(
+        fields.String(), load_default=None, validate=validate.Length(min=1),
+        metadata={"description": "Return standard versions the period accepts (default "
+                                 "[\"1.0\"]); a return declaring another is refused."})
+
+
+class StandardVersionsSchema(Schema):
+    standard_versions = fields.List(fields.String(), required=True,
+                                    validate=validate.Length(min=1))
 
 
 class ExtensionSchema(Schema):
@@ -62,6 +71,18 @@ class PeriodByCode(MethodView):
     def get(self, code):
         """One reporting period."""
         return service.get_period(get_session(), code)
+
+
+@blp.route("/<code>/standard-versions")
+class PeriodStandardVersions(MethodView):
+    @blp.arguments(StandardVersionsSchema)
+    @blp.response(200, PeriodSchema)
+    def put(self, args, code):
+        """Set the return standard versions the period accepts (regulator)."""
+        session = get_session()
+        period = service.get_period(session, code)
+        return service.set_standard_versions(session, require_actor(), period,
+                                             args["standard_versions"])
 
 
 @blp.route("/<code>/extensions")

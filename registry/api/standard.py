@@ -9,9 +9,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from registry.api.blueprint import Blueprint
-from schemas.dictionary import data_dictionary
+from registry.services.errors import NotFound
+from schemas.dictionary import data_dictionary, dictionary_changes
 from schemas.jsonschema import return_json_schema
 from schemas.tabular import build_xlsx_template
+from schemas.validation import SUPPORTED_VERSIONS
 
 blp = Blueprint("standard", __name__, url_prefix="/api/v1/standard",
                 description="The return standard, generated from its schemas.")
@@ -55,6 +57,35 @@ class DataDictionary(MethodView):
     def get(self):
         """The data dictionary: every field with its type, codes, rules and guidance."""
         return data_dictionary()
+
+
+class VersionedDictionaryEntrySchema(DictionaryEntrySchema):
+    change = fields.String(required=True, metadata={
+        "description": "Against the previous version: added, changed, unchanged or removed."})
+
+
+def _known_version(version: str) -> str:
+    if version not in SUPPORTED_VERSIONS:
+        raise NotFound(f"No data standard version {version!r}; the registry knows "
+                       f"{', '.join(SUPPORTED_VERSIONS)}.")
+    return version
+
+
+@blp.route("/<version>/return.schema.json")
+class VersionJsonSchema(MethodView):
+    @blp.response(200, description="JSON Schema draft 2020-12 of one standard version")
+    def get(self, version):
+        """One standard version's return as JSON Schema (draft 2020-12)."""
+        return return_json_schema(_known_version(version))
+
+
+@blp.route("/<version>/dictionary")
+class VersionDictionary(MethodView):
+    @blp.response(200, VersionedDictionaryEntrySchema(many=True))
+    def get(self, version):
+        """One standard version's data dictionary, each field marked against the previous
+        version (added, changed, unchanged; fields it removed come last, marked removed)."""
+        return dictionary_changes(_known_version(version))
 
 
 @blp.route("/template.xlsx")

@@ -280,3 +280,25 @@ def render_svg(spec: dict, label: str) -> str:
 def _attr(text: str) -> str:
     return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
             .replace(">", "&gt;"))
+
+
+COHORT_COLOURS = tuple(OKABE_ITO[name] for name in ("blue", "vermillion", "green", "orange",
+                                                    "sky", "purple", "grey"))
+
+
+def cohort_spec(rows: Sequence[dict]) -> dict:
+    """Retention by years since intake, one line per intake cohort (suppressed cells left
+    out). Each row has `intake_period`, `years_since_intake` and `retention` (0 to 1)."""
+    data = [row for row in rows if row["retention"] is not None]
+    intakes = sorted({row["intake_period"] for row in data})
+    base = alt.Chart(alt.Data(values=data)).properties(width=WIDTH, height=200)
+    colour = alt.Color("intake_period:N", title="Intake", scale=alt.Scale(
+        domain=intakes, range=list(COHORT_COLOURS[:len(intakes)] or COHORT_COLOURS[:1])))
+    x = alt.X("years_since_intake:O", title="Years since intake",
+              axis=alt.Axis(labelAngle=0, labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE))
+    y = alt.Y("retention:Q", title="Retention (still in training or completed)",
+              scale=alt.Scale(domain=[0, 1]),
+              axis=alt.Axis(format=".0%", labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE))
+    return _config(alt.layer(
+        base.mark_line(strokeWidth=2).encode(x=x, y=y, color=colour),
+        base.mark_point(filled=True, size=50, opacity=1).encode(x=x, y=y, color=colour)))

@@ -20,6 +20,7 @@ from schemas.indicator_values import (
     split_term,
 )
 from schemas.indicators import Indicator
+from schemas.reading import read_as_v1_1
 
 NO_RETURNS = "no_returns"
 # Missing reasons as small integers, so thousands of returns fit in one array.
@@ -36,8 +37,10 @@ def value_matrix(
 
     Each distinct term is read once per payload; the sums, zero denominators and gates are
     then array operations, so this gives the same answers as
-    schemas.indicator_values.indicator_value, faster.
+    schemas.indicator_values.indicator_value, faster. Every payload is read as v1.1
+    (schemas.reading), whatever version it was sent in.
     """
+    payloads = [read_as_v1_1(p) for p in payloads]
     terms = sorted({term for i in indicators for term in _terms(i)})
     column = {term: k for k, term in enumerate(terms)}
     values, reasons = term_matrix(payloads, terms)

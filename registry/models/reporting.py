@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, utcnow
 from registry.models.register import Institution
+from schemas.validation import SCHEMA_VERSION
+
+DEFAULT_STANDARD_VERSIONS: tuple[str, ...] = (SCHEMA_VERSION,)
 
 
 class Period(Base):
@@ -25,6 +28,10 @@ class Period(Base):
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     due_at: Mapped[datetime]
+    # The return standard versions the period accepts (e.g. ["1.0", "1.1"]), oldest first.
+    standard_versions: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_STANDARD_VERSIONS),
+        server_default=text("'[\"1.0\"]'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     extensions: Mapped[list[Extension]] = relationship(back_populates="period")

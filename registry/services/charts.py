@@ -122,3 +122,10 @@ def tile_map(key: Hashable, indicator: str, tiles: Sequence[dict], label: str) -
 def compliance_chart(key: Hashable, rows: Sequence[dict], label: str) -> str:
     """Expected returns per province: submitted, late, missing."""
     return CACHE.get(("compliance", key), lambda: charts.compliance_spec(rows), label)
+
+
+def cohort_chart(rows: Sequence[dict], label: str) -> str:
+    """Retention by years since intake, a line per intake cohort (keyed by its figures)."""
+    key = ("cohorts", tuple((r["intake_period"], r["years_since_intake"], r["retention"])
+                            for r in rows))
+    return CACHE.get(key, lambda: charts.cohort_spec(rows), label)

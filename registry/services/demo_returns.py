@@ -3,6 +3,9 @@
 Each programme keeps its character across periods (its figures come from one seeded
 draw) and grows a little each year, so the credibility checks see plausible change;
 a few returns are deliberately poor so the quality pipeline has something to say.
+The open period accepts standard 1.0 and 1.1, and about two colleges in five report it in
+1.1 with a synthetic cohort follow-up (three intake cohorts with plausible attrition, exam
+results and burnout screening), so the views show the transition.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from registry.services.actors import Actor
 from registry.services.periods import create_period
 from registry.services.submissions import submit_return
 from schemas import ReturnValidationError, validate_return
+from schemas.cohort_examples import as_version_1_1, synthetic_cohorts
 from schemas.examples import synthetic_return
+from schemas.validation import LATEST_VERSION, SCHEMA_VERSION
 
 SCALED_SECTIONS = ("needs_assessment", "capacity", "activity", "evaluation", "outcomes")
 
@@ -36,6 +41,9 @@ class DemoPeriod:
 
 
 DEMO_PERIODS = tuple(DemoPeriod(f"{y}-{(y + 1) % 100:02d}", y) for y in range(2022, 2026))
+# The standard versions a demo period accepts, where not only 1.0.
+DEMO_STANDARD_VERSIONS = {DEMO_PERIODS[-1].code: (SCHEMA_VERSION, LATEST_VERSION)}
+SHARE_REPORTING_1_1 = 0.4
 
 
 def ensure_demo_periods(session: Session, actor: Actor) -> list[Period]:
@@ -50,6 +58,7 @@ def ensure_demo_periods(session: Session, actor: Actor) -> list[Period]:
                 opens_at=demo.opens_at, closes_at=datetime(demo.first_year + 1, 12, 31, 23, 59,
                                                            tzinfo=UTC),
                 due_at=datetime(demo.first_year + 1, 11, 30, 23, 59, tzinfo=UTC),
+                standard_versions=DEMO_STANDARD_VERSIONS.get(demo.code),
             )
         periods.append(period)
     return periods
@@ -71,15 +80,28 @@ def seed_demo_returns(session: Session, institutions: list[Institution]) -> int:
     if session.scalar(select(Period).where(Period.code == DEMO_PERIODS[0].code)) is None:
         raise RuntimeError("create the demo periods first")
     existing = _existing_returns(session)
+    accepted = {code: versions for code, versions in
+                session.execute(select(Period.code, Period.standard_versions))}
     created = 0
     for index, demo in enumerate(DEMO_PERIODS):
         is_open = index == len(DEMO_PERIODS) - 1
         for institution in institutions:
-            created += _submit_college(session, institution, demo, index, is_open, existing)
+            version = _version_reported(institution, accepted.get(demo.code) or ())
+            created += _submit_college(session, institution, demo, index, is_open, existing,
+                                       version)
     return created
 
 
-def _submit_college(session, institution, demo, index, is_open, existing) -> int:
+def _version_reported(institution: Institution, accepted: tuple[str, ...] | list[str]) -> str:
+    """1.1 for about two colleges in five where the period accepts it, else 1.0."""
+    if LATEST_VERSION in accepted and (
+            random.Random(f"standard/{institution.code}").random() < SHARE_REPORTING_1_1):
+        return LATEST_VERSION
+    return SCHEMA_VERSION
+
+
+def _submit_college(session, institution, demo, index, is_open, existing,
+                    version: str = SCHEMA_VERSION) -> int:
     rng = random.Random(f"participation/{institution.code}/{demo.code}")
     # Participation grows with the registry: 70 % in the first year, about 90 % later;
     # the open period is part-way through, so only some colleges have submitted yet.
@@ -91,7 +113,7 @@ def _submit_college(session, institution, demo, index, is_open, existing) -> int
     for code, level in programmes_of(institution):
         if (institution.code, code, demo.code) in existing:
             continue
-        payload = demo_payload(institution.code, code, level, demo.code, index)
+        payload = demo_payload(institution.code, code, level, demo.code, index, version)
         when = demo.opens_at + timedelta(days=rng.randint(1, 70), minutes=rng.randint(0, 900))
         submit_return(session, actor, payload, source="demo", now=min(when, _now()))
         created += 1
@@ -102,8 +124,21 @@ def _now() -> datetime:
     return datetime.now(UTC) - timedelta(minutes=1)
 
 
-def demo_payload(institution: str, programme: str, level: str, period: str, index: int) -> dict:
-    """A return whose figures are the programme's own, grown for this period."""
+def demo_payload(institution: str, programme: str, level: str, period: str, index: int,
+                 version: str = SCHEMA_VERSION) -> dict:
+    """A return whose figures are the programme's own, grown for this period; in version
+    1.1 it follows three synthetic intake cohorts of about a third of its mentees each."""
+    payload = _demo_payload_1_0(institution, programme, level, period, index)
+    if version == SCHEMA_VERSION:
+        return payload
+    enrolled = payload["capacity"]["enrolled_mentees"]
+    intake = max(1, enrolled // 3) if isinstance(enrolled, int) else 20
+    rng = random.Random(f"cohorts/{institution}/{programme}/{period}")
+    return as_version_1_1(payload, synthetic_cohorts(rng, period, intake))
+
+
+def _demo_payload_1_0(institution: str, programme: str, level: str, period: str,
+                      index: int) -> dict:
     base_rng = random.Random(f"return/{institution}/{programme}")
     poor = random.Random(f"quality/{institution}/{programme}/{period}").random() < 0.08
     payload = synthetic_return(base_rng, institution, period, programme, level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from registry.services.access import require_role
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
+from schemas.validation import SUPPORTED_VERSIONS, VERSION_PATH
 
 
 def list_periods(session: Session) -> list[Period]:
@@ -56,10 +58,11 @@ def create_period(
     opens_at: datetime,
     closes_at: datetime,
     due_at: datetime,
+    standard_versions: Sequence[str] | None = None,
 ) -> Period:
-    """Open a new reporting period (regulator)."""
+    """Open a new reporting period (regulator); it accepts standard 1.0 unless told otherwise."""
     require_role(actor, Role.REGULATOR, Role.ADMIN)
-    problems = {}
+    problems = _version_problems(standard_versions) if standard_versions is not None else {}
     if ends_on < starts_on:
         problems["ends_on"] = ["must not be before starts_on"]
     if not opens_at <= due_at <= closes_at:
@@ -70,11 +73,57 @@ def create_period(
         raise Conflict(f"Period {code} already exists.")
     period = Period(code=code, name=name, starts_on=starts_on, ends_on=ends_on,
                     opens_at=opens_at, closes_at=closes_at, due_at=due_at)
+    if standard_versions is not None:
+        period.standard_versions = _ordered(standard_versions)
     session.add(period)
     session.flush()
     record_event(session, actor, "period.create", "period", code,
-                 after=f"window {opens_at.isoformat()} – {closes_at.isoformat()}")
+                 after=f"window {opens_at.isoformat()} – {closes_at.isoformat()}; standard "
+                       f"{', '.join(period.standard_versions)}")
     return period
+
+
+def set_standard_versions(
+    session: Session, actor: Actor, period: Period, versions: Sequence[str]
+) -> Period:
+    """Change which return standard versions a period accepts (regulator).
+
+    Returns already stored keep their version; only new submissions are checked.
+    """
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    problems = _version_problems(versions)
+    if problems:
+        raise ValidationFailed("The period's standard versions are not valid.", problems)
+    before = ", ".join(period.standard_versions)
+    period.standard_versions = _ordered(versions)
+    session.flush()
+    record_event(session, actor, "period.standard_versions", "period", period.code,
+                 before=before, after=", ".join(period.standard_versions))
+    return period
+
+
+def _version_problems(versions: Sequence[str]) -> dict[str, list[str]]:
+    unknown = [v for v in versions if v not in SUPPORTED_VERSIONS]
+    if unknown or not versions:
+        return {"standard_versions": [
+            f"give one or more of {', '.join(SUPPORTED_VERSIONS)}"
+            + (f"; unknown: {', '.join(map(str, unknown))}" if unknown else "")]}
+    return {}
+
+
+def _ordered(versions: Sequence[str]) -> list[str]:
+    return [v for v in SUPPORTED_VERSIONS if v in versions]
+
+
+def require_version_accepted(period_code: str, accepted: Sequence[str], version: str) -> None:
+    """Raise ValidationFailed (422) unless the period accepts the return's standard version."""
+    if version in accepted:
+        return
+    names = " and ".join(accepted)
+    raise ValidationFailed(
+        f"Period {period_code} accepts returns in data standard version {names}; this "
+        f"return follows version {version}.",
+        {VERSION_PATH: [f"period {period_code} accepts version {names} only, not {version}"]})
 
 
 def grant_extension(

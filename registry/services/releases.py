@@ -40,6 +40,7 @@ from registry.models import (
     Period,
     Release,
     ReleasePublication,
+    ReturnVersion,
     Role,
 )
 from registry.services.access import require_role
@@ -203,6 +204,9 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
                   content: ReleaseContent, build: Build) -> Release:
     """Add a computed release, its cells and institution results in one go (no commit)."""
     notes = method_notes(settings)
+    standard_versions = standard_versions_of(session, content.return_version_ids)
+    notes["standard_versions"] = ("Return data standard versions of the counted returns: "
+                                  f"{', '.join(standard_versions) or 'none'}.")
     rendered = render_exports(period, content, notes)
     number = (session.scalar(select(func.max(Release.number))) or 0) + 1
     release = Release(
@@ -218,6 +222,7 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
         export_csv=rendered["csv"], export_json=rendered["json"],
         export_sdmx_csv=rendered["sdmx"], method_notes=method.notes_text(notes),
         provenance={"return_version_ids": content.return_version_ids,
+                    "standard_versions": standard_versions,
                     "excluded": build.excluded,
                     "accepted_but_newer_version_pending": build.pending_newer,
                     "suppressed_against_earlier_releases": build.suppressed_across_releases,
@@ -233,6 +238,27 @@ def store_release(session: Session, actor: Actor, period: Period, settings: Rele
                          "return_versions": len(content.return_version_ids),
                          "excluded": len(build.excluded)})
     return release
+
+
+def standard_versions_of(session: Session, version_ids: list[int]) -> list[str]:
+    """The return standard versions the given return versions follow, oldest first."""
+    found: set[str] = set()
+    for start in range(0, len(version_ids), _IDS_PER_QUERY):
+        found.update(session.scalars(select(ReturnVersion.schema_version).where(
+            ReturnVersion.id.in_(version_ids[start:start + _IDS_PER_QUERY])).distinct()))
+    return sorted(found, key=lambda v: tuple(int(part) for part in v.split(".")))
+
+
+_IDS_PER_QUERY = 5000  # well under every driver's limit of bound parameters
+
+
+def release_standard_versions(session: Session, release: Release) -> list[str]:
+    """The standard versions a release drew on (read back for releases built before
+    provenance recorded them)."""
+    recorded = release.provenance.get("standard_versions")
+    if recorded is not None:
+        return recorded
+    return standard_versions_of(session, release.provenance.get("return_version_ids", []))
 
 
 def _add_rows(session: Session, release: Release, content: ReleaseContent) -> None:

@@ -2,8 +2,9 @@
 
 One point per period, taken from that period's newest published release (a final release
 outranks the provisional one). A point marks a break when the release's catalogue or
-method version differs from the previous point's, so values on either side are not
-comparable without care.
+method version differs from the previous point's, or when the return standard versions
+the indicator was computed from did (the release's versions among those the indicator
+names), so values on either side are not comparable without care.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from registry.indicators.strata import NATIONAL, all_strata
 from registry.models import BenchmarkCell, Release
 from registry.services.errors import NotFound, ValidationFailed
-from registry.services.releases import latest_published_by_period
+from registry.services.releases import latest_published_by_period, release_standard_versions
 from schemas.indicators import BY_CODE
 
 FIGURES = ("institutions", "returns", "pooled_rate", "ci_low", "ci_high", "p10", "p25",
@@ -38,6 +39,8 @@ class SeriesPoint:
     break_before: bool
     min_institutions: int
     figures: dict[str, dict | None]  # stratum → cell figures (None when not published)
+    standard_versions: tuple[str, ...] = ()  # the indicator's source versions in the release
+    break_reasons: tuple[str, ...] = ()  # catalogue_version, method_version, standard_versions
 
 
 def check_series_args(indicator: str, stratum: str) -> None:
@@ -69,18 +72,28 @@ def series_of(session: Session, indicators: Sequence[str], strata: Sequence[str]
     releases = published_releases(session)
     strata = tuple(dict.fromkeys(strata))
     cells = _cells(session, [r.id for r in releases], indicators, strata)
-    return {code: _points(releases, code, strata, cells) for code in indicators}
+    standards = {r.id: tuple(release_standard_versions(session, r)) for r in releases}
+    return {code: _points(releases, code, strata, cells, standards) for code in indicators}
+
+
+BREAK_KEYS = ("catalogue_version", "method_version", "standard_versions")
 
 
 def _points(releases: list[Release], indicator: str, strata: tuple[str, ...],
-            cells: dict[tuple[int, str, str], dict]) -> list[SeriesPoint]:
+            cells: dict[tuple[int, str, str], dict],
+            standards: dict[int, tuple[str, ...]]) -> list[SeriesPoint]:
+    readable = BY_CODE[indicator].standard_versions
     points, previous = [], None
     for release in releases:
-        versions = (release.catalogue_version, release.method_version)
+        sources = tuple(v for v in standards[release.id] if v in readable)
+        versions = (release.catalogue_version, release.method_version, sources)
+        reasons = () if previous is None else tuple(
+            key for key, now, before in zip(BREAK_KEYS, versions, previous, strict=True)
+            if now != before)
         points.append(SeriesPoint(
-            release.period.code, release.id, release.number, release.kind, *versions,
-            previous is not None and versions != previous, release.min_institutions,
-            {s: cells.get((release.id, indicator, s)) for s in strata}))
+            release.period.code, release.id, release.number, release.kind, *versions[:2],
+            bool(reasons), release.min_institutions,
+            {s: cells.get((release.id, indicator, s)) for s in strata}, sources, reasons))
         previous = versions
     return points
 

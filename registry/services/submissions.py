@@ -31,7 +31,7 @@ from registry.services.access import require_college_of
 from registry.services.actors import Actor
 from registry.services.audit import event_values
 from registry.services.errors import Conflict, ValidationFailed
-from registry.services.periods import require_window_open
+from registry.services.periods import require_version_accepted, require_window_open
 from schemas import ReturnValidationError, validate_return
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -100,6 +100,7 @@ class PeriodRef:
     code: str
     opens_at: datetime
     closes_at: datetime
+    standard_versions: list[str]
 
 
 @dataclass
@@ -120,7 +121,8 @@ _PROGRAMME_COLUMNS = (_programmes.id, _programmes.code, _programmes.level, _prog
 # Built once: every submission runs it, and building the statement costs more than running it.
 HEADER_QUERY = (
     select(_institutions.id, _institutions.code, _periods.id, _periods.code, _periods.opens_at,
-           _periods.closes_at, _extensions.until, *_PROGRAMME_COLUMNS)
+           _periods.closes_at, _periods.standard_versions, _extensions.until,
+           *_PROGRAMME_COLUMNS)
     .select_from(Institution.__table__)
     .join(Period.__table__, _periods.code == bindparam("period"))
     .outerjoin(Extension.__table__, (_extensions.period_id == _periods.id)
@@ -164,10 +166,10 @@ class ReturnReferences:
         if row is None:
             return None
         institution = InstitutionRef(row[0], row[1])
-        period = PeriodRef(row[2], row[3], row[4], row[5])
-        deadline = max(period.closes_at, row[6]) if row[6] else period.closes_at
+        period = PeriodRef(*row[2:7])
+        deadline = max(period.closes_at, row[7]) if row[7] else period.closes_at
         self._places[key] = (institution, period, deadline)
-        return institution, period, deadline, ProgrammeRef(*row[7:]) if row[7] else None
+        return institution, period, deadline, ProgrammeRef(*row[8:]) if row[8] else None
 
     def programme(self, institution: InstitutionRef, code: str) -> ProgrammeRef | Programme | None:
         """The institution's programme with this code; all of them are loaded at once."""
@@ -205,6 +207,7 @@ def check_return(
         _period(session, header["period_code"])
     institution, period, deadline, programme = found
     require_college_of(actor, institution)
+    require_version_accepted(period.code, period.standard_versions, header["schema_version"])
     require_window_open(period, deadline, now or utcnow())
     if programme is not None:
         programme_service.check_programme_matches(programme, payload["programme"])

@@ -29,6 +29,7 @@ from registry.pipeline_runs import TriggerSettings
 from registry.request_session import get_session
 from registry.services import benchmarks as benchmark_service
 from registry.services import charts as chart_service
+from registry.services import cohort_tables
 from registry.services import comparison as comparison_service
 from registry.services import feedback_report as report_service
 from registry.services import peer_groups as peer_group_service
@@ -118,6 +119,37 @@ def explorer():
                            chart=chart)
 
 
+@bp.get("/cohorts")
+def national_cohorts():
+    """The nation's cohort table: retention and completion by intake and years since."""
+    table = cohort_tables.national_cohort_table(get_session(),
+                                                current_app.config["RELEASE_SETTINGS"])
+    return render_template("benchmarks/cohorts.html", table=table, institution=None,
+                           cohort_chart=_cohort_chart(table, "the nation"))
+
+
+@bp.get("/college/cohorts")
+@role_required(*VIEWER_ROLES)
+def college_cohorts():
+    """A college's own cohort table (its v1.1 returns' cohort follow-up)."""
+    session = get_session()
+    institution = _institution(session)
+    try:
+        table = cohort_tables.college_cohort_table(session, web_actor(), institution)
+    except DomainError as exc:
+        abort(exc.status)
+    return render_template("benchmarks/cohorts.html", table=table, institution=institution,
+                           cohort_chart=_cohort_chart(table, institution.name))
+
+
+def _cohort_chart(table: cohort_tables.CohortTable, whose: str) -> str | None:
+    rows = table.as_rows()
+    if not any(row["retention"] is not None for row in rows):
+        return None
+    return chart_service.cohort_chart(rows, f"Retention of {whose}'s intake cohorts by years "
+                                            "since intake; the table below has the figures")
+
+
 def _chosen(periods: list[Period], code: str | None) -> Period | None:
     return next((p for p in periods if p.code == code), periods[-1] if periods else None)
 
@@ -140,11 +172,12 @@ def comparison():
         data = comparison_service.comparison(session, actor, institution, period, group_id) \
             if period else None
         trend = comparison_service.trend(session, actor, institution, indicator)
+        cohorts = cohort_tables.college_cohort_table(session, actor, institution)
     except DomainError as exc:
         abort(exc.status)
     return render_template("benchmarks/comparison.html", institution=institution, data=data,
                            periods=periods, period=period, trend=trend,
-                           standing=_standing(data, institution),
+                           standing=_standing(data, institution), cohorts=cohorts,
                            trend_chart=_trend_chart(trend, institution, indicator),
                            indicator=BY_CODE[indicator], indicators=CATALOGUE,
                            peer_groups=peer_group_service.list_peer_groups(session, actor),

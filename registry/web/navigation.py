@@ -17,6 +17,7 @@ ROLE_PAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
         (N_("Upload"), "college.upload", ""),
         (N_("Findings"), "college.dashboard", "findings"),
         (N_("Comparison"), "benchmarks.comparison", ""),
+        (N_("Cohorts"), "benchmarks.college_cohorts", ""),
         (N_("Feedback Report (PDF)"), "benchmarks.feedback_report", ""),
         (N_("Release preview"), "publication.previews", ""),
         (N_("API tokens"), "college.api_tokens", ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 
 from registry.extensions import api
 
@@ -13,14 +13,21 @@ bp = Blueprint("standard_pages", __name__)
 
 @bp.get("/standard")
 def data_dictionary_page():
-    """The human-readable data dictionary, generated from the schemas."""
-    from schemas import MISSING_CODES, SCHEMA_VERSION
-    from schemas.dictionary import data_dictionary
+    """The human-readable data dictionary of one version (?version=, default 1.0), each
+    field marked new, changed or removed against the previous version."""
+    from schemas import MISSING_CODES, SCHEMA_VERSION, SUPPORTED_VERSIONS
+    from schemas.dictionary import REMOVED, UNCHANGED, dictionary_changes, previous_version
 
-    entries = data_dictionary()
-    sections = [(name, list(rows)) for name, rows in groupby(entries, key=lambda e: e["section"])]
-    return render_template("standard.html", sections=sections, version=SCHEMA_VERSION,
-                           missing_codes=MISSING_CODES)
+    version = request.args.get("version", SCHEMA_VERSION)
+    if version not in SUPPORTED_VERSIONS:
+        abort(404)
+    entries = dictionary_changes(version)
+    changes = [e for e in entries if e["change"] != UNCHANGED]
+    current = [e for e in entries if e["change"] != REMOVED]
+    sections = [(name, list(rows)) for name, rows in groupby(current, key=lambda e: e["section"])]
+    return render_template("standard.html", sections=sections, version=version,
+                           versions=SUPPORTED_VERSIONS, previous=previous_version(version),
+                           changes=changes, missing_codes=MISSING_CODES)
 
 
 @bp.get("/api/docs")

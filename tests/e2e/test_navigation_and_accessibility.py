@@ -21,8 +21,8 @@ WIDE, NARROW = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 # role → (login, home, the header links a person clicks, in order)
 ROLES = {
     "college": ("officer@kp-med-pub-001.demo", "/college", [
-        "Returns", "Submit", "Upload", "Findings", "Comparison", "Feedback Report (PDF)",
-        "Release preview", "API tokens", "Messages"]),
+        "Returns", "Submit", "Upload", "Findings", "Comparison", "Cohorts",
+        "Feedback Report (PDF)", "Release preview", "API tokens", "Messages"]),
     "university": ("reviewer@kmu.demo", "/university", [
         "Status grid", "Review queue", "Colleges side by side", "Peer groups", "Quality board",
         "Messages"]),
@@ -30,8 +30,8 @@ ROLES = {
         "Dashboard", "Compliance", "Periods", "Sign-off queue", "Releases",
         "Release calendar", "Audit trail", "Quality board", "Peer groups", "Messages"]),
 }
-PUBLIC = ["Programmes", "Indicators", "Benchmarks", "Release calendar", "Data standard",
-          "Open data & API"]
+PUBLIC = ["Programmes", "Indicators", "Benchmarks", "Cohorts", "Release calendar",
+          "Data standard", "Open data & API"]
 LISTS = {  # list pages that must fit a phone: role → paths
     "university": ["/university", "/review", "/peer-groups/new"],
     "regulator": ["/regulator/compliance", "/review"],

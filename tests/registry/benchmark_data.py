@@ -55,7 +55,8 @@ def add_return(session: Session, institution: Institution, period: Period, paylo
         session.add(ReturnVersion(
             return_id=return_.id, version=number, payload=body,
             payload_sha256=hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(),
-            schema_version="1.0", source="api", received_at=when + timedelta(hours=number),
+            schema_version=payload["header"]["schema_version"], source="api",
+            received_at=when + timedelta(hours=number),
             submitted_by="test", status=version_status))
     return_.latest_version = len(history) + 1
     session.flush()

@@ -242,6 +242,18 @@ def extension(world: World) -> Call:
         "institution": world.own.code, "until": extension_until(world), "reason": "Floods"})
 
 
+def standard_versions(world: World) -> Call:
+    return Call({"code": world.period.code}, json={"standard_versions": ["1.0", "1.1"]})
+
+
+def own_cohorts(world: World) -> Call:
+    return Call(query={"institution": world.own.code})
+
+
+def standard_version(world: World) -> Call:
+    return Call({"version": "1.1"})
+
+
 def new_programme(world: World) -> Call:
     return Call(json={"institution": world.own.code, "code": "UG-NEW", "name": "New programme",
                       "level": "undergraduate", "model": "group", "disciplines": ["medicine"]})
@@ -343,6 +355,8 @@ RULES = [
     rule("GET", f"{V1}/standard/dictionary", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/return.schema.json", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/template.xlsx", nothing, *EVERYONE),
+    rule("GET", f"{V1}/standard/<version>/return.schema.json", standard_version, *EVERYONE),
+    rule("GET", f"{V1}/standard/<version>/dictionary", standard_version, *EVERYONE),
     rule("GET", f"{V1}/releases", unpublished_release, *(UNLISTED,) * 7, LISTED, LISTED),
     # releases: published ones are open data, unpublished ones national only
     rule("GET", REL, published_release, *EVERYONE, variant="published"),
@@ -371,6 +385,8 @@ RULES = [
     # periods: the regulator opens them and grants extensions
     rule("POST", f"{V1}/periods", new_period, *API_NATIONAL, 201, 201),
     rule("POST", f"{V1}/periods/<code>/extensions", extension, *API_NATIONAL, 201, 201),
+    rule("PUT", f"{V1}/periods/<code>/standard-versions", standard_versions, *API_NATIONAL,
+         200, 200),
     # a college registers and submits for itself only
     rule("POST", f"{V1}/programmes", new_programme, *API_OWN_COLLEGE),
     rule("POST", f"{V1}/returns", new_return, *API_OWN_COLLEGE),
@@ -415,6 +431,7 @@ RULES = [
     rule("GET", "/standard", nothing, *EVERYONE),
     rule("GET", "/indicators", nothing, *EVERYONE),
     rule("GET", "/benchmarks", published_release, *EVERYONE),
+    rule("GET", "/cohorts", nothing, *EVERYONE),
     rule("GET", "/programmes", programme, *EVERYONE),
     rule("GET", "/programmes/<institution>/<code>", programme, *EVERYONE),
     rule("GET", "/quality/rules", nothing, *EVERYONE),
@@ -471,6 +488,8 @@ RULES = [
     rule("GET", "/college/comparison", comparison,
          LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
     rule("GET", "/college/feedback-report.pdf", comparison,
+         LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
+    rule("GET", "/college/cohorts", own_cohorts,
          LOGIN, 200, DENIED, LOGIN, LOGIN, 200, DENIED, 200, 200),
     # pages: reviewers and the regulator
     rule("GET", "/university", a_return,

@@ -181,6 +181,11 @@ def _grant_extension(session, w):
     return w["regulator"], ("period.extension", "period", w["period"].code)
 
 
+def _set_standard_versions(session, w):
+    periods.set_standard_versions(session, w["regulator"], w["period"], ["1.0", "1.1"])
+    return w["regulator"], ("period.standard_versions", "period", w["period"].code)
+
+
 def _members(session) -> list[str]:
     return [make_institution(session, code=f"KP-AUD-{k}").code for k in range(5)]
 
@@ -359,6 +364,7 @@ CASES: dict[str, Callable] = {
     "accounts.create_user": _create_user,
     "periods.create_period": _create_period,
     "periods.grant_extension": _grant_extension,
+    "periods.set_standard_versions": _set_standard_versions,
     "peer_groups.create_peer_group": _create_peer_group,
     "peer_groups.delete_peer_group": _delete_peer_group,
     "tokens.create_token": _create_token,

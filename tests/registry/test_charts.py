@@ -198,10 +198,23 @@ def every_kind_of_chart() -> dict[str, dict]:
         "sparkline": charts.sparkline_spec(series * 2),
         "tiles": charts.tile_map_spec(tiles, COVERAGE),
         "compliance": charts.compliance_spec([{"province": "Punjab", "state": "Late", "n": 1}]),
+        "cohorts": charts.cohort_spec(COHORT_ROWS),
     }
 
 
-@pytest.mark.parametrize("kind", ["distribution", "series", "sparkline", "tiles", "compliance"])
+COHORT_ROWS = [{"intake_period": "2024-25", "years_since_intake": 0, "retention": 1.0},
+               {"intake_period": "2024-25", "years_since_intake": 1, "retention": 0.9},
+               {"intake_period": "2023-24", "years_since_intake": 1, "retention": None}]
+
+
+def test_a_cohort_chart_draws_a_line_per_intake_and_leaves_out_suppressed_cells():
+    spec = charts.cohort_spec(COHORT_ROWS)
+    assert [row["retention"] for row in spec["data"]["values"]] == [1.0, 0.9]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "intake_period"
+
+
+@pytest.mark.parametrize("kind", ["distribution", "series", "sparkline", "tiles", "compliance",
+                                  "cohorts"])
 def test_every_kind_of_chart_is_a_valid_vega_lite_specification(kind):
     jsonschema.validate(every_kind_of_chart()[kind], alt.load_schema())
 

@@ -22,6 +22,8 @@ DESIGN_INDICATORS = (
     "returns_completeness", "returns_timeliness",
     *(f"need_prevalence.{a}" for a in NeedArea.codes()),
     *(f"perceived_improvement.{a}" for a in NeedArea.codes()),
+    "cohort_retention_1y", "cohort_retention_2y", "cohort_completion", "exam_pass_rate",
+    "burnout_screening_coverage", "burnout_above_threshold",
 )
 
 
@@ -168,3 +170,57 @@ def test_the_catalogue_page_lists_every_indicator(client):
     page = client.get("/indicators").get_data(as_text=True)
     for indicator in CATALOGUE:
         assert f'id="{indicator.code}"' in page
+
+
+V1_INDICATORS = [i for i in CATALOGUE if "1.0" in i.standard_versions]
+
+
+def _same_programme_in_both_versions() -> tuple[dict, dict]:
+    from schemas.cohort_examples import as_version_1_1, synthetic_cohorts
+
+    v1_0 = synthetic_return(random.Random(11), "PB-MED-001", "2025-26", "UG-1", "undergraduate")
+    v1_1 = as_version_1_1(v1_0, synthetic_cohorts(random.Random(12), "2025-26", 80))
+    return v1_0, v1_1
+
+
+def test_a_v1_0_and_a_v1_1_return_give_the_same_v1_indicators():
+    v1_0, v1_1 = _same_programme_in_both_versions()
+    for indicator in V1_INDICATORS:
+        assert indicator_value(indicator, v1_0) == indicator_value(indicator, v1_1), indicator.code
+    first, second = value_matrix([v1_0], V1_INDICATORS), value_matrix([v1_1], V1_INDICATORS)
+    for one, other in zip(first, second, strict=True):
+        np.testing.assert_array_equal(one, other)
+
+
+def test_cohort_indicators_name_version_1_1_only():
+    cohort = [i for i in CATALOGUE if i.family == "cohort_outcomes"]
+    assert len(cohort) == 6
+    assert all(i.standard_versions == ("1.1",) for i in cohort)
+    assert {e["code"]: e["standard_versions"] for e in catalogue_data()}["coverage"] == [
+        "1.0", "1.1"]
+
+
+def test_cohort_indicators_of_a_v1_0_return_are_not_collected():
+    v1_0, _ = _same_programme_in_both_versions()
+    assert value("cohort_retention_1y", v1_0).missing_reason == "not_collected"
+
+
+def test_cohort_indicators_read_the_v1_1_cohorts():
+    _, v1_1 = _same_programme_in_both_versions()
+    year_1 = v1_1["cohort_follow_up"]["cohorts"][1]  # intake 2024-25
+    found = value("cohort_retention_1y", v1_1)
+    assert (found.numerator, found.denominator) == (
+        year_1["still_in_training"] + year_1["completed"], year_1["at_start"])
+    cohorts = v1_1["cohort_follow_up"]["cohorts"]
+    passed = value("exam_pass_rate", v1_1)
+    assert (passed.numerator, passed.denominator) == (
+        sum(c["exam"]["passed"] for c in cohorts), sum(c["exam"]["sat"] for c in cohorts))
+
+
+def test_cohort_indicators_agree_between_the_single_and_the_matrix_reading():
+    _, v1_1 = _same_programme_in_both_versions()
+    cohort = [i for i in CATALOGUE if i.family == "cohort_outcomes"]
+    numerators, denominators, _ = value_matrix([v1_1], cohort)
+    for j, indicator in enumerate(cohort):
+        found = indicator_value(indicator, v1_1)
+        assert (numerators[0, j], denominators[0, j]) == (found.numerator, found.denominator)

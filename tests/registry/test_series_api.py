@@ -85,3 +85,62 @@ def test_an_unknown_stratum_is_422_naming_the_field(client, two_periods):
 def test_the_series_is_empty_before_anything_is_published(client):
     body = client.get("/api/v1/indicators/coverage/series").get_json()
     assert body["points"] == []
+
+
+@pytest.fixture
+def a_transition(session):
+    """2023: seven colleges report v1.0; 2024: the same, three of them in v1.1 with cohorts.
+
+    Coverage as in two_published_periods: 2023 Σ 252 / 350; 2024 Σ 301 / 350.
+    """
+    import random
+
+    from schemas.cohort_examples import as_version_1_1, synthetic_cohorts
+    from tests.registry.benchmark_data import add_return, closed_period, payload_with
+    from tests.registry.benchmark_data import seven_colleges as report_v1_0
+
+    earlier, later = closed_period(session, "2023"), closed_period(session, "2024")
+    later.standard_versions = ["1.0", "1.1"]
+    for k, college in enumerate(report_v1_0(session, earlier)):
+        payload = payload_with(college, later, "undergraduate", enrolled=40 + k)
+        if k < 3:
+            payload = as_version_1_1(payload, synthetic_cohorts(random.Random(k), "2024", 40))
+        add_return(session, college, later, payload)
+    built = {}
+    for period in (earlier, later):
+        built[period.code] = releases.build_release(session, SYSTEM, period, SETTINGS,
+                                                    run_id=period.code, kind="provisional")
+        releases.publish_release(session, SYSTEM, built[period.code])
+    return built
+
+
+def test_a_release_records_the_standard_versions_it_drew_on(a_transition):
+    assert a_transition["2023"].provenance["standard_versions"] == ["1.0"]
+    assert a_transition["2024"].provenance["standard_versions"] == ["1.0", "1.1"]
+
+
+def test_a_change_of_source_versions_marks_a_break_with_its_reason(client, a_transition):
+    points = client.get("/api/v1/indicators/coverage/series").get_json()["points"]
+    assert [(p["standard_versions"], p["break_before"], p["break_reasons"]) for p in points] == [
+        (["1.0"], False, []), (["1.0", "1.1"], True, ["standard_versions"])]
+
+
+def test_v1_figures_are_the_same_across_the_break(client, a_transition):
+    points = client.get("/api/v1/indicators/coverage/series").get_json()["points"]
+    assert points[1]["national"]["pooled_rate"] == pytest.approx(301 / 350)
+
+
+def test_a_cohort_indicator_draws_on_version_1_1_only(client, a_transition):
+    points = client.get("/api/v1/indicators/cohort_retention_1y/series").get_json()["points"]
+    assert [p["standard_versions"] for p in points] == [[], ["1.1"]]
+    assert points[0]["national"] is None  # no v1.1 return in 2023: nothing published
+
+
+def test_the_json_export_names_the_standard_versions_it_drew_on(a_transition):
+    import json
+
+    method = json.loads(a_transition["2024"].export_json)["method"]
+    assert method["standard_versions"] == (
+        "Return data standard versions of the counted returns: 1.0, 1.1.")
+    assert "Standard versions: Return data standard versions of the counted returns: 1.0" \
+        in a_transition["2024"].method_notes

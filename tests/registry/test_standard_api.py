@@ -48,3 +48,39 @@ def test_openapi_documents_every_resource(client):
 def test_api_docs_page_lists_operations(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "/api/v1/returns/validate" in page
+
+
+def test_each_version_publishes_its_json_schema(client):
+    from schemas.cohort_examples import as_version_1_1
+
+    for version, payload in (("1.0", pilot_return()), ("1.1", as_version_1_1(pilot_return()))):
+        response = client.get(f"/api/v1/standard/{version}/return.schema.json")
+        assert response.status_code == 200
+        assert response.json["$id"].endswith(f":{version}")
+        assert list(Draft202012Validator(response.json).iter_errors(payload)) == []
+
+
+def test_an_unknown_version_has_no_json_schema(client):
+    response = client.get("/api/v1/standard/2.0/return.schema.json")
+    assert response.status_code == 404
+    assert "1.0, 1.1" in response.json["error"]["message"]
+
+
+def test_the_version_dictionary_marks_what_is_new(client):
+    entries = client.get("/api/v1/standard/1.1/dictionary").json
+    changes = {e["path"]: e["change"] for e in entries}
+    assert changes["cohort_follow_up.cohorts[].exam.passed"] == "added"
+    assert changes["capacity.enrolled_mentees"] == "unchanged"
+    assert changes["header.schema_version"] == "changed"
+
+
+def test_the_dictionary_page_shows_what_changed_in_1_1(client):
+    page = client.get("/standard?version=1.1").get_data(as_text=True)
+    assert "What changed since v1.0" in page
+    assert "cohort_follow_up.cohorts[].burnout_screening.above_threshold" in page
+    assert "new in 1.1" in page
+
+
+def test_the_dictionary_page_of_1_0_marks_nothing(client):
+    page = client.get("/standard").get_data(as_text=True)
+    assert "What changed" not in page and "cohort_follow_up" not in page

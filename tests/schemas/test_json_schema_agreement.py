@@ -111,7 +111,7 @@ EDGE_CASES = {
     "name empty": _mutation("programme.name", ""),
     "name too long": _mutation("programme.name", "x" * 201),
     "code pattern lower case": _mutation("header.programme_code", "pg-peer"),
-    "version unknown": _mutation("header.schema_version", "1.1"),
+    "version unknown": _mutation("header.schema_version", "2.0"),
     "version missing": _drop("header.schema_version"),
     "header missing": _drop("header"),
     "section missing": _drop("activity"),

@@ -17,7 +17,7 @@ from schemas.paths import set_path
 
 def test_public_constants_describe_version_one():
     assert SCHEMA_VERSION == "1.0"
-    assert SUPPORTED_VERSIONS == ("1.0",)
+    assert SUPPORTED_VERSIONS == ("1.0", "1.1")
     assert MISSING_CODES == ("not_collected", "not_applicable")
     assert "header" in ReturnSchema().fields
 

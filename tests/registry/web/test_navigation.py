@@ -17,7 +17,8 @@ def header_links(html: str) -> list[str]:
 @pytest.mark.parametrize("who, home, expected", [
     ("as_college", "/college", ["/college", "/college/submit", "/college/upload",
                                 "/college#findings", "/college/comparison",
-                                "/college/feedback-report.pdf", "/college/previews",
+                                "/college/cohorts", "/college/feedback-report.pdf",
+                                "/college/previews",
                                 "/college/tokens", "/messages"]),
     ("as_university", "/university", ["/university", "/review", "/university/side-by-side",
                                       "/peer-groups", "/quality/board", "/messages"]),
@@ -34,7 +35,8 @@ def test_header_lists_every_page_of_the_role(request, period, who, home, expecte
 def test_public_header_links_benchmarks_and_open_data(client):
     html = client.get("/").get_data(as_text=True)
     public = re.search(r'<nav aria-label="Public">.*?</nav>', html, re.S).group(0)
-    for href in ("/programmes", "/indicators", "/benchmarks", "/standard", "/api/docs"):
+    for href in ("/programmes", "/indicators", "/benchmarks", "/cohorts", "/standard",
+                 "/api/docs"):
         assert f'href="{href}"' in public
     assert 'aria-label="Your pages"' not in html
     assert 'rel="icon"' in html

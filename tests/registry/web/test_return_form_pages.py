@@ -166,3 +166,12 @@ def test_findings_of_another_colleges_return_are_hidden(as_college, client, othe
                           headers=bearer(other_token)).json
     assert as_college.get(f"/college/submitted?v={created['id']}:1").status_code == 404
     assert as_college.get("/college/submitted?v=nonsense").status_code == 404
+
+
+def test_a_period_not_accepting_the_forms_version_refuses_it_with_a_message(
+        as_college, session, college):
+    make_period(session, "2025", standard_versions=["1.1"])
+    response = as_college.post("/college/submit", data=form_data(return_payload(college)))
+    assert response.status_code == 422
+    assert "period 2025 accepts version 1.1 only, not 1.0" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
