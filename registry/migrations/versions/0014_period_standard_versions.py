@@ -1,7 +1,7 @@
 """periods: the return standard versions each period accepts (existing periods: 1.0)
 
-Revision ID: 0012_period_standard_versions
-Revises: 0011_drop_indicator_values
+Revision ID: 0014_period_standard_versions
+Revises: 0013_feedback_reports
 Create Date: 2026-12-05 09:40:00
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012_period_standard_versions'
-down_revision = '0011_drop_indicator_values'
+revision = '0014_period_standard_versions'
+down_revision = '0013_feedback_reports'
 branch_labels = None
 depends_on = None
 
