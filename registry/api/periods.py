@@ -75,6 +75,7 @@ class PeriodByCode(MethodView):
 
 @blp.route("/<code>/standard-versions")
 class PeriodStandardVersions(MethodView):
+    @blp.operation("setPeriodStandardVersions", 401, 403, 404, 413, 422)
     @blp.arguments(StandardVersionsSchema)
     @blp.response(200, PeriodSchema)
     def put(self, args, code):

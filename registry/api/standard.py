@@ -73,15 +73,20 @@ def _known_version(version: str) -> str:
 
 @blp.route("/<version>/return.schema.json")
 class VersionJsonSchema(MethodView):
-    @blp.response(200, description="JSON Schema draft 2020-12 of one standard version")
+    @blp.response(200, {"type": "object"},
+                  description="JSON Schema draft 2020-12 of one standard version",
+                  content_type=JSON_SCHEMA_TYPE)
+    @blp.operation("getReturnJsonSchemaOfVersion", 404)
     def get(self, version):
         """One standard version's return as JSON Schema (draft 2020-12)."""
-        return return_json_schema(_known_version(version))
+        return Response(json.dumps(return_json_schema(_known_version(version)),
+                                   ensure_ascii=False), mimetype=JSON_SCHEMA_TYPE)
 
 
 @blp.route("/<version>/dictionary")
 class VersionDictionary(MethodView):
     @blp.response(200, VersionedDictionaryEntrySchema(many=True))
+    @blp.operation("getDataDictionaryOfVersion", 404)
     def get(self, version):
         """One standard version's data dictionary, each field marked against the previous
         version (added, changed, unchanged; fields it removed come last, marked removed)."""

@@ -221,12 +221,9 @@ def preview_report(release_id: int):
     try:
         release = service.previewed_release(session, actor, release_id)
         institution = _own_institution(session, actor)
-        report = report_service.feedback_report(session, actor, institution, release.period,
-                                                now=utcnow(), release=release)
+        pdf = report_service.report_pdf(session, actor, institution, release, now=utcnow())
     except DomainError as exc:
         abort(exc.status)
-    pdf = report_service.render_pdf(render_template("benchmarks/feedback_report.html",
-                                                    report=report))
     name = f"feedback-report-{institution.code}-release-{release.number}-preview.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -141,7 +141,8 @@ def test_every_operation_reading_a_token_documents_401(spec):
     public = {"listInstitutions", "getInstitution", "listProgrammes", "getProgramme",
               "listPeriods", "getPeriod", "listQualityRules", "getReturnJsonSchema",
               "getDataDictionary", "getXlsxTemplate", "listIndicators", "getIndicatorSeries",
-              "listBenchmarks", "getReleaseCalendar"}
+              "listBenchmarks", "getReleaseCalendar", "getReturnJsonSchemaOfVersion",
+              "getDataDictionaryOfVersion"}
     for method, path, op in operations(spec):
         if op["operationId"] not in public:
             assert "401" in op["responses"], f"{method} {path}"

@@ -72,19 +72,19 @@ def entries(catalogue) -> dict:
 def test_english_is_the_default_without_a_choice(bilingual):
     html = bilingual.get("/").get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in html
-    assert link_texts(public_nav(html))[:6] == [
-        "Programmes", "Indicators", "Benchmarks", "Release calendar", "Data standard",
-        "Open data & API"]
+    assert link_texts(public_nav(html))[:7] == [
+        "Programmes", "Indicators", "Benchmarks", "Cohorts", "Release calendar",
+        "Data standard", "Open data & API"]
 
 
 def test_accept_language_urdu_renders_the_front_page_right_to_left(bilingual, urdu_catalogue):
     html = bilingual.get("/", headers={"Accept-Language": "ur-PK, en;q=0.5"}).get_data(
         as_text=True)
     assert '<html lang="ur" dir="rtl">' in html
-    assert link_texts(public_nav(html))[:6] == [
+    assert link_texts(public_nav(html))[:7] == [
         urdu_string(urdu_catalogue, label) for label in
-        ("Programmes", "Indicators", "Benchmarks", "Release calendar", "Data standard",
-         "Open data & API")]
+        ("Programmes", "Indicators", "Benchmarks", "Cohorts", "Release calendar",
+         "Data standard", "Open data & API")]
     assert "Mentoring in Pakistan" not in html
 
 
