@@ -90,3 +90,59 @@ def test_percentile_rank_is_missing_without_a_reference_and_50_against_itself():
 def test_column_quantiles_of_an_empty_column_are_missing_numbers():
     quantiles = stats.column_quantiles(np.array([[1.0, np.nan], [3.0, np.nan]]))
     assert quantiles.dtype == float and np.isnan(quantiles[:, 1]).all()
+
+
+# Columns are indicators, rows institutions; the last institution is not counted.
+NUMERATORS = np.array([[2.0], [5], [9], [100]])
+DENOMINATORS = np.array([[10.0], [10], [20], [100]])
+COUNTED = np.array([[True], [True], [True], [False]])
+T_975_2DF = 4.302653  # Student's t, 97.5th percentile, 2 degrees of freedom
+
+
+def test_the_clustered_interval_is_the_ratio_plus_minus_t_times_its_linearised_error():
+    # R = 16/40; residuals -2, 1, 1; variance 3/2 · 6 / 40² = 0.075²
+    low, high = stats.clustered_ratio_interval(NUMERATORS, DENOMINATORS, COUNTED)
+    assert (float(low[0]), float(high[0])) == pytest.approx(
+        (0.4 - T_975_2DF * 0.075, 0.4 + T_975_2DF * 0.075), abs=1e-6)
+
+
+def test_the_clustered_interval_stops_at_zero():
+    low, high = stats.clustered_ratio_interval(
+        np.array([[0.0], [0], [3]]), np.array([[10.0], [10], [10]]), np.ones((3, 1), bool))
+    # R = 0.1; residuals -1, -1, 2; variance 3/2 · 6 / 30² = 0.1²
+    assert (float(low[0]), float(high[0])) == pytest.approx((0.0, 0.1 + T_975_2DF * 0.1))
+
+
+def test_the_clustered_interval_is_missing_under_two_institutions_or_nothing_to_divide_by():
+    low, high = stats.clustered_ratio_interval(
+        np.array([[1.0, 1, 1], [2, 0, 1]]), np.array([[10.0, 0, 5], [10, 0, 5]]),
+        np.array([[True, True, True], [False, True, True]]))
+    assert np.isnan(low[:2]).all() and np.isnan(high[:2]).all()
+    assert not np.isnan(low[2]) and not np.isnan(high[2])
+
+
+@pytest.mark.parametrize(("kind", "pooled"), [
+    ("proportion", stats.wilson_interval), ("count_rate", stats.poisson_rate_interval)])
+def test_a_stratum_interval_is_never_narrower_than_the_pooled_counts_interval(kind, pooled):
+    alike = np.array([[1.0], [1], [1], [50]])  # colleges alike: no spread between them
+    low, high = stats.stratum_interval(kind, alike, np.array([[10.0], [10], [10], [50]]),
+                                       COUNTED)
+    expected_low, expected_high = pooled(3, 30)
+    assert (float(low[0]), float(high[0])) == pytest.approx(
+        (float(expected_low), float(expected_high)))
+
+
+def test_an_hours_stratum_interval_is_the_clustered_one_alone():
+    low, high = stats.stratum_interval("hours_per_pair", NUMERATORS, DENOMINATORS, COUNTED)
+    expected = stats.clustered_ratio_interval(NUMERATORS, DENOMINATORS, COUNTED)
+    assert (float(low[0]), float(high[0])) == pytest.approx(
+        (float(expected[0][0]), float(expected[1][0])))
+
+
+def test_a_proportions_interval_stops_at_one_and_a_count_rates_does_not():
+    numerators, denominators = np.array([[8.0], [9], [10]]), np.array([[10.0], [10], [10]])
+    counted = np.ones((3, 1), bool)
+    _, proportion_high = stats.stratum_interval("proportion", numerators, denominators, counted)
+    _, count_rate_high = stats.stratum_interval("count_rate", numerators, denominators, counted)
+    assert float(proportion_high[0]) == 1.0
+    assert float(count_rate_high[0]) > 1.0
