@@ -146,3 +146,14 @@ def test_a_proportions_interval_stops_at_one_and_a_count_rates_does_not():
     _, count_rate_high = stats.stratum_interval("count_rate", numerators, denominators, counted)
     assert float(proportion_high[0]) == 1.0
     assert float(count_rate_high[0]) > 1.0
+
+
+def test_percentile_rank_counts_ties_as_half_below():
+    reference = np.array([5.0, 2, 1, 3, 2])  # sorted: 1 2 2 3 5
+    assert list(stats.percentile_rank(np.array([2.0, 4, 0, 9]), reference)) == pytest.approx(
+        [100 * (1 + 2 / 2) / 5, 100 * 4 / 5, 0.0, 100.0])
+
+
+def test_a_column_with_values_beside_an_empty_one_keeps_its_quantiles():
+    quantiles = stats.column_quantiles(np.array([[1.0, np.nan], [3.0, np.nan]]))
+    assert list(quantiles[:, 0]) == pytest.approx([1.2, 1.5, 2.0, 2.5, 2.8])
