@@ -60,6 +60,8 @@ def _poisson_cdf(k: int, mean: float) -> float:
     (0, 2, 2 * _poisson_cdf(0, 2)),          # nothing observed: 0.2707
     (5, 5, 1.0),                             # as expected: capped at 1
     (1, 0.1, 2 * (1 - _poisson_cdf(0, 0.1))),  # above an expectation under 1: 0.1903
+    (0, 0.1, 1.0),                           # nothing where little was expected: capped at 1
+    (-1, 2, 0.0),                            # below the support: P(X <= -1) = 0
 ])
 def test_poisson_test_matches_the_closed_form(observed, expected, p):
     assert float(stats.poisson_test([observed], [expected])[0]) == pytest.approx(p, rel=1e-9)
