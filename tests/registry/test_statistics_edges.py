@@ -7,6 +7,7 @@ quantiles than the median, and the exact Poisson test against closed-form values
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -159,3 +160,20 @@ def test_percentile_rank_counts_ties_as_half_below():
 def test_a_column_with_values_beside_an_empty_one_keeps_its_quantiles():
     quantiles = stats.column_quantiles(np.array([[1.0, np.nan], [3.0, np.nan]]))
     assert list(quantiles[:, 0]) == pytest.approx([1.2, 1.5, 2.0, 2.5, 2.8])
+
+
+def test_nothing_to_divide_by_gives_missing_values_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats.wilson_interval([3, 0], [0, 0])
+        stats.poisson_rate_interval([3, np.nan], [0, 4])
+        stats.clustered_ratio_interval(np.array([[1.0, 0]]), np.array([[2.0, 0]]),
+                                       np.array([[True, True]]))
+        stats.stratum_interval("proportion", np.array([[1.0, 0]]), np.array([[2.0, 0]]),
+                               np.array([[True, True]]))
+        stats.poisson_test([np.nan, 2.0], [4.0, 0.0])
+
+
+def test_wilson_interval_holds_for_counts_up_to_the_largest_a_return_may_hold():
+    low, high = stats.wilson_interval(1_000_000_000, 2_000_000_000)
+    assert (float(low), float(high)) == pytest.approx((0.5, 0.5), abs=1e-4)
