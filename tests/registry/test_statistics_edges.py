@@ -177,3 +177,17 @@ def test_nothing_to_divide_by_gives_missing_values_without_warnings():
 def test_wilson_interval_holds_for_counts_up_to_the_largest_a_return_may_hold():
     low, high = stats.wilson_interval(1_000_000_000, 2_000_000_000)
     assert (float(low), float(high)) == pytest.approx((0.5, 0.5), abs=1e-4)
+
+
+def test_two_institutions_get_student_t_on_one_degree_of_freedom():
+    # R = 4/20; residuals -1, 1; variance 2/1 · 2 / 20² = 0.1²; t(0.975, 1) = 12.7062
+    _, high = stats.clustered_ratio_interval(
+        np.array([[1.0], [3]]), np.array([[10.0], [10]]), np.ones((2, 1), bool))
+    assert float(high[0]) == pytest.approx(0.2 + 12.706205 * 0.1)
+
+
+def test_the_clustered_interval_divides_by_a_total_under_one():
+    # R = 0.5/0.5; residuals -0.25, 0.25; variance 2/1 · 0.125 / 0.5² = 1
+    _, high = stats.clustered_ratio_interval(
+        np.array([[0.0], [0.5]]), np.array([[0.25], [0.25]]), np.ones((2, 1), bool))
+    assert float(high[0]) == pytest.approx(1.0 + 12.706205 * 1.0)
