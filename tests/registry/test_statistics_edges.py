@@ -27,7 +27,7 @@ def test_wilson_interval_of_one_success_in_one_trial():
 
 
 def test_intervals_are_missing_where_there_is_nothing_to_divide_by():
-    low, high = stats.wilson_interval([3, 0, 2], [0, 0, np.nan])
+    low, high = stats.wilson_interval([3, 0, 2, 1], [0, 0, np.nan, -4])
     assert np.isnan(low).all() and np.isnan(high).all()
     low, high = stats.poisson_rate_interval([3, np.nan, 2], [0, 4, -1])
     assert np.isnan(low).all() and np.isnan(high).all()
@@ -191,3 +191,23 @@ def test_the_clustered_interval_divides_by_a_total_under_one():
     _, high = stats.clustered_ratio_interval(
         np.array([[0.0], [0.5]]), np.array([[0.25], [0.25]]), np.ones((2, 1), bool))
     assert float(high[0]) == pytest.approx(1.0 + 12.706205 * 1.0)
+
+
+def test_one_institution_has_no_clustered_interval_even_when_its_ratio_rounds():
+    # 1/49 · 49 is 1 - 1.1e-16 in floating point: the residual is not exactly zero
+    low, high = stats.clustered_ratio_interval(np.array([[1.0]]), np.array([[49.0]]),
+                                               np.array([[True]]))
+    assert np.isnan(low[0]) and np.isnan(high[0])
+
+
+def test_each_column_is_an_indicator_of_its_own():
+    both = np.hstack([NUMERATORS, 2 * NUMERATORS])
+    denominators = np.hstack([DENOMINATORS, 3 * DENOMINATORS])
+    counted = np.hstack([COUNTED, COUNTED])
+    for kind in ("proportion", "hours_per_pair"):
+        low, high = stats.stratum_interval(kind, both, denominators, counted)
+        for column in (0, 1):
+            alone = stats.stratum_interval(kind, both[:, [column]], denominators[:, [column]],
+                                           COUNTED)
+            assert (float(low[column]), float(high[column])) == pytest.approx(
+                (float(alone[0][0]), float(alone[1][0])))
