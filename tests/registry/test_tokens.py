@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from registry.db import utcnow
 from registry.models import ApiToken, AuditEvent
+from registry.services import tokens
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.services.tokens import actor_for_token, create_token, revoke_token, tokens_of
@@ -64,12 +65,20 @@ def test_a_secret_is_the_prefix_and_43_url_safe_characters_shown_by_its_first_te
         "mr_", 46, issued.secret[:10])
 
 
-def test_issuing_a_token_is_audited_with_its_prefix_name_and_expiry(session, officer):
+def test_issuing_a_token_is_audited_on_the_token_with_its_prefix_name_and_expiry(
+        session, officer):
     issued = create_token(session, SYSTEM, officer, "upload", lifetime_days=30)
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "token.create")
                             .order_by(AuditEvent.id.desc())).first()
-    assert event.after == (f"{issued.token.prefix}… (upload), expires "
-                           f"{issued.token.expires_at:%Y-%m-%d}")
+    assert (event.object_type, event.object_id, event.after) == (
+        "api_token", str(issued.token.id),
+        f"{issued.token.prefix}… (upload), expires {issued.token.expires_at:%Y-%m-%d}")
+
+
+def test_a_token_of_a_user_who_is_not_a_college_acts_for_no_institution(session, college):
+    reviewer = make_user(session, "university", institution_id=college.id,
+                         university_id=college.university_id)
+    assert create_token(session, SYSTEM, reviewer, "review").token.institution_id is None
 
 
 def test_a_secret_resolves_to_its_users_role_scope_and_the_callers_address(
@@ -82,25 +91,40 @@ def test_a_secret_resolves_to_its_users_role_scope_and_the_callers_address(
                           address="10.1.2.3")
 
 
-def last_used_after_a_request(session, secret: str, used_ago: timedelta):
+def last_used_after_a_request(session, monkeypatch, secret: str, used_ago: timedelta):
+    """Note a request at a fixed instant, `used_ago` after the token's last use."""
     token = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]))
-    before = utcnow() - used_ago
+    now = utcnow()
+    before = now - used_ago
     session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=before))
+    monkeypatch.setattr(tokens, "utcnow", lambda: now)
     actor_for_token(session, secret, None)
     session.expire_all()
     return before, session.get(ApiToken, token.id).last_used_at
 
 
-def test_a_use_within_a_minute_of_the_last_is_not_noted_again(session, officer):
+def test_a_use_up_to_a_minute_after_the_last_is_not_noted_again(session, officer,
+                                                                monkeypatch):
     secret = create_token(session, SYSTEM, officer, "upload").secret
-    before, after = last_used_after_a_request(session, secret, timedelta(seconds=30))
+    before, after = last_used_after_a_request(session, monkeypatch, secret,
+                                              timedelta(minutes=1))
     assert after == before
 
 
-def test_a_use_more_than_a_minute_after_the_last_is_noted(session, officer):
+def test_a_use_more_than_a_minute_after_the_last_is_noted(session, officer, monkeypatch):
     secret = create_token(session, SYSTEM, officer, "upload").secret
-    before, after = last_used_after_a_request(session, secret, timedelta(minutes=2))
-    assert after > before + timedelta(minutes=1)
+    before, after = last_used_after_a_request(session, monkeypatch, secret,
+                                              timedelta(minutes=1, microseconds=1))
+    assert after == before + timedelta(minutes=1, microseconds=1)
+
+
+def test_a_token_stops_at_the_instant_it_expires(session, officer, monkeypatch):
+    issued = create_token(session, SYSTEM, officer, "upload")
+    expiry = session.scalar(select(ApiToken.expires_at).where(ApiToken.id == issued.token.id))
+    monkeypatch.setattr(tokens, "utcnow", lambda: expiry - timedelta(microseconds=1))
+    assert actor_for_token(session, issued.secret, None) is not None
+    monkeypatch.setattr(tokens, "utcnow", lambda: expiry)
+    assert actor_for_token(session, issued.secret, None) is None
 
 
 def test_a_college_lists_its_institutions_tokens_and_another_user_only_their_own(
@@ -124,4 +148,5 @@ def test_revoking_twice_records_one_event_from_active_to_revoked(session, office
         revoke_token(session, Actor.for_user(officer), token.id)
     events = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "token.revoke", AuditEvent.object_id == str(token.id))).all()
-    assert [(e.before, e.after) for e in events] == [("active", "revoked")]
+    assert [(e.object_type, e.before, e.after) for e in events] == [
+        ("api_token", "active", "revoked")]
