@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import update
 from registry.db import utcnow
 from registry.models import AuditEvent
 from registry.services.actors import Actor
-from registry.services.audit import audit_query, record_event
+from registry.services.audit import audit_csv, audit_query, record_event
 from registry.services.errors import PermissionDenied
 
 REGULATOR = Actor(label="analyst@pmdc", role="regulator", user_id=None)
@@ -41,7 +43,7 @@ def found(session, actor=REGULATOR, **filters) -> list[str]:
 
 @pytest.mark.parametrize("role", ["college", "university"])
 def test_only_national_roles_may_read_the_trail(role):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only the regulator can read the audit trail\.$"):
         audit_query(Actor(label="x", role=role))
 
 
@@ -84,3 +86,30 @@ def test_an_event_records_the_actor_token_and_address(session):
     session.flush()
     assert (event.actor, event.address, event.object_type, event.action) == (
         "token:mr_abc… of officer", "10.0.0.7", "return", "return.submit")
+
+
+def csv_rows(events) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(audit_csv(events))))
+
+
+def test_the_csv_has_the_published_header_then_one_row_per_event(session, trail):
+    rows = csv_rows(trail["events"])
+    assert rows[0] == ["id", "at", "actor", "address", "action", "object_type", "object_id",
+                       "before", "after"]
+    assert [(row[2], row[4], row[5], row[6]) for row in rows[1:]] == [
+        ("officer@college", "return.submit", "return", "1"),
+        ("analyst@pmdc", "period.extend", "period", "2025-26"),
+        ("officer@college", "return.explain", "quality_issue", "9")]
+
+
+def test_the_csv_leaves_a_field_without_a_value_blank(session, trail):
+    regulator_row = csv_rows(trail["events"])[2]
+    assert (regulator_row[3], regulator_row[7], regulator_row[8]) == ("", "", "")
+
+
+def test_the_csv_defuses_a_value_a_spreadsheet_would_run(session):
+    event = record_event(session, REGULATOR, "user.create", "user", "=HYPERLINK(1)",
+                         after="+1")
+    session.flush()
+    row = csv_rows([event])[1]
+    assert (row[6], row[8]) == ("'=HYPERLINK(1)", "'+1")
