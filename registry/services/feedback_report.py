@@ -49,6 +49,7 @@ from registry.services import comparison as comparison_service
 from registry.services.actors import Actor
 from registry.services.audit import record_event
 from registry.services.charts import distribution_row
+from registry.services.cohort_tables import college_cohort_table
 from registry.services.errors import NotFound
 from registry.services.peer_groups import get_peer_group
 from registry.services.releases import latest_published
@@ -254,6 +255,7 @@ def release_report(
     return {
         "institution": institution, "period": release.period, "generated_at": now,
         "headline": headline, "indicators": data["indicators"],
+        "cohorts": college_cohort_table(session, actor, institution),
         "verdicts": [verdict(row) for row in headline],
         "changes": _changes(headline, trends),
         "previous_period": _previous_period(trends),
