@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from registry.doctor import CHECKS
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -36,7 +36,7 @@ def migrate_command(revision: str) -> None:
 @with_appcontext
 def load_register_command(csv_path: Path | None) -> None:
     """Load the register of colleges (idempotent)."""
-    from registry.services import register
+    from registry.services.register import register
 
     rows = (
         register.parse_register_csv(csv_path.read_text(encoding="utf-8-sig"))
@@ -60,7 +60,7 @@ def load_register_command(csv_path: Path | None) -> None:
 @with_appcontext
 def create_user_command(email, name, role, institution, university, password) -> None:
     """Create a user account."""
-    from registry.services.accounts import create_user
+    from registry.services.accounts.accounts import create_user
 
     with _session() as session:
         user = create_user(session, CLI_ACTOR, email=email, name=name, password=password,
@@ -80,8 +80,8 @@ def create_token_command(email: str, name: str, days: int) -> None:
     from sqlalchemy import select
 
     from registry.models import User
+    from registry.services.accounts.tokens import create_token
     from registry.services.errors import ValidationFailed
-    from registry.services.tokens import create_token
 
     with _session() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -99,7 +99,7 @@ def create_token_command(email: str, name: str, days: int) -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the register and realistic demo data, and print the demo logins."""
-    from registry.services.demo import seed_demo
+    from registry.demo.seed import seed_demo
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production.")
@@ -137,8 +137,8 @@ def main() -> None:
 def run_pipelines_command(period: str | None, recheck: bool) -> None:
     """Run the quality DAG in-process through Airflow's dag.test() (no scheduler needed)."""
     from registry.services.errors import NotFound
-    from registry.services.periods import get_period
-    from registry.services.quality_board import status_counts
+    from registry.services.quality.quality_board import status_counts
+    from registry.services.register.periods import get_period
 
     if period:
         with _session() as session:
@@ -193,8 +193,8 @@ def build_release_command(periods: tuple[str, ...], kind: str | None, publish: b
     """Build benchmark releases by running the registry_benchmarks DAG in-process, once per
     period; one line of output names each release."""
     from registry.services.errors import NotFound
-    from registry.services.institutions import get_institution
-    from registry.services.periods import get_period
+    from registry.services.register.institutions import get_institution
+    from registry.services.register.periods import get_period
 
     with _session() as session:
         try:
@@ -217,7 +217,7 @@ def _latest_release(period: str) -> str:
     from sqlalchemy import select
 
     from registry.models import Period, Release
-    from registry.services.feedback_report import stored_report_count
+    from registry.services.releases.feedback_report import stored_report_count
 
     with _session() as session:
         release = session.scalar(select(Release).join(Period).where(Period.code == period)
@@ -232,7 +232,7 @@ def _latest_release(period: str) -> str:
 @with_appcontext
 def demo_review_command() -> None:
     """Review the demo's closed periods as the universities and the regulator would."""
-    from registry.services.demo_returns import review_demo_history
+    from registry.demo.history import review_demo_history
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("demo-review refuses to run in production.")

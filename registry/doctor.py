@@ -145,7 +145,7 @@ def _json_request(url: str, body: dict | None, advice: str = "") -> dict:
 
 def check_pdf(env: Environment) -> str:
     """Render a one-page document in every enabled language the way the Feedback Report is."""
-    from registry.services.feedback_report import render_pdf
+    from registry.services.releases.feedback_report import render_pdf
 
     try:
         pdf = render_pdf(_sample_page(env.config["LANGUAGES"]))

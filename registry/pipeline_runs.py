@@ -1,6 +1,6 @@
 """Start the pipelines from the app: quality runs after submissions, and release builds.
 
-`registry.services.pipeline_trigger.notify_submitted` notes a submission's period on the
+`registry.services.submission.pipeline_trigger.notify_submitted` notes a submission's period on the
 session; when the session's outermost transaction commits, the periods come here
 (`init_app` puts `dispatch` with the app's settings on every session) and are dispatched
 by PIPELINE_MODE:
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from registry.services.errors import Conflict
-from registry.services.pipeline_trigger import DISPATCH_KEY
+from registry.services.submission.pipeline_trigger import DISPATCH_KEY
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from registry.config import ReleaseSettings
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
 
 DAG_ID = "registry_quality"
 RELEASE_DAG_ID = "registry_benchmarks"

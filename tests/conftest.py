@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry import create_app
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.services.actors import Actor
-from registry.services.register import load_reference_data
+from registry.services.accounts.actors import Actor
+from registry.services.register.register import load_reference_data
 from tests.databases import (
     fresh_postgres_database,
     fresh_sqlite_database,

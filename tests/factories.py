@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Institution, University, User
-from registry.services.accounts import hash_password
+from registry.services.accounts.accounts import hash_password
 
 _sequence = itertools.count(1)
 TEST_PASSWORD = "correct horse battery"
@@ -75,8 +75,8 @@ def make_period(session: Session, code: str = "2025", *, open_now: bool = True, 
 
 def make_college_token(session: Session, institution: Institution) -> str:
     """Create a college user of the institution and return a fresh API token's secret."""
-    from registry.services.actors import Actor
-    from registry.services.tokens import create_token
+    from registry.services.accounts.actors import Actor
+    from registry.services.accounts.tokens import create_token
 
     user = make_user(session, "college", institution_id=institution.id,
                      university_id=institution.university_id)
@@ -85,8 +85,8 @@ def make_college_token(session: Session, institution: Institution) -> str:
 
 def make_user_token(session: Session, role: str, **overrides) -> str:
     """Create a user of any role and return an API token's secret."""
-    from registry.services.actors import Actor
-    from registry.services.tokens import create_token
+    from registry.services.accounts.actors import Actor
+    from registry.services.accounts.tokens import create_token
 
     user = make_user(session, role, **overrides)
     return create_token(session, Actor.system("test"), user, "test token").secret

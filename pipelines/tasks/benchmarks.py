@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from registry.config import ReleaseSettings
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
 
 BENCHMARKS_ACTOR = "pipeline:registry_benchmarks"
 PUBLICATION_ACTOR = "pipeline:registry_publication"
@@ -39,7 +39,7 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
     """
     from registry.config import ReleaseSettings
     from registry.db import make_engine
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
 
     engine = make_engine(url or database_url())
     try:
@@ -63,8 +63,8 @@ def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
     the same run asked twice gives the release it gave the first time. No commit here: the
     task commits, or the web request that ran it in-process.
     """
-    from registry.services.periods import get_period, periods_with_returns
-    from registry.services.releases import build_release, publish_release
+    from registry.services.register.periods import get_period, periods_with_returns
+    from registry.services.releases.releases import build_release, publish_release
 
     conf = conf or {}
     codes = [conf["period"]] if conf.get("period") else periods_with_returns(session)
@@ -84,8 +84,8 @@ def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
     """Publish the releases whose confirmed publication time has come by the run's moment
     (conf "now", an ISO time, stands in for it); a re-run publishes nothing twice."""
     from registry.db import make_engine
-    from registry.services.actors import Actor
-    from registry.services.publication import publish_due
+    from registry.services.accounts.actors import Actor
+    from registry.services.releases.publication import publish_due
 
     conf = conf or {}
     now = datetime.fromisoformat(conf["now"]) if conf.get("now") else run_after
@@ -108,10 +108,10 @@ def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,
     is a read; a retried run renders only what is not stored yet. A college left out gets
     its report rendered on request, by the same function."""
     from registry.db import make_engine
-    from registry.services.actors import Actor
-    from registry.services.feedback_report import prerender_reports
-    from registry.services.institutions import get_institution
-    from registry.services.releases import get_release
+    from registry.services.accounts.actors import Actor
+    from registry.services.register.institutions import get_institution
+    from registry.services.releases.feedback_report import prerender_reports
+    from registry.services.releases.releases import get_release
 
     actor = Actor.system(BENCHMARKS_ACTOR)
     engine = make_engine(url or database_url())

@@ -37,9 +37,9 @@ def run_quality_checks(url: str, period: str | None = None, *,
                        recheck: bool = False) -> dict[str, Any]:
     """Check one period, or every period with pending returns, and commit once."""
     from registry.db import make_engine
-    from registry.services.actors import Actor
-    from registry.services.periods import periods_awaiting_checks
-    from registry.services.quality_checks import check_period, import_great_expectations
+    from registry.services.accounts.actors import Actor
+    from registry.services.quality.quality_checks import check_period, import_great_expectations
+    from registry.services.register.periods import periods_awaiting_checks
 
     import_great_expectations()
     engine = make_engine(url)

@@ -21,7 +21,7 @@ def send_reminders(conf: Mapping[str, Any] | None, run_after: datetime) -> dict[
     """Run the reminders for the run's moment, committing at each delivery checkpoint."""
     from registry.db import make_engine
     from registry.services.mailer import SmtpSettings
-    from registry.services.reminders import run_reminders
+    from registry.services.submission.reminders import run_reminders
 
     conf = conf or {}
     moment = datetime.fromisoformat(conf["now"]) if conf.get("now") else run_after

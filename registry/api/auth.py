@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g, request
 
 from registry.request_session import get_session
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.tokens import actor_for_token
 from registry.services.errors import DomainError
-from registry.services.tokens import actor_for_token
 
 
 class Unauthorized(DomainError):

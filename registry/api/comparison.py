@@ -9,11 +9,11 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.indicators import BETTER, INDICATOR_KINDS, SUPPRESSION
 from registry.request_session import get_session
-from registry.services import comparison as service
-from registry.services import peer_groups
-from registry.services.institutions import get_institution
-from registry.services.periods import get_period
-from registry.services.releases import KINDS
+from registry.services.register import peer_groups
+from registry.services.register.institutions import get_institution
+from registry.services.register.periods import get_period
+from registry.services.releases import comparison as service
+from registry.services.releases.releases import KINDS
 
 blp = Blueprint("comparison", __name__, url_prefix="/api/v1",
                 description="Peer comparison (own college, affiliated colleges, or all) and "

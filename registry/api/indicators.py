@@ -7,8 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from registry.api.blueprint import Blueprint
 from registry.request_session import get_session
-from registry.services import benchmarks as service
-from registry.services import series as series_service
+from registry.services.releases import benchmarks as service
+from registry.services.releases import series as series_service
 from schemas.indicators import catalogue_data
 
 BETTER = ("higher", "lower", "neither")

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
-from registry.services import institutions as service
+from registry.services.register import institutions as service
 
 blp = Blueprint("institutions", __name__, url_prefix="/api/v1/institutions",
                 description="The register of medical and dental colleges.")

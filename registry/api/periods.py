@@ -8,8 +8,8 @@ from marshmallow import Schema, fields, validate
 from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.request_session import get_session
-from registry.services import periods as service
-from registry.services.institutions import get_institution
+from registry.services.register import periods as service
+from registry.services.register.institutions import get_institution
 
 blp = Blueprint("periods", __name__, url_prefix="/api/v1/periods",
                 description="Reporting periods and their submission windows.")

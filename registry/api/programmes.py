@@ -9,8 +9,8 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope
 from registry.request_session import get_session
-from registry.services import programmes as service
-from registry.services.institutions import get_institution
+from registry.services.register import programmes as service
+from registry.services.register.institutions import get_institution
 from schemas.codes import Discipline, MentoringModel
 from schemas.codes import Level as ProgrammeLevel
 

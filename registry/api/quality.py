@@ -12,11 +12,11 @@ from registry.api.blueprint import Blueprint
 from registry.api.fields import component, enum_string
 from registry.models import IssueStatus
 from registry.request_session import get_session
-from registry.services import quality as quality_service
-from registry.services import threads
 from registry.services.mailer import SmtpSettings
-from registry.services.quality import DECISIONS, MAX_TEXT, IssueView
-from registry.services.quality_board import quality_board
+from registry.services.quality import quality as quality_service
+from registry.services.quality.quality import DECISIONS, MAX_TEXT, IssueView
+from registry.services.quality.quality_board import quality_board
+from registry.services.review import threads
 
 blp = Blueprint("quality", __name__, url_prefix="/api/v1",
                 description="Quality rules, quality reports of return versions, explanations "

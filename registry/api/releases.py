@@ -13,10 +13,10 @@ from registry.api.auth import current_actor, require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
-from registry.services import catalogue as catalogue_service
-from registry.services import publication as publication_service
-from registry.services import releases as service
-from registry.services.periods import get_period
+from registry.services.register.periods import get_period
+from registry.services.releases import catalogue as catalogue_service
+from registry.services.releases import publication as publication_service
+from registry.services.releases import releases as service
 
 blp = Blueprint("releases", __name__, url_prefix="/api/v1/releases",
                 description="Immutable, numbered benchmark releases and their open data.")

@@ -14,10 +14,10 @@ from registry.api.bodies import BadRequestBody, read_json_body
 from registry.api.fields import ENUMS, component, enum_string
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
-from registry.services import returns as return_service
-from registry.services import submissions
-from registry.services.bulk import read_bulk_file
-from registry.services.return_findings import dry_run_findings
+from registry.services.quality.return_findings import dry_run_findings
+from registry.services.submission import returns as return_service
+from registry.services.submission import submissions
+from registry.services.submission.bulk import read_bulk_file
 from schemas.clients import (
     CLIENT_FORMAT,
     CLIENT_HEADER,

@@ -10,9 +10,9 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
 from registry.request_session import get_session
-from registry.services import review, threads
-from registry.services.audit import audit_csv, audit_query
+from registry.services.accounts.audit import audit_csv, audit_query
 from registry.services.mailer import SmtpSettings
+from registry.services.review import review, threads
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1",
                 description="Review decisions and the audit trail.")

@@ -9,7 +9,7 @@ from registry.api.auth import require_actor
 from registry.api.blueprint import Blueprint
 from registry.models import User
 from registry.request_session import get_session
-from registry.services import tokens as service
+from registry.services.accounts import tokens as service
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
                 description="API tokens: shown once, stored hashed, revocable.")

@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Email, Length
 
 from registry.models import Role, User
 from registry.request_session import get_session
-from registry.services.accounts import authenticate
-from registry.services.actors import Actor
-from registry.services.login_throttle import LoginThrottle
+from registry.services.accounts.accounts import authenticate
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.login_throttle import LoginThrottle
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

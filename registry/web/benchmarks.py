@@ -27,15 +27,15 @@ from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.models import Institution, Period, Role
 from registry.pipeline_runs import TriggerSettings
 from registry.request_session import get_session
-from registry.services import benchmarks as benchmark_service
-from registry.services import charts as chart_service
-from registry.services import cohort_tables
-from registry.services import comparison as comparison_service
-from registry.services import feedback_report as report_service
-from registry.services import peer_groups as peer_group_service
-from registry.services import releases as release_service
 from registry.services.errors import DomainError, ValidationFailed
-from registry.services.periods import get_period, list_periods
+from registry.services.register import peer_groups as peer_group_service
+from registry.services.register.periods import get_period, list_periods
+from registry.services.releases import benchmarks as benchmark_service
+from registry.services.releases import charts as chart_service
+from registry.services.releases import cohort_tables
+from registry.services.releases import comparison as comparison_service
+from registry.services.releases import feedback_report as report_service
+from registry.services.releases import releases as release_service
 from registry.web.auth import role_required, web_actor
 from registry.web.i18n import breakdown_text, number, signed, stratum_text
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE

@@ -8,19 +8,22 @@ from flask_login import current_user
 from registry.db import utcnow
 from registry.models import IssueStatus, Period, Role, Severity
 from registry.request_session import get_session
-from registry.services import college_template as template_service
-from registry.services import compliance as compliance_service
-from registry.services import drafts as draft_service
-from registry.services import periods as period_service
-from registry.services import programmes as programme_service
-from registry.services import quality, return_review, submissions, threads, tokens
-from registry.services import returns as return_service
-from registry.services.bulk import read_bulk_file
+from registry.services.accounts import tokens
 from registry.services.errors import DomainError, NotFound
 from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
-from registry.services.return_findings import last_period_values, returns_findings
-from registry.services.return_form import (
+from registry.services.quality import quality
+from registry.services.quality.return_findings import last_period_values, returns_findings
+from registry.services.register import periods as period_service
+from registry.services.register import programmes as programme_service
+from registry.services.review import return_review, threads
+from registry.services.submission import college_template as template_service
+from registry.services.submission import compliance as compliance_service
+from registry.services.submission import drafts as draft_service
+from registry.services.submission import returns as return_service
+from registry.services.submission import submissions
+from registry.services.submission.bulk import read_bulk_file
+from registry.services.submission.return_form import (
     form_sections,
     payload_from_form,
     section_of,

@@ -15,12 +15,12 @@ from registry.indicators.strata import DIMENSION_LABELS, dimension_choices
 from registry.models import Period, Role
 from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.request_session import get_session
-from registry.services import compliance as compliance_service
-from registry.services import dashboard as dashboard_service
-from registry.services import periods as period_service
 from registry.services.errors import DomainError
-from registry.services.institutions import RegisterFilters, get_institution
 from registry.services.paging import page_of
+from registry.services.register import periods as period_service
+from registry.services.register.institutions import RegisterFilters, get_institution
+from registry.services.releases import dashboard as dashboard_service
+from registry.services.submission import compliance as compliance_service
 from registry.web.auth import role_required, web_actor
 from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text

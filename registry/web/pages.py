@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from registry.request_session import get_session
-from registry.services.dashboard import national_picture
+from registry.services.releases.dashboard import national_picture
 
 bp = Blueprint("pages", __name__)
 

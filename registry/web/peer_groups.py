@@ -7,9 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from registry.models import Role
 from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.request_session import get_session
-from registry.services import peer_groups as service
 from registry.services.errors import DomainError, NotFound
-from registry.services.institutions import RegisterFilters
+from registry.services.register import peer_groups as service
+from registry.services.register.institutions import RegisterFilters
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("peer_groups", __name__, url_prefix="/peer-groups")

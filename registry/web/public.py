@@ -7,9 +7,9 @@ from flask_babel import gettext
 
 from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
 from registry.request_session import get_session
-from registry.services import programmes as programme_service
 from registry.services.errors import NotFound
 from registry.services.paging import paginate
+from registry.services.register import programmes as programme_service
 from schemas.codes import Level, MentoringModel
 
 bp = Blueprint("public", __name__)

@@ -21,12 +21,12 @@ from flask_login import current_user
 from registry.db import utcnow
 from registry.models import Institution, Role
 from registry.request_session import get_session
-from registry.services import catalogue as catalogue_service
-from registry.services import feedback_report as report_service
-from registry.services import publication as service
-from registry.services import releases as release_service
 from registry.services.errors import DomainError
-from registry.services.periods import get_period, list_periods
+from registry.services.register.periods import get_period, list_periods
+from registry.services.releases import catalogue as catalogue_service
+from registry.services.releases import feedback_report as report_service
+from registry.services.releases import publication as service
+from registry.services.releases import releases as release_service
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("publication", __name__)

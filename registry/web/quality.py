@@ -10,7 +10,7 @@ from expectations import load_rules
 from registry.models import Role
 from registry.request_session import get_session
 from registry.services.errors import NotFound
-from registry.services.quality_board import quality_board
+from registry.services.quality.quality_board import quality_board
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("quality_pages", __name__, url_prefix="/quality")

@@ -9,14 +9,16 @@ from flask_login import current_user
 
 from registry.models import ReturnStatus, Role
 from registry.request_session import get_session
-from registry.services import periods as period_service
-from registry.services import quality, reminders, review, threads
-from registry.services import return_review as data_view
-from registry.services.audit import audit_csv, audit_query
+from registry.services.accounts.audit import audit_csv, audit_query
 from registry.services.errors import DomainError, NotFound, ValidationFailed
 from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
-from registry.services.returns import get_return
+from registry.services.quality import quality
+from registry.services.register import periods as period_service
+from registry.services.review import return_review as data_view
+from registry.services.review import review, threads
+from registry.services.submission import reminders
+from registry.services.submission.returns import get_return
 from registry.web.auth import role_required, web_actor
 from registry.web.status import status_label
 

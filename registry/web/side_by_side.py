@@ -8,8 +8,8 @@ from flask import Blueprint, Response, render_template, request
 
 from registry.models import Role
 from registry.request_session import get_session
-from registry.services import side_by_side as side_by_side_service
 from registry.services.errors import DomainError
+from registry.services.releases import side_by_side as side_by_side_service
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("side_by_side", __name__, url_prefix="/university")

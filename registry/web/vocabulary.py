@@ -14,7 +14,7 @@ def vocabularies() -> dict[str, Iterable[str]]:
     """Every list of words the public pages show, by what the words are."""
     from registry.indicators.strata import DIMENSION_LABELS, DIMENSIONS, value_label
     from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
-    from registry.services.releases import KINDS
+    from registry.services.releases.releases import KINDS
     from registry.web.public import COMPONENT_LABELS
     from schemas.codes import Level, MentoringModel
     from schemas.indicators import CATALOGUE

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine
-from registry.services.demo_returns import demo_payload
-from registry.services.register import load_reference_data
+from registry.demo.history import demo_payload
+from registry.services.register.register import load_reference_data
 from schemas.tabular import dump_returns_to_xlsx
 from tests.databases import fresh_postgres_database
 from tests.factories import make_college_token, make_institution, make_period

@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from expectations import load_rules
 from registry.db import make_engine
-from registry.services.actors import Actor
-from registry.services.quality_checks import validate_frame
-from registry.services.quality_frame import build_frame
-from registry.services.register import load_reference_data
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.quality.quality_checks import validate_frame
+from registry.services.quality.quality_frame import build_frame
+from registry.services.register.register import load_reference_data
+from registry.services.submission.submissions import submit_return
 from tests.databases import fresh_postgres_database
 from tests.factories import make_college_token, make_institution, make_period, make_user
 from tests.factories import return_payload as pilot_payload

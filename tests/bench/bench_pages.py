@@ -47,10 +47,10 @@ from registry.models import (
     ReturnVersion,
     User,
 )
-from registry.services.actors import Actor
-from registry.services.feedback_report import prerender_reports
-from registry.services.register import load_register, synthetic_register
-from registry.services.releases import Build, publish_release, store_release
+from registry.services.accounts.actors import Actor
+from registry.services.register.register import load_register, synthetic_register
+from registry.services.releases.feedback_report import prerender_reports
+from registry.services.releases.releases import Build, publish_release, store_release
 from schemas.examples import synthetic_return
 from schemas.indicators import CATALOGUE
 

@@ -38,15 +38,15 @@ from registry.models import (
     ReturnVersion,
     University,
 )
-from registry.services.quality_checks import (
+from registry.services.quality.quality_checks import (
     import_great_expectations,
     latest_records,
     previous_period,
     run_suite,
 )
-from registry.services.quality_frame import build_frame, previous_paths, rule_paths
-from registry.services.register import load_reference_data
-from registry.services.submissions import payload_digest
+from registry.services.quality.quality_frame import build_frame, previous_paths, rule_paths
+from registry.services.register.register import load_reference_data
+from registry.services.submission.submissions import payload_digest
 from schemas.examples import synthetic_return
 
 LEVELS = ("undergraduate", "postgraduate", "faculty")

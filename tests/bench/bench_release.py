@@ -94,7 +94,7 @@ def inputs(scale: int) -> list[ReleaseInputs]:
 def compute_and_render(all_inputs: list[ReleaseInputs]) -> dict:
     """Compute each period's release and render its exports; return the timings."""
     from registry.indicators import exports
-    from registry.services.releases import ReleaseSettings, method_notes
+    from registry.services.releases.releases import ReleaseSettings, method_notes
 
     notes = method_notes(ReleaseSettings())
     start, cpu = time.perf_counter(), time.process_time()
@@ -118,9 +118,9 @@ def through_database(all_inputs: list[ReleaseInputs], url: str) -> list[float]:
     from registry.db import make_engine
     from registry.migrate import upgrade
     from registry.models import Period
-    from registry.services.actors import Actor
-    from registry.services.register import load_reference_data
-    from registry.services.releases import ReleaseSettings, build_release
+    from registry.services.accounts.actors import Actor
+    from registry.services.register.register import load_reference_data
+    from registry.services.releases.releases import ReleaseSettings, build_release
 
     upgrade(url)
     engine = make_engine(url)

@@ -14,9 +14,9 @@ from werkzeug.serving import make_server
 from pipelines.tasks.quality import run_quality_checks
 from registry import create_app
 from registry.db import make_engine
+from registry.demo.seed import seed_demo
 from registry.migrate import upgrade
-from registry.services.actors import Actor
-from registry.services.demo import seed_demo
+from registry.services.accounts.actors import Actor
 from tests.databases import fresh_sqlite_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Release
-from registry.services.actors import Actor
-from registry.services.periods import get_period
-from registry.services.releases import ReleaseSettings, build_release, publish_release
+from registry.services.accounts.actors import Actor
+from registry.services.register.periods import get_period
+from registry.services.releases.releases import ReleaseSettings, build_release, publish_release
 from tests.e2e.conftest import log_in, screenshot
 
 WIDTHS = (1366, 390)

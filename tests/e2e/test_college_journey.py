@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.demo.history import demo_payload
 from registry.models import Institution, Period, Programme, Return
-from registry.services.demo_returns import demo_payload
 from schemas.tabular import dump_returns_to_csv
 from tests.e2e.conftest import log_in, screenshot
 

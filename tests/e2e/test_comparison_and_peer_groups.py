@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import PeerGroup, Release, ReleasePublication
-from registry.services.actors import Actor
-from registry.services.periods import get_period
-from registry.services.releases import ReleaseSettings, build_release, publish_release
+from registry.services.accounts.actors import Actor
+from registry.services.register.periods import get_period
+from registry.services.releases.releases import ReleaseSettings, build_release, publish_release
 from tests.e2e.conftest import SCREENSHOTS, log_in, screenshot
 
 COLLEGE_LOGIN = "officer@kp-med-pub-001.demo"

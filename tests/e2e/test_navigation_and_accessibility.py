@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, Period, ReviewDecision
-from registry.services import releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases
 from tests.e2e.conftest import log_in, screenshot
 
 AXE = Path(__file__).parent / "assets" / "axe.min.js"

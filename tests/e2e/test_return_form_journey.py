@@ -6,9 +6,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.demo.history import demo_payload
 from registry.models import Draft, Institution, Period, Programme, Return
-from registry.services.demo_returns import demo_payload
-from registry.services.return_form import values_from_payload
+from registry.services.submission.return_form import values_from_payload
 from schemas.tabular import FIRST_DATA_ROW, ONE_SHEET
 from schemas.walk import return_leaves
 from tests.e2e.conftest import log_in, screenshot

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.tasks.quality import run_quality_checks
+from registry.demo.history import demo_payload
 from registry.models import Institution, Period, Programme, QualityIssue, Return, User
-from registry.services import quality
-from registry.services.actors import Actor
-from registry.services.demo_returns import demo_payload
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.quality import quality
+from registry.services.submission.submissions import submit_return
 from schemas.tabular import dump_returns_to_csv
 from tests.e2e.conftest import log_in, screenshot
 

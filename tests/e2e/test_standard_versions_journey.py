@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import Period
-from registry.services import releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases
 from tests.e2e.conftest import log_in, screenshot
 
 COLLEGE_LOGIN = "officer@kp-med-pub-001.demo"  # reports 2025-26 in standard 1.1 in the demo

@@ -12,8 +12,8 @@ import copy
 import pytest
 
 from expectations import load_rules
-from registry.services.quality_checks import validate_frame
-from registry.services.quality_frame import build_frame
+from registry.services.quality.quality_checks import validate_frame
+from registry.services.quality.quality_frame import build_frame
 from schemas.examples import pilot_return
 from schemas.paths import set_path
 

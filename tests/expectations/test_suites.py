@@ -9,7 +9,7 @@ import pytest
 
 from expectations import KINDS, SEVERITIES, load_rules
 from expectations.loader import FOLDER, SUITE_FILES, RuleFileError, _rule
-from registry.services.quality_frame import build_frame
+from registry.services.quality.quality_frame import build_frame
 from schemas.examples import pilot_return
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-from registry.services.demo_returns import demo_payload
-from registry.services.return_form import values_from_payload
+from registry.demo.history import demo_payload
+from registry.services.submission.return_form import values_from_payload
 
 USERS = json.loads(Path(os.environ["LOAD_USERS"]).read_text()) if os.environ.get(
     "LOAD_USERS") else {"college": [], "university": [], "regulator": []}

@@ -40,11 +40,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine, utcnow
+from registry.demo.history import DEMO_PERIODS, programmes_of
 from registry.models import Institution, ReturnStatus, ReturnVersion, University
-from registry.services.accounts import create_user
-from registry.services.actors import Actor
-from registry.services.demo_returns import DEMO_PERIODS, programmes_of
-from registry.services.tokens import create_token
+from registry.services.accounts.accounts import create_user
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.tokens import create_token
 from tests.production.processes import Service, Stack, base_env, http, wait_until
 from tests.smtp import free_port
 

@@ -12,11 +12,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine
+from registry.demo.seed import seed_demo
 from registry.migrate import upgrade
 from registry.ops import compare
-from registry.services import releases
-from registry.services.actors import Actor
-from registry.services.demo import seed_demo
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases
 from tests.conftest import require_postgres
 from tests.databases import fresh_postgres_database
 from tests.registry.benchmark_data import closed_period, seven_colleges

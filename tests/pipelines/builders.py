@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from registry.db import make_engine
 from registry.models import Institution, Period, Programme, QualityIssue, Return
-from registry.services.actors import Actor
-from registry.services.register import load_reference_data
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.register.register import load_reference_data
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_institution, make_period, return_payload
 
 NOT_COLLECTED = {"activity": {"contact_hours": "not_collected"}}

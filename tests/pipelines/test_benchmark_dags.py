@@ -23,7 +23,7 @@ from registry.models import (
     InstitutionFigures,
     Release,
 )
-from registry.services.register import load_reference_data
+from registry.services.register.register import load_reference_data
 from tests.conftest import fresh_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
 

@@ -12,9 +12,9 @@ from pipelines import embedded
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import Release
-from registry.services import publication, releases
-from registry.services.actors import Actor
-from registry.services.register import load_reference_data
+from registry.services.accounts.actors import Actor
+from registry.services.register.register import load_reference_data
+from registry.services.releases import publication, releases
 from tests.conftest import fresh_database
 from tests.registry.benchmark_data import closed_period, seven_colleges
 

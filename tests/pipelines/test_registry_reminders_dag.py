@@ -12,9 +12,9 @@ from pipelines import embedded
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import Message, Period
-from registry.services.actors import Actor
-from registry.services.programmes import register_programme
-from registry.services.register import load_reference_data
+from registry.services.accounts.actors import Actor
+from registry.services.register.programmes import register_programme
+from registry.services.register.register import load_reference_data
 from tests.conftest import fresh_database
 from tests.factories import make_institution, make_period, make_user
 from tests.smtp import smtp_server

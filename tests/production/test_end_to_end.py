@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from registry.db import make_engine
+from registry.demo.history import demo_payload
 from registry.models import (
     AuditEvent,
     BenchmarkCell,
@@ -36,8 +37,7 @@ from registry.models import (
     ReleasePublication,
     ReturnVersion,
 )
-from registry.services.demo_returns import demo_payload
-from registry.services.register import load_reference_data
+from registry.services.register.register import load_reference_data
 from tests.conftest import require_postgres
 from tests.databases import fresh_postgres_database
 from tests.factories import make_college_token, make_institution, make_period

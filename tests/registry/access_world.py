@@ -26,9 +26,9 @@ from registry.models import (
     Return,
     User,
 )
-from registry.services.actors import Actor
-from registry.services.peer_groups import create_peer_group
-from registry.services.tokens import create_token
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.tokens import create_token
+from registry.services.register.peer_groups import create_peer_group
 from tests.factories import (
     add_institution_results,
     make_institution,

@@ -87,8 +87,8 @@ def seven_colleges(session: Session, period: Period) -> list[Institution]:
 def api_token(session: Session, role: str, **overrides) -> str:
     """An API token of a new user of the role; the user has no usable password (no hashing)."""
     from registry.models import User
-    from registry.services.actors import Actor
-    from registry.services.tokens import create_token
+    from registry.services.accounts.actors import Actor
+    from registry.services.accounts.tokens import create_token
 
     count = session.query(User).count()
     user = User(email=f"bench{count}-{role}@test.example", name=f"Bench {role}",
@@ -109,8 +109,8 @@ def two_published_periods(session: Session) -> dict:
 
     Coverage: 2023 Σ 252 / 350; 2024 Σ 301 / 350. Returns the releases by run id a, b, c.
     """
-    from registry.services import releases
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
+    from registry.services.releases import releases
 
     system, settings = Actor.system("test"), releases.ReleaseSettings()
     earlier, later = closed_period(session, "2023"), closed_period(session, "2024")

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import Institution
-from registry.services.access import (
+from registry.services.accounts.access import (
     can_read_institution,
     require_college_of,
     require_role,
     scope_to_actor,
 )
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import PermissionDenied
 
 REGULATOR = Actor(label="analyst@pmdc", role="regulator")

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from registry.db import utcnow
 from registry.models import AuditEvent
-from registry.services.actors import Actor
-from registry.services.audit import audit_csv, audit_query, record_event
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.audit import audit_csv, audit_query, record_event
 from registry.services.errors import PermissionDenied
 
 REGULATOR = Actor(label="analyst@pmdc", role="regulator", user_id=None)

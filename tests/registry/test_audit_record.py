@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.services.audit import record_event
+from registry.services.accounts.audit import record_event
 
 
 def test_an_event_keeps_its_before_after_and_detail(session, system_actor):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from registry.services import releases as service
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases as service
 from tests.factories import bearer, make_institution
 from tests.registry.benchmark_data import (
     add_return,

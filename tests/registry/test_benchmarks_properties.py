@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.config import ReleaseSettings
+from registry.demo.history import programmes_of
 from registry.indicators import stats
 from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.indicators.strata import all_strata, parse_stratum, relations
 from registry.reference_data import COMPOSITION
-from registry.services.demo_returns import programmes_of
 from schemas.examples import synthetic_return
 
 SETTINGS = ReleaseSettings(min_institutions=5, min_people=23)

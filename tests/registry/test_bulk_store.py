@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import AuditEvent, Programme, Return, ReturnVersion
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import ValidationFailed
-from registry.services.submissions import store_returns, submit_return
+from registry.services.submission.submissions import store_returns, submit_return
 from tests.factories import make_period, make_user, return_payload
 
 

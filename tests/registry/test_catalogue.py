@@ -10,9 +10,9 @@ import pytest
 from frictionless import validate
 from rdflib import Graph
 
-from registry.services import catalogue as service
-from registry.services import publication, releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import catalogue as service
+from registry.services.releases import publication, releases
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with, seven_colleges
 

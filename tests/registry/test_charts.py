@@ -11,8 +11,8 @@ import pytest
 from registry.indicators import charts
 from registry.indicators.strata import breakdown_label
 from registry.reference_data import PROVINCES
-from registry.services.benchmarks import BREAKDOWNS
-from registry.services.charts import ChartCache
+from registry.services.releases.benchmarks import BREAKDOWNS
+from registry.services.releases.charts import ChartCache
 from schemas.indicators import BY_CODE
 
 COVERAGE = BY_CODE["coverage"]

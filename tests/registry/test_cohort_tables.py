@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from registry.config import ReleaseSettings
-from registry.services.actors import Actor
-from registry.services.cohort_tables import college_cohort_table, national_cohort_table
+from registry.services.accounts.actors import Actor
 from registry.services.errors import PermissionDenied
+from registry.services.releases.cohort_tables import college_cohort_table, national_cohort_table
 from schemas.cohort_examples import as_version_1_1
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import Institution
-from registry.services.actors import Actor
-from registry.services.comparison import trend
+from registry.services.accounts.actors import Actor
 from registry.services.errors import PermissionDenied
+from registry.services.releases.comparison import trend
 from tests.registry.benchmark_data import two_published_periods
 from tests.registry.web.conftest import log_in_as
 

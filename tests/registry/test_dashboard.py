@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.services.actors import Actor
-from registry.services.dashboard import filter_stratum, national_dashboard
+from registry.services.accounts.actors import Actor
 from registry.services.errors import PermissionDenied, ValidationFailed
+from registry.services.releases.dashboard import filter_stratum, national_dashboard
 from tests.registry.benchmark_data import two_published_periods
 from tests.registry.web.conftest import log_in_as
 

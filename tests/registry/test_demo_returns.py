@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from registry.models import Period, Return, ReturnVersion
-from registry.services.actors import Actor
-from registry.services.demo_returns import (
+from registry.demo.history import (
     DEMO_PERIODS,
     demo_payload,
     ensure_demo_periods,
     seed_demo_returns,
 )
+from registry.models import Period, Return, ReturnVersion
+from registry.services.accounts.actors import Actor
 from schemas import validate_return
 from tests.factories import make_institution
 

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.models import AuditEvent, Draft, Return, ReturnVersion
-from registry.services import drafts, submissions
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
-from registry.services.indicators import select_versions
-from registry.services.quality_checks import latest_records
-from registry.services.return_form import values_from_payload
+from registry.services.quality.quality_checks import latest_records
+from registry.services.releases.indicators import select_versions
+from registry.services.submission import drafts, submissions
+from registry.services.submission.return_form import values_from_payload
 from tests.factories import make_institution, make_period, make_user, return_payload
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from registry.services.feedback_report import change_sentence, strengths_and_concerns, verdict
+from registry.services.releases.feedback_report import (
+    change_sentence,
+    strengths_and_concerns,
+    verdict,
+)
 
 
 def row(code="coverage", name="Coverage", value=0.6, expected=0.72, flag=None, p_value=None,
         ci=(None, None), better="higher", percentile=50.0, small=False) -> dict:
-    """A comparison row as registry/services/comparison.py gives it (the fields used)."""
+    """A comparison row as registry/services/releases/comparison.py gives it (the fields used)."""
     return {"indicator": code, "name": name, "value": value, "better": better,
             "ci_low": ci[0], "ci_high": ci[1], "missing_reason": None,
             "percentile": percentile, "small_denominator": small,

@@ -82,7 +82,7 @@ def live_registry(request, tmp_path_factory):
     from registry import create_app
     from registry.db import make_engine
     from registry.migrate import upgrade
-    from registry.services.register import load_reference_data
+    from registry.services.register.register import load_reference_data
     from tests.factories import make_college_token
     from tests.registry.access_world import make_release, make_world
 

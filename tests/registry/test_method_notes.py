@@ -11,7 +11,7 @@ from registry.indicators.compute import FLAG_ALPHA, TESTED_KINDS
 from registry.indicators.exports import DECIMALS
 from registry.indicators.method import method_notes, note_sections, notes_text, sections
 from registry.indicators.strata import DIMENSION_SETS, breakdown_label
-from registry.services.indicators import ACCEPTANCE_LEVELS
+from registry.services.releases.indicators import ACCEPTANCE_LEVELS
 from schemas.indicators import CATALOGUE, ZERO_DENOMINATOR_RULES
 
 SETTINGS = ReleaseSettings(min_institutions=7, min_people=31, acceptance_level="approved")

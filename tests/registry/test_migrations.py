@@ -46,10 +46,10 @@ def test_models_and_migrations_agree(empty_database_url):
 def test_institution_figures_migration_carries_a_release_figure_for_figure(empty_database_url):
     from sqlalchemy.orm import Session
 
-    from registry.services import releases
-    from registry.services.actors import Actor
-    from registry.services.institution_figures import release_rows
-    from registry.services.register import load_reference_data
+    from registry.services.accounts.actors import Actor
+    from registry.services.register.register import load_reference_data
+    from registry.services.releases import releases
+    from registry.services.releases.institution_figures import release_rows
     from tests.registry.benchmark_data import closed_period, seven_colleges
 
     upgrade(empty_database_url)

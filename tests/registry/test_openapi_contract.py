@@ -124,7 +124,7 @@ def test_downloads_declare_their_media_types(spec):
 
 
 def test_the_idempotency_rule_is_stated_in_the_document(spec):
-    from registry.services.submissions import IDEMPOTENCY_RULE
+    from registry.services.submission.submissions import IDEMPOTENCY_RULE
 
     submit = spec["paths"]["/api/v1/returns"]["post"]
     (header,) = [p for p in submit["parameters"] if p["name"] == "Idempotency-Key"]

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import PeerGroupMember
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
-from registry.services.peer_groups import create_peer_group, delete_peer_group
+from registry.services.register.peer_groups import create_peer_group, delete_peer_group
 from tests.factories import make_institution
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import Message, Return
-from registry.services import publication as service
-from registry.services import releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.services.releases import publication as service
+from registry.services.releases import releases
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with, seven_colleges
 

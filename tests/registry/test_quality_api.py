@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from expectations import rules_by_id
 from registry.models import AuditEvent, QualityIssue, Return, University, User
-from registry.services.actors import Actor
-from registry.services.quality_checks import Finding, check_period, store_findings
-from registry.services.submissions import submit_return
-from registry.services.tokens import create_token
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.tokens import create_token
+from registry.services.quality.quality_checks import Finding, check_period, store_findings
+from registry.services.submission.submissions import submit_return
 from tests.factories import bearer, make_institution, make_period, return_payload
 
 NOT_COLLECTED = {"activity": {"contact_hours": "not_collected"}}

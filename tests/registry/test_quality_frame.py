@@ -6,7 +6,7 @@ import math
 
 from expectations import ONE_RETURN_KINDS, load_rules
 from expectations.engine import row_columns
-from registry.services.quality_frame import build_frame, rule_paths
+from registry.services.quality.quality_frame import build_frame, rule_paths
 from schemas.examples import pilot_return
 
 

@@ -19,9 +19,9 @@ from registry import create_app, pipeline_runs
 from registry.config import ConfigurationError
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.services import pipeline_trigger
-from registry.services.pipeline_trigger import DISPATCH_KEY
-from registry.services.register import load_reference_data
+from registry.services.register.register import load_reference_data
+from registry.services.submission import pipeline_trigger
+from registry.services.submission.pipeline_trigger import DISPATCH_KEY
 from tests.databases import fresh_sqlite_database
 from tests.factories import (
     bearer,

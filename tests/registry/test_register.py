@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.models import Institution
-from registry.services.register import (
+from registry.services.register.register import (
     RegisterFileError,
     load_register,
     parse_register_csv,

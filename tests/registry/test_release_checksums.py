@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from registry.services import releases as service
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases as service
 from tests.registry.benchmark_data import closed_period, seven_colleges
 
 SYSTEM = Actor.system("test")

@@ -22,8 +22,8 @@ from scipy import stats as distributions
 from sqlalchemy import select
 
 from registry.models import Institution, Period, Programme, Return, ReturnVersion
-from registry.services import releases as service
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases as service
 from schemas.examples import synthetic_return
 from schemas.indicators import catalogue_data
 from tests.factories import make_institution
@@ -325,7 +325,7 @@ def oracle_flags(rows: pd.DataFrame, notes: dict[str, str]) -> dict[tuple[str, s
 
 
 def test_every_colleges_flag_agrees_with_the_notes_adjusted_benchmark(session, release):
-    from registry.services.institution_figures import release_rows
+    from registry.services.releases.institution_figures import release_rows
 
     codes = {i.id: i.code for i in session.scalars(select(Institution))}
     expected = oracle_flags(unit_rows(session, release, catalogue_data()), notes_of(release))

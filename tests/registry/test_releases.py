@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from registry.models import BenchmarkCell, Release
 from registry.models.benchmarks import ReleaseImmutable
-from registry.services import releases as service
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict
+from registry.services.releases import releases as service
 from tests.factories import bearer, make_institution
 from tests.registry.benchmark_data import (
     add_return,

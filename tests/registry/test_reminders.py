@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.mailer import SmtpSettings
-from registry.services.programmes import register_programme
-from registry.services.reminders import messages_for, run_reminders
+from registry.services.register.programmes import register_programme
+from registry.services.submission.reminders import messages_for, run_reminders
 from tests.factories import make_user
 from tests.smtp import free_port, smtp_server
 

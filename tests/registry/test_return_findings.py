@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from registry.models import QualityIssue
-from registry.services.actors import Actor
-from registry.services.quality_checks import check_period
-from registry.services.return_findings import ONE_RETURN_KINDS, one_return_findings
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.quality.quality_checks import check_period
+from registry.services.quality.return_findings import ONE_RETURN_KINDS, one_return_findings
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_period, make_user, return_payload
 
 NOT_COLLECTED = {"activity": {"contact_hours": "not_collected"}}

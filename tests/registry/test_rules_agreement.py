@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from expectations import ONE_RETURN_KINDS, WITHIN_RETURN_KINDS, load_rules
 from registry.models import QualityIssue
-from registry.services.actors import Actor
-from registry.services.quality_checks import check_period
-from registry.services.return_findings import one_return_findings
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.quality.quality_checks import check_period
+from registry.services.quality.return_findings import one_return_findings
+from registry.services.submission.submissions import submit_return
 from registry_toolkit.quality import registry_findings
 from schemas import validate_return
 from schemas.examples import synthetic_return

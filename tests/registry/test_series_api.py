@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.models import Release, ReleasePublication
-from registry.services import releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import releases
 from tests.registry.benchmark_data import two_published_periods
 
 SYSTEM = Actor.system("test")

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import Return, ReturnVersion
-from registry.services.actors import Actor
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_user, return_payload
 
 

@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from expectations import load_rules
 from registry.models import AuditEvent, Message, QualityIssue, Return, User
-from registry.services import quality, review, threads
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import NotFound, ValidationFailed
 from registry.services.mailer import SmtpSettings
-from registry.services.reminders import messages_for
-from registry.services.submissions import submit_return
+from registry.services.quality import quality
+from registry.services.review import review, threads
+from registry.services.submission.reminders import messages_for
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_user, return_payload
 from tests.smtp import smtp_server
 
@@ -151,7 +152,7 @@ def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, retu
                                                                    officer, reviewer, period):
     from datetime import timedelta
 
-    from registry.services.reminders import run_reminders
+    from registry.services.submission.reminders import run_reminders
 
     session.get(Return, return_id).status = "needs_attention"
     week_later = period.opens_at + timedelta(days=7)
@@ -170,7 +171,7 @@ def test_a_return_waiting_for_its_college_gets_one_reminder_a_week(session, retu
 
 def test_a_refusal_through_the_api_is_emailed_to_the_college(client, session, return_id,
                                                              officer, reviewer, monkeypatch):
-    from registry.services.tokens import create_token
+    from registry.services.accounts.tokens import create_token
     from tests.factories import bearer
 
     issue = explained_warning(session, return_id, officer)

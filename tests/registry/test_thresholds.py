@@ -21,7 +21,7 @@ from registry.indicators import stats
 from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
 from registry.migrate import upgrade
 from registry.models import BenchmarkCell
-from registry.services.register import load_reference_data
+from registry.services.register.register import load_reference_data
 from tests.conftest import fresh_database
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from registry.db import utcnow
 from registry.models import ApiToken, AuditEvent
-from registry.services import tokens
-from registry.services.actors import Actor
+from registry.services.accounts import tokens
+from registry.services.accounts.actors import Actor
+from registry.services.accounts.tokens import actor_for_token, create_token, revoke_token, tokens_of
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed
-from registry.services.tokens import actor_for_token, create_token, revoke_token, tokens_of
 from tests.factories import make_user
 
 SYSTEM = Actor.system("test")

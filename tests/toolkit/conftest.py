@@ -87,7 +87,7 @@ def registry_server(tmp_path_factory):
     from registry import create_app
     from registry.db import make_engine
     from registry.migrate import upgrade
-    from registry.services.register import load_reference_data
+    from registry.services.register.register import load_reference_data
     from tests.databases import fresh_sqlite_database
     from tests.factories import make_college_token, make_institution, make_period
 

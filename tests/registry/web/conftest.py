@@ -61,8 +61,8 @@ def log_in_as(client, session, role: str, **overrides):
 @pytest.fixture
 def published_release(session):
     """Seven KP public medical colleges with returns in period 2024 and its published release."""
-    from registry.services import releases
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
+    from registry.services.releases import releases
     from tests.registry.benchmark_data import closed_period, seven_colleges
 
     system = Actor.system("test")

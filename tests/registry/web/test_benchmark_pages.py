@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from registry.config import ReleaseSettings
 from registry.models import Release
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from tests.registry.web.conftest import log_in_as
 
 SYSTEM = Actor.system("test")

@@ -95,9 +95,9 @@ def test_decide_many_leaves_no_decision_behind_when_one_fails(client, session, c
                                                              token, university_user):
     import pytest
 
-    from registry.services.actors import Actor
+    from registry.services.accounts.actors import Actor
     from registry.services.errors import NotFound
-    from registry.services.review import decide_many
+    from registry.services.review.review import decide_many
 
     chosen = returns_with_status(client, session, college, token, "validated", 2)
     actor = Actor.for_user(university_user, "127.0.0.1")

@@ -69,8 +69,8 @@ def test_the_feedback_report_holds_the_cohort_table_when_the_college_has_one(
 def _submit_v1_1(session, college, college_user) -> int:
     import random
 
-    from registry.services.actors import Actor
-    from registry.services.submissions import submit_return
+    from registry.services.accounts.actors import Actor
+    from registry.services.submission.submissions import submit_return
     from schemas.cohort_examples import synthetic_cohorts
     from tests.factories import make_period, return_payload
 

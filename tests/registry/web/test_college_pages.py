@@ -7,7 +7,7 @@ import io
 from sqlalchemy import func, select
 
 from registry.models import ApiToken, ReturnVersion
-from registry.services.return_form import values_from_payload
+from registry.services.submission.return_form import values_from_payload
 from schemas.tabular import dump_returns_to_csv
 from tests.factories import bearer, return_payload
 

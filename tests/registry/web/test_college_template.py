@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from registry.models import ReturnVersion
-from registry.services.actors import Actor
-from registry.services.bulk import read_bulk_file
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.submission.bulk import read_bulk_file
+from registry.services.submission.submissions import submit_return
 from schemas import flatten_return
 from schemas.tabular import FIRST_DATA_ROW, ONE_SHEET, csv_columns
 from tests.factories import make_period, return_payload

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from registry.models import FeedbackReport, QualityIssue, Return
-from registry.services.actors import Actor
-from registry.services.feedback_report import (
+from registry.services.accounts.actors import Actor
+from registry.services.register.peer_groups import create_peer_group
+from registry.services.releases.feedback_report import (
     feedback_report,
     prerender_reports,
     release_report,
@@ -21,7 +22,6 @@ from registry.services.feedback_report import (
     report_download,
     report_pdf,
 )
-from registry.services.peer_groups import create_peer_group
 from tests.factories import make_institution, make_period
 from tests.registry.web.conftest import log_in_as
 

@@ -27,8 +27,8 @@ def test_university_grid_shows_only_affiliated_colleges(as_university, client, c
 
 def test_regulator_tracker_marks_submitted_and_missing(as_regulator, client, session, college,
                                                       other_college, period, token):
-    from registry.services.actors import Actor
-    from registry.services.programmes import register_programme
+    from registry.services.accounts.actors import Actor
+    from registry.services.register.programmes import register_programme
 
     submit(client, token, college)
     actor = Actor(label="t", role="college", institution_id=other_college.id)

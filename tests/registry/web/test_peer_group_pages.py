@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import AuditEvent, PeerGroup
-from registry.services.actors import Actor
-from registry.services.peer_groups import create_peer_group
+from registry.services.accounts.actors import Actor
+from registry.services.register.peer_groups import create_peer_group
 from tests.factories import make_institution
 from tests.registry.web.conftest import log_in_as
 

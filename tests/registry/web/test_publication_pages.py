@@ -12,8 +12,8 @@ from sqlalchemy import select
 from registry.config import ReleaseSettings
 from registry.db import utcnow
 from registry.models import Return
-from registry.services import publication, releases
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
+from registry.services.releases import publication, releases
 from tests.factories import make_institution
 from tests.registry.benchmark_data import add_return, closed_period, payload_with, seven_colleges
 from tests.registry.web.conftest import log_in_as

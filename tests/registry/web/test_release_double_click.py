@@ -18,7 +18,7 @@ from registry import create_app
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import Release
-from registry.services.register import load_reference_data
+from registry.services.register.register import load_reference_data
 from tests.conftest import fresh_database
 from tests.factories import TEST_PASSWORD, make_user
 from tests.registry.benchmark_data import closed_period, seven_colleges

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from registry.models import Draft, ReturnVersion
-from registry.services.actors import Actor
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_period, return_payload
 from tests.registry.web.test_college_pages import form_data
 

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from registry.models import BenchmarkCell, Release, ReleasePublication
-from registry.services.institution_figures import institution_results
+from registry.services.releases.institution_figures import institution_results
 from registry.web.benchmarks import indicator_value
 from tests.factories import add_institution_results, make_institution, make_period
 from tests.registry.benchmark_data import add_return, payload_with

@@ -7,8 +7,8 @@ from flask import render_template_string
 
 from expectations import load_rules
 from registry.models import QualityIssue, Return
-from registry.services.actors import Actor
-from registry.services.submissions import submit_return
+from registry.services.accounts.actors import Actor
+from registry.services.submission.submissions import submit_return
 from tests.factories import make_institution, make_user, return_payload
 from tests.registry.web.conftest import log_in_as
 
@@ -97,7 +97,7 @@ def test_reviewer_message_reaches_the_college_as_unread(client, session, college
 def test_unread_messages_is_given_to_every_template(app, client, session, college, warned):
     return_, _ = warned
     reviewer = make_user(session, "university", university_id=college.university_id)
-    from registry.services.threads import post_message
+    from registry.services.review.threads import post_message
 
     post_message(session, Actor.for_user(reviewer), return_.id, "Please call me.")
     with app.test_request_context():
@@ -134,7 +134,7 @@ def test_weekly_reminder_shows_on_the_return_page_from_the_registry(as_college, 
                                                                     warned, period):
     from datetime import timedelta
 
-    from registry.services.reminders import run_reminders
+    from registry.services.submission.reminders import run_reminders
 
     return_, _ = warned
     run_reminders(session, period.opens_at + timedelta(days=1), None)

@@ -1,0 +1,1 @@
+"""Quality: the checks of submitted returns, their issues and the quality board."""

@@ -1,0 +1,1 @@
+"""The register: institutions, programmes, reporting periods, peer groups."""

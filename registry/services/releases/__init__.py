@@ -1,0 +1,1 @@
+"""Indicators and releases: building, publishing and reading the benchmark releases."""

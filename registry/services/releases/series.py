@@ -1,0 +1,110 @@
+"""Time series of an indicator: its national and stratum figures across published releases.
+
+One point per period, taken from that period's newest published release (a final release
+outranks the provisional one). A point marks a break when the release's catalogue or
+method version differs from the previous point's, or when the return standard versions
+the indicator was computed from did (the release's versions among those the indicator
+names), so values on either side are not comparable without care.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.indicators.strata import NATIONAL, all_strata
+from registry.models import BenchmarkCell, Release
+from registry.services.errors import NotFound, ValidationFailed
+from registry.services.releases.releases import (
+    latest_published_by_period,
+    release_standard_versions,
+)
+from schemas.indicators import BY_CODE
+
+FIGURES = ("institutions", "returns", "pooled_rate", "ci_low", "ci_high", "p10", "p25",
+           "median", "p75", "p90", "mean", "suppression", "rate_withheld")
+KNOWN_STRATA = frozenset(all_strata())
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One period of a series: its release and the figures of each stratum asked for."""
+
+    period: str
+    release_id: int
+    release: int
+    status: str  # provisional | final
+    catalogue_version: str
+    method_version: str
+    break_before: bool
+    min_institutions: int
+    figures: dict[str, dict | None]  # stratum → cell figures (None when not published)
+    standard_versions: tuple[str, ...] = ()  # the indicator's source versions in the release
+    break_reasons: tuple[str, ...] = ()  # catalogue_version, method_version, standard_versions
+
+
+def check_series_args(indicator: str, stratum: str) -> None:
+    """Refuse an unknown indicator (NotFound) or stratum (ValidationFailed)."""
+    if indicator not in BY_CODE:
+        raise NotFound(f"No indicator {indicator!r} in the catalogue.")
+    if stratum not in KNOWN_STRATA:
+        raise ValidationFailed(f"Unknown stratum {stratum!r}.", {"stratum": [
+            "Use 'national' or dimension=value pairs joined by ';', e.g. "
+            "'sector=public' or 'type=medical;level=postgraduate'."]})
+
+
+def published_releases(session: Session) -> list[Release]:
+    """Each period's newest published release, oldest period first."""
+    releases = latest_published_by_period(session).values()
+    return sorted(releases, key=lambda r: r.period.starts_on)
+
+
+def indicator_series(session: Session, indicator: str,
+                     stratum: str = NATIONAL) -> list[SeriesPoint]:
+    """The indicator's national and stratum figures in every period with a published release."""
+    check_series_args(indicator, stratum)
+    return series_of(session, [indicator], (NATIONAL, stratum))[indicator]
+
+
+def series_of(session: Session, indicators: Sequence[str], strata: Sequence[str]
+              ) -> dict[str, list[SeriesPoint]]:
+    """Several indicators' series over the same strata, read in two queries."""
+    releases = published_releases(session)
+    strata = tuple(dict.fromkeys(strata))
+    cells = _cells(session, [r.id for r in releases], indicators, strata)
+    standards = {r.id: tuple(release_standard_versions(session, r)) for r in releases}
+    return {code: _points(releases, code, strata, cells, standards) for code in indicators}
+
+
+BREAK_KEYS = ("catalogue_version", "method_version", "standard_versions")
+
+
+def _points(releases: list[Release], indicator: str, strata: tuple[str, ...],
+            cells: dict[tuple[int, str, str], dict],
+            standards: dict[int, tuple[str, ...]]) -> list[SeriesPoint]:
+    readable = BY_CODE[indicator].standard_versions
+    points, previous = [], None
+    for release in releases:
+        sources = tuple(v for v in standards[release.id] if v in readable)
+        versions = (release.catalogue_version, release.method_version, sources)
+        reasons = () if previous is None else tuple(
+            key for key, now, before in zip(BREAK_KEYS, versions, previous, strict=True)
+            if now != before)
+        points.append(SeriesPoint(
+            release.period.code, release.id, release.number, release.kind, *versions[:2],
+            bool(reasons), release.min_institutions,
+            {s: cells.get((release.id, indicator, s)) for s in strata}, sources, reasons))
+        previous = versions
+    return points
+
+
+def _cells(session: Session, release_ids: list[int], indicators: Sequence[str],
+           strata: tuple[str, ...]) -> dict[tuple[int, str, str], dict]:
+    found = session.scalars(select(BenchmarkCell).where(
+        BenchmarkCell.release_id.in_(release_ids), BenchmarkCell.indicator.in_(indicators),
+        BenchmarkCell.stratum.in_(strata)))
+    return {(c.release_id, c.indicator, c.stratum): {f: getattr(c, f) for f in FIGURES}
+            for c in found}

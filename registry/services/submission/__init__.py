@@ -1,0 +1,1 @@
+"""Submission: returns, their versions, drafts, bulk files, what each college owes."""
