@@ -12,7 +12,7 @@ from registry.api.blueprint import Blueprint
 from registry.services.errors import NotFound
 from schemas.dictionary import data_dictionary, dictionary_changes
 from schemas.jsonschema import return_json_schema
-from schemas.tabular import build_xlsx_template
+from schemas.tabular.template import build_xlsx_template
 from schemas.validation import SUPPORTED_VERSIONS
 
 blp = Blueprint("standard", __name__, url_prefix="/api/v1/standard",

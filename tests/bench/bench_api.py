@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from registry.db import make_engine
 from registry.demo.history import demo_payload
 from registry.services.register.register import load_reference_data
-from schemas.tabular import dump_returns_to_xlsx
+from schemas.tabular.write import dump_returns_to_xlsx
 from tests.databases import fresh_postgres_database
 from tests.factories import make_college_token, make_institution, make_period
 from tests.production.processes import Service, base_env, http, wait_until

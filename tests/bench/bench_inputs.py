@@ -32,7 +32,7 @@ from registry.api.bodies import MAX_JSON_BYTES  # noqa: E402
 from registry.db import make_engine  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.services.register.register import load_reference_data  # noqa: E402
-from schemas.tabular import dump_returns_to_csv  # noqa: E402
+from schemas.tabular.write import dump_returns_to_csv  # noqa: E402
 from tests.factories import make_institution, make_period, make_user_token, return_payload  # noqa: E402
 
 LIMIT = MAX_JSON_BYTES - 1024

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from registry.demo.history import demo_payload
 from registry.models import Institution, Period, Programme, Return
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.e2e.conftest import log_in, screenshot
 
 COLLEGE_LOGIN = "officer@kp-med-pub-001.demo"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from registry.demo.history import demo_payload
 from registry.models import Draft, Institution, Period, Programme, Return
 from registry.services.submission.return_form import values_from_payload
-from schemas.tabular import FIRST_DATA_ROW, ONE_SHEET
+from schemas.tabular.template import FIRST_DATA_ROW, ONE_SHEET
 from schemas.walk import return_leaves
 from tests.e2e.conftest import log_in, screenshot
 

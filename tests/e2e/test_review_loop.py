@@ -15,7 +15,7 @@ from registry.models import Institution, Period, Programme, QualityIssue, Return
 from registry.services.accounts.actors import Actor
 from registry.services.quality import quality
 from registry.services.submission.submissions import submit_return
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.e2e.conftest import log_in, screenshot
 
 REVIEWER = "reviewer@kmu.demo"

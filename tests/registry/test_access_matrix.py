@@ -27,7 +27,7 @@ import pytest
 
 from registry import create_app
 from registry.services.submission.return_form import values_from_payload
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.factories import TEST_PASSWORD, make_user, return_payload
 from tests.registry.access_world import (
     ROLES,

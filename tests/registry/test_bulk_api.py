@@ -7,7 +7,7 @@ import io
 from sqlalchemy import func, select
 
 from registry.models import ReturnVersion
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.factories import bearer, return_payload
 
 
@@ -46,7 +46,7 @@ def test_csv_with_one_bad_return_stores_nothing_and_lists_errors(client, session
 
 
 def test_filled_xlsx_template_is_accepted(client, session, college, period, token):
-    from schemas.tabular import dump_returns_to_xlsx
+    from schemas.tabular.write import dump_returns_to_xlsx
 
     response = upload(client, token, dump_returns_to_xlsx(three_returns(college)), "r.xlsx")
     assert response.status_code == 201, response.json

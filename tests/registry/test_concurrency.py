@@ -30,7 +30,7 @@ from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import ApiToken, AuditEvent, Programme, Return, ReturnVersion
 from registry.services.register.register import load_reference_data
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.conftest import fresh_database
 from tests.factories import (
     bearer,

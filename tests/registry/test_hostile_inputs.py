@@ -23,7 +23,8 @@ from registry.api.bodies import MAX_JSON_BYTES
 from registry.models import Programme, ReturnVersion
 from schemas.fields import CodeList, Count, Number, Text
 from schemas.limits import MAX_COUNT
-from schemas.tabular import MAX_COLUMNS, dump_returns_to_csv, dump_returns_to_xlsx
+from schemas.tabular.read import MAX_COLUMNS
+from schemas.tabular.write import dump_returns_to_csv, dump_returns_to_xlsx
 from schemas.walk import return_leaves
 from tests.factories import bearer, return_payload
 

@@ -49,7 +49,7 @@ def test_registering_a_programme_for_another_college_is_403(client, token, other
 
 
 def test_bulk_upload_for_another_college_stores_nothing(client, token, other_college, period):
-    from schemas.tabular import dump_returns_to_csv
+    from schemas.tabular.write import dump_returns_to_csv
 
     data = dump_returns_to_csv([return_payload(other_college)])
     response = client.post("/api/v1/returns/bulk", headers=bearer(token),

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.models import AuditEvent, ReturnVersion
 from schemas.cohort_examples import as_version_1_1, synthetic_cohorts
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.factories import bearer, make_period, make_user_token, return_payload
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl.utils import get_column_letter
 
-from schemas.tabular import BulkFileError, dump_returns_to_csv, load_returns_from_csv
+from schemas.tabular.read import BulkFileError, load_returns_from_csv
+from schemas.tabular.write import dump_returns_to_csv
 
 
 def _errors(data: bytes) -> list[dict]:

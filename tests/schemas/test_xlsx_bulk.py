@@ -8,14 +8,9 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from schemas.tabular import (
-    KEY_COLUMNS,
-    LAST_DATA_ROW,
-    BulkFileError,
-    build_xlsx_template,
-    dump_returns_to_xlsx,
-    load_returns_from_xlsx,
-)
+from schemas.tabular.read import BulkFileError, load_returns_from_xlsx
+from schemas.tabular.template import KEY_COLUMNS, LAST_DATA_ROW, build_xlsx_template
+from schemas.tabular.write import dump_returns_to_xlsx
 
 SECTIONS = [
     "header",

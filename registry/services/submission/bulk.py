@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry.services.errors import ValidationFailed
-from schemas.tabular import BulkFileError, load_returns_from_csv, load_returns_from_xlsx
+from schemas.tabular.read import BulkFileError, load_returns_from_csv, load_returns_from_xlsx
 
 XLSX_MAGIC = b"PK\x03\x04"
 

@@ -18,7 +18,8 @@ from registry.services.quality.return_findings import last_period_payload
 from registry.services.register.periods import get_period
 from registry.services.register.programmes import programmes_of
 from schemas import SCHEMA_VERSION, flatten_return
-from schemas.tabular import build_one_sheet_template, dump_flat_rows_to_csv
+from schemas.tabular.template import build_one_sheet_template
+from schemas.tabular.write import dump_flat_rows_to_csv
 
 
 @dataclass(frozen=True)

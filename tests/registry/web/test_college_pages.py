@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from registry.models import ApiToken, ReturnVersion
 from registry.services.submission.return_form import values_from_payload
-from schemas.tabular import dump_returns_to_csv
+from schemas.tabular.write import dump_returns_to_csv
 from tests.factories import bearer, return_payload
 
 

@@ -13,7 +13,7 @@ from registry.services.accounts.actors import Actor
 from registry.services.submission.bulk import read_bulk_file
 from registry.services.submission.submissions import submit_return
 from schemas import flatten_return
-from schemas.tabular import FIRST_DATA_ROW, ONE_SHEET, csv_columns
+from schemas.tabular.template import FIRST_DATA_ROW, ONE_SHEET, csv_columns
 from tests.factories import make_period, return_payload
 
 PROGRAMMES = ("UG-1", "PG-2")

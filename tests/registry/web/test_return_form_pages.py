@@ -143,7 +143,7 @@ def test_an_upload_shows_the_findings_of_each_return_it_stored(as_college, sessi
                                                               period):
     import io
 
-    from schemas.tabular import dump_returns_to_csv
+    from schemas.tabular.write import dump_returns_to_csv
 
     payloads = [return_payload(college, "2025", "UG-1",
                                activity={"contact_hours": "not_collected"}),
