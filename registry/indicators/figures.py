@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from registry.indicators.compute import INSTITUTION_FIELDS, InstitutionTable
+from registry.indicators.institutions import INSTITUTION_FIELDS, InstitutionTable
 from schemas.indicators import LEVELS
 
 LEVEL_FIELDS = ("returns", "numerator", "denominator", "value")

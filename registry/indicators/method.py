@@ -17,14 +17,10 @@ from collections.abc import Sequence
 from registry.config import ReleaseSettings
 from registry.indicators import stats
 from registry.indicators.attack import PROTECTION_SHARE, PROTECTION_UNITS
-from registry.indicators.compute import (
-    FLAG_ALPHA,
-    METHOD_VERSION,
-    RATE_WITHHELD,
-    RATE_WITHHELD_COMPLEMENTARY,
-    TESTED_KINDS,
-)
+from registry.indicators.cells import RATE_WITHHELD, RATE_WITHHELD_COMPLEMENTARY
+from registry.indicators.compute import METHOD_VERSION
 from registry.indicators.exports import DECIMALS
+from registry.indicators.institutions import FLAG_ALPHA, TESTED_KINDS
 from registry.indicators.strata import DIMENSION_SETS, breakdown_label
 from schemas.indicators import CATALOGUE, CATALOGUE_VERSION, ZERO_DENOMINATOR_RULES, Indicator
 

@@ -53,7 +53,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from registry.indicators.compute import InstitutionInfo, ReleaseContent, blank_cell
+from registry.indicators.aggregates import InstitutionInfo
+from registry.indicators.cells import blank_cell
+from registry.indicators.compute import ReleaseContent
 from registry.indicators.protection import truth_cells
 from registry.indicators.strata import Relation, all_strata, parse_stratum, relations
 from registry.indicators.suppression import PRIMARY, PUBLISHED, SECONDARY, complete

@@ -22,8 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from registry.config import ReleaseSettings
+from registry.indicators.aggregates import ReleaseInputs
 from registry.indicators.attack import Interval, attack
-from registry.indicators.compute import ReleaseInputs, compute_release
+from registry.indicators.compute import compute_release
 from registry.indicators.protection import protect_intervals
 from registry.indicators.revisions import (
     protect_against_differencing,

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 from registry import create_app
 from registry.config import ReleaseSettings
 from registry.db import make_engine
-from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
+from registry.indicators.aggregates import InstitutionInfo, ReleaseInputs, ReturnUnit
+from registry.indicators.compute import compute_release
 from registry.migrate import upgrade
 from registry.models import (
     Institution,

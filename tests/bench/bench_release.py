@@ -28,13 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from registry.indicators.compute import (
-    ExpectedUnit,
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-    compute_release,
-)
+from registry.indicators.aggregates import ExpectedUnit, InstitutionInfo, ReleaseInputs, ReturnUnit
+from registry.indicators.compute import compute_release
 from registry.reference_data import COMPOSITION
 from schemas.examples import synthetic_return
 from tests.databases import fresh_postgres_database

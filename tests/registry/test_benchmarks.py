@@ -7,13 +7,8 @@ import pytest
 
 from registry.config import ReleaseSettings
 from registry.indicators import stats
-from registry.indicators.compute import (
-    ExpectedUnit,
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-    compute_release,
-)
+from registry.indicators.aggregates import ExpectedUnit, InstitutionInfo, ReleaseInputs, ReturnUnit
+from registry.indicators.compute import compute_release
 from registry.indicators.strata import Relation, relations
 from registry.indicators.suppression import determined_cells, suppress
 

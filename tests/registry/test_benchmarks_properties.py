@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from registry.config import ReleaseSettings
 from registry.demo.history import programmes_of
 from registry.indicators import stats
-from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
+from registry.indicators.aggregates import InstitutionInfo, ReleaseInputs, ReturnUnit
+from registry.indicators.compute import compute_release
 from registry.indicators.strata import all_strata, parse_stratum, relations
 from registry.reference_data import COMPOSITION
 from schemas.examples import synthetic_return

@@ -7,8 +7,8 @@ import pytest
 from registry.config import ReleaseSettings
 from registry.indicators import stats
 from registry.indicators.attack import PROTECTION_SHARE, PROTECTION_UNITS
-from registry.indicators.compute import FLAG_ALPHA, TESTED_KINDS
 from registry.indicators.exports import DECIMALS
+from registry.indicators.institutions import FLAG_ALPHA, TESTED_KINDS
 from registry.indicators.method import method_notes, note_sections, notes_text, sections
 from registry.indicators.strata import DIMENSION_SETS, breakdown_label
 from registry.services.releases.indicators import ACCEPTANCE_LEVELS

@@ -18,7 +18,8 @@ from registry import create_app
 from registry.config import ReleaseSettings
 from registry.db import make_engine
 from registry.indicators import stats
-from registry.indicators.compute import InstitutionInfo, ReleaseInputs, ReturnUnit, compute_release
+from registry.indicators.aggregates import InstitutionInfo, ReleaseInputs, ReturnUnit
+from registry.indicators.compute import compute_release
 from registry.migrate import upgrade
 from registry.models import BenchmarkCell
 from registry.services.register.register import load_reference_data

@@ -16,12 +16,7 @@ import orjson
 from sqlalchemy import Row, Text, cast, select
 from sqlalchemy.orm import Session
 
-from registry.indicators.compute import (
-    ExpectedUnit,
-    InstitutionInfo,
-    ReleaseInputs,
-    ReturnUnit,
-)
+from registry.indicators.aggregates import ExpectedUnit, InstitutionInfo, ReleaseInputs, ReturnUnit
 from registry.models import (
     ACCEPTANCE_LEVELS,
     Institution,

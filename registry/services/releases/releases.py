@@ -19,12 +19,8 @@ from sqlalchemy.orm import Session, joinedload
 from registry.config import ReleaseSettings
 from registry.db import utcnow
 from registry.indicators import exports, method
-from registry.indicators.compute import (
-    METHOD_VERSION,
-    InstitutionInfo,
-    ReleaseContent,
-    compute_release,
-)
+from registry.indicators.aggregates import InstitutionInfo
+from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
 from registry.indicators.figures import encode_table
 from registry.indicators.protection import protect_intervals
 from registry.indicators.revisions import (
