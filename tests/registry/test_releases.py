@@ -217,7 +217,7 @@ def test_in_airflow_mode_the_api_queues_the_build_and_answers_202(app, client, s
     assert response.json["status"] == "queued" and response.json["run_id"].endswith(":k1")
     run_request = received[-1]
     assert run_request[0] == "/api/v2/dags/registry_benchmarks/dagRuns"
-    assert run_request[2] == {"dag_run_id": response.json["run_id"],
+    assert run_request[2] == {"dag_run_id": response.json["run_id"], "logical_date": None,
                               "conf": {"period": period.code, "publish": False}}
     assert session.scalar(select(func.count()).select_from(Release)) == 0
 
