@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from registry import pipeline_runs
 from registry.api.auth import current_actor, require_actor
 from registry.api.blueprint import Blueprint
+from registry.api.bodies import BadRequestBody
 from registry.api.pagination import PageQuerySchema, page_envelope, paginate
+from registry.db import utcnow
+from registry.pipeline_runs import TriggerSettings
 from registry.request_session import get_session
 from registry.services.register.periods import get_period
 from registry.services.releases import catalogue as catalogue_service
@@ -85,6 +90,24 @@ class NewReleaseSchema(Schema):
     publish = fields.Boolean(load_default=False)
 
 
+BUILD_KEY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_.~+-]{1,100}$"},
+    "description": "Names the build: the same key from the same user builds one release, "
+                   "however often it is sent (a retry answers 200 with that release). "
+                   "Without it every request builds the period's next release."}
+BUILD_KEY = re.compile(r"[A-Za-z0-9_.~+-]{1,100}")
+
+
+class QueuedBuildSchema(Schema):
+    period = fields.String(required=True)
+    run_id = fields.String(required=True, metadata={
+        "description": "The registry_benchmarks run that builds the release."})
+    status = fields.String(required=True, metadata={"enum": ["queued"]})
+    releases = fields.String(required=True, metadata={
+        "description": "Where the release appears once the pipeline has built it."})
+
+
 @blp.route("")
 class Releases(MethodView):
     @blp.operation("listReleases", 401, 422)
@@ -95,20 +118,52 @@ class Releases(MethodView):
         query = service.releases_query(current_actor())
         return paginate(get_session(), query, args["page"], args["page_size"])
 
-    @blp.operation("buildRelease", 401, 403, 404, 409, 413, 422)
+    @blp.operation("buildRelease", 400, 401, 403, 404, 409, 413, 422)
     @blp.arguments(NewReleaseSchema)
+    @blp.doc(parameters=[BUILD_KEY_HEADER])
     @blp.response(201, ReleaseDetailSchema)
+    @blp.alt_response(200, schema=ReleaseDetailSchema,
+                      description="The build this Idempotency-Key already made")
+    @blp.alt_response(202, schema=QueuedBuildSchema,
+                      description="Airflow builds it (the `airflow` pipeline mode)")
     def post(self, args):
-        """Build the period's next release (regulator); provisional first, final later."""
+        """Build the period's next release (regulator) through the releases pipeline.
+
+        Provisional first, final after the revision window, decided by the run's date. In the
+        embedded mode the pipeline's task runs in this request; in `airflow` mode the run is
+        queued and the answer is 202.
+        """
         session = get_session()
         actor = require_actor()
-        release = service.build_release(session, actor, get_period(session, args["period"]),
-                                        current_app.config["RELEASE_SETTINGS"],
-                                        run_id=f"api:{uuid.uuid4()}",
-                                        kind=args.get("kind"))
-        if args["publish"]:
-            service.publish_release(session, actor, release)
-        return detail(release, actor)
+        period = get_period(session, args["period"])
+        run_id = _build_run_id(actor)
+        earlier = service.release_of_run(session, f"{run_id}:{period.code}")
+        if earlier is not None:
+            return detail(earlier, actor), 200
+        conf = {"period": period.code, "publish": args["publish"],
+                **({"kind": args["kind"]} if args.get("kind") else {})}
+        built = pipeline_runs.request_release(
+            session, actor, TriggerSettings.from_config(current_app.config),
+            current_app.config["RELEASE_SETTINGS"], conf, run_id, as_of=utcnow())
+        if built is None:
+            # a body of another shape than the 201's: smorest serialises only that one
+            queued = jsonify(QueuedBuildSchema().dump({
+                "period": period.code, "run_id": run_id, "status": "queued",
+                "releases": url_for("releases.Releases")}))
+            queued.status_code = 202
+            return queued
+        return detail(service.release_of_run(session, f"{run_id}:{period.code}"), actor), 201
+
+
+def _build_run_id(actor) -> str:
+    """The pipeline run id of an API build: the caller's Idempotency-Key, or a fresh one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return f"api:{uuid.uuid4().hex}"
+    if not BUILD_KEY.fullmatch(key):
+        raise BadRequestBody("Idempotency-Key must be 1 to 100 letters, digits or . _ ~ + -.",
+                             {"Idempotency-Key": ["not a build key"]})
+    return f"api:{actor.user_id}:{key}"
 
 
 class CalendarHistorySchema(Schema):

@@ -13,7 +13,12 @@ from registry.services.errors import DomainError, NotFound
 from registry.services.labels import field_labels
 from registry.services.mailer import SmtpSettings
 from registry.services.quality import quality
-from registry.services.quality.return_findings import last_period_values, returns_findings
+from registry.services.quality.return_findings import (
+    DryRunFindings,
+    dry_run_findings,
+    last_period_values,
+    returns_findings,
+)
 from registry.services.register import periods as period_service
 from registry.services.register import programmes as programme_service
 from registry.services.review import return_review, threads
@@ -351,19 +356,23 @@ def practice():
     values = values_from_form(request.form)
     payload = payload_from_form(request.form, institution.code, SCHEMA_VERSION)
     try:
-        submissions.check_return(session, actor, payload)
+        checked = submissions.check_return(session, actor, payload)
     except DomainError as exc:
         return _practice_page(period, values, errors=exc.fields, message=exc.message,
                               status=422)
     return _practice_page(period, values, ok="This return meets the data standard: "
-                          "submitted for real, it would be accepted.")
+                          "submitted for real, it would be accepted.",
+                          findings=dry_run_findings(session, checked))
 
 
 def _practice_page(period: str, values: dict[str, str], *, errors: dict | None = None,
-                   message: str | None = None, ok: str | None = None, status: int = 200):
+                   message: str | None = None, ok: str | None = None,
+                   findings: DryRunFindings | None = None, status: int = 200):
+    """The training form; after a check, what the quality rules would find on submit."""
     sections = form_sections(values, errors or {}, {})
     return render_template(
-        "college/submit.html", practice=True, practice_ok=ok, sections=sections,
+        "college/submit.html", practice=True, practice_ok=ok, practice_findings=findings,
+        sections=sections,
         errors=errors or {}, message=message, period=period, programme_code=PRACTICE_PROGRAMME,
         opened={s.name for s in sections}, focus="", institution=current_user.institution,
         labels=field_labels(),

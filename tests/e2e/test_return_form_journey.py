@@ -171,4 +171,6 @@ def test_the_training_page_fills_an_example_only_on_request(live_registry, page)
     assert page.locator("#f-capacity-enrolled_mentees").input_value() != ""
     page.get_by_role("button", name="Check this return").click()
     assert "would be accepted" in page.locator("#practice-result").inner_text()
+    assert page.locator("#practice-findings h2").inner_text() == \
+        "What the quality rules would find"
     screenshot(page, "form-practice-checked")

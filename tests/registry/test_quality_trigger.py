@@ -6,10 +6,7 @@ SQLite database of their own, like the concurrency test.
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -30,6 +27,7 @@ from tests.factories import (
     make_period,
     return_payload,
 )
+from tests.registry.airflow_standin import fake_airflow
 
 NOT_COLLECTED = {"activity": {"contact_hours": "not_collected"}}
 
@@ -140,48 +138,3 @@ def test_a_test_app_runs_no_pipeline_unless_it_asks():
     assert create_app({"TESTING": True, "SECRET_KEY": "t"}).config["PIPELINE_MODE"] == "off"
     with pytest.raises(ConfigurationError, match="PIPELINE_MODE"):
         create_app({"TESTING": True, "SECRET_KEY": "t", "PIPELINE_MODE": "cron"})
-
-
-class _FakeAirflow(BaseHTTPRequestHandler):
-    received: list
-    queued: list
-
-    def do_GET(self):
-        self.received.append((self.path, self.headers.get("Authorization"), None))
-        data = json.dumps({"dag_runs": self.queued, "total_entries": len(self.queued)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.received.append((self.path, self.headers.get("Authorization"), body))
-        answer = {"access_token": "fake-token"} if self.path == "/auth/token" else {}
-        data = json.dumps(answer).encode()
-        self.send_response(201 if self.path == "/auth/token" else 200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        """Keep the test output quiet."""
-
-
-class fake_airflow:
-    """A local HTTP server answering Airflow's token and dagRuns endpoints."""
-
-    def __init__(self, queued: list | None = None):
-        self.queued = queued or []
-
-    def __enter__(self):
-        handler = type("Handler", (_FakeAirflow,), {"received": [], "queued": self.queued})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_port}", handler.received
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -18,6 +18,7 @@ from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict
 from registry.services.releases import releases as service
 from tests.factories import bearer, make_institution
+from tests.registry.airflow_standin import fake_airflow
 from tests.registry.benchmark_data import (
     add_return,
     api_token,
@@ -168,6 +169,57 @@ def test_regulator_builds_and_publishes_through_the_api(client, session, period,
     assert published.status_code == 201 and published.json["published"]
     public = client.get(f"/api/v1/releases/{release_id}").json
     assert public["excluded"] is None and public["return_versions_used"]
+
+
+def test_an_api_build_runs_the_releases_pipeline_task(client, session, period, colleges):
+    regulator = bearer(api_token(session, "regulator"))
+    response = client.post("/api/v1/releases", json={"period": period.code}, headers=regulator)
+    assert response.status_code == 201
+    # the task keys each release by its run and period; a direct build would not
+    assert response.json["pipeline_run_id"].startswith("api:")
+    assert response.json["pipeline_run_id"].endswith(f":{period.code}")
+
+
+def test_the_same_build_key_twice_builds_one_release(client, session, period, colleges):
+    regulator = {**bearer(api_token(session, "regulator")), "Idempotency-Key": "nightly.2025"}
+    first = client.post("/api/v1/releases", json={"period": period.code}, headers=regulator)
+    again = client.post("/api/v1/releases", json={"period": period.code}, headers=regulator)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["id"] == first.json["id"]
+    assert session.scalar(select(func.count()).select_from(Release)) == 1
+
+
+def test_another_users_build_key_is_their_own(client, session, period, colleges):
+    key = {"Idempotency-Key": "nightly"}
+    ids = {client.post("/api/v1/releases", json={"period": period.code},
+                       headers={**bearer(api_token(session, "regulator")), **key}).json["id"]
+           for _ in range(2)}
+    assert len(ids) == 2
+
+
+def test_a_build_key_with_other_characters_is_refused(client, session, period, colleges):
+    regulator = {**bearer(api_token(session, "regulator")), "Idempotency-Key": "a b/c"}
+    response = client.post("/api/v1/releases", json={"period": period.code}, headers=regulator)
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"Idempotency-Key": ["not a build key"]}
+    assert session.scalar(select(func.count()).select_from(Release)) == 0
+
+
+def test_in_airflow_mode_the_api_queues_the_build_and_answers_202(app, client, session, period,
+                                                                   colleges):
+    regulator = {**bearer(api_token(session, "regulator")), "Idempotency-Key": "k1"}
+    with fake_airflow() as (base_url, received):
+        app.config.update(PIPELINE_MODE="airflow", AIRFLOW_API_URL=base_url,
+                          AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="secret")
+        response = client.post("/api/v1/releases", json={"period": period.code},
+                               headers=regulator)
+    assert response.status_code == 202
+    assert response.json["status"] == "queued" and response.json["run_id"].endswith(":k1")
+    run_request = received[-1]
+    assert run_request[0] == "/api/v2/dags/registry_benchmarks/dagRuns"
+    assert run_request[2] == {"dag_run_id": response.json["run_id"], "logical_date": None,
+                              "conf": {"period": period.code, "publish": False}}
+    assert session.scalar(select(func.count()).select_from(Release)) == 0
 
 
 def test_a_college_cannot_build_a_release(client, session, period, colleges):

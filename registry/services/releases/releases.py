@@ -69,7 +69,7 @@ def build_release(
 ) -> Release:
     """Build the period's next release (provisional, or final after the window) and add it."""
     require_role(actor, Role.REGULATOR, Role.ADMIN)
-    existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+    existing = release_of_run(session, run_id)
     if existing is not None:
         return existing
     check_acceptance_level(settings.acceptance_level)
@@ -94,10 +94,15 @@ def build_release(
                 return store_release(session, actor, period, settings, content, build)
         except IntegrityError:
             # the same run, asked twice at once (a double click): the other one stored it
-            existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+            existing = release_of_run(session, run_id)
             if existing is None:
                 raise
             return existing
+
+
+def release_of_run(session: Session, run_id: str) -> Release | None:
+    """The release a pipeline run built, if it has (a run builds each period's once)."""
+    return session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
 
 
 @contextmanager

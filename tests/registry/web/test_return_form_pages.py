@@ -131,6 +131,23 @@ def test_the_training_page_fills_an_example_only_when_asked(as_college, session,
     assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
 
 
+def test_the_training_page_shows_what_the_quality_rules_would_find(as_college, session,
+                                                                   college, period):
+    crowded = return_payload(college, "2025", "PRACTICE")
+    crowded["capacity"].update(active_mentors=2, mentors_trained=2)
+    page = as_college.post("/college/practice", data=form_data(crowded)).get_data(as_text=True)
+    findings = page[page.index('id="practice-findings"'):]
+    assert "Q001" in findings and "24.0 mentees per mentor" in findings
+    assert "What to check" in findings
+    assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
+
+
+def test_the_training_page_says_when_no_quality_rule_fires(as_college, college, period):
+    page = as_college.post("/college/practice", data=form_data(
+        return_payload(college, "2025", "PRACTICE"))).get_data(as_text=True)
+    assert "No quality rule that judges one return fires on this one" in page
+
+
 def test_no_form_starts_with_example_values(as_college, college, period):
     page = as_college.get("/college/submit?period=2025&programme=NEW-2").get_data(as_text=True)
     example = return_payload(college)["programme"]["name"]
