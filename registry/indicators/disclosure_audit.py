@@ -19,8 +19,8 @@ from registry.indicators.revisions import suppression_summary
 from registry.indicators.strata import Relation
 
 COLUMNS = ("release", "published", "primary", "secondary", "rates withheld",
-           "sensitive withheld", "unprotected", "pinned", "smallest range",
-           "smallest range ÷ value", "narrowest figure", "change-only")
+           "sensitive withheld", "unprotected", "pinned", "smallest range", "its figure",
+           "smallest range ÷ value", "its figure (relative)", "change-only")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ def audit_releases(releases: Sequence[AuditedRelease], min_institutions: int,
 def _row(release: AuditedRelease, mine: list[Interval], previous) -> dict:
     summary = suppression_summary(release.cells, previous)
     counted = [i for i in mine if not i.change_only]
+    smallest = min(counted, key=lambda i: (i.width, i.value), default=None)
     narrowest = min((i for i in counted if i.value > 0),
                     key=lambda i: (i.width / i.value, i.width), default=None)
     return {
@@ -58,13 +59,19 @@ def _row(release: AuditedRelease, mine: list[Interval], previous) -> dict:
         "rates withheld": summary["rates_withheld"], "sensitive withheld": len(counted),
         "unprotected": sum(not i.protected for i in counted),
         "pinned": sum(i.width < 1e-6 for i in counted),
-        "smallest range": min((i.width for i in counted), default=None),
+        "smallest range": smallest and smallest.width, "its figure": _name(smallest),
         "smallest range ÷ value": narrowest and narrowest.width / narrowest.value,
-        "narrowest figure": narrowest and (
-            f"{narrowest.indicator} {narrowest.stratum} {narrowest.quantity} "
-            f"{narrowest.value:g} in [{narrowest.low:g}, {narrowest.high:g}]"),
+        "its figure (relative)": _name(narrowest),
         "change-only": len(mine) - len(counted),
     }
+
+
+def _name(figure: Interval | None) -> str | None:
+    """A figure, its value and the attacker's range for it."""
+    if figure is None:
+        return None
+    return (f"{figure.indicator} {figure.stratum} {figure.quantity} {figure.value:g} "
+            f"in [{figure.low:g}, {figure.high:g}]")
 
 
 def table(rows: Sequence[Mapping]) -> str:

@@ -90,7 +90,7 @@ def late_final(url: str, code: str) -> None:
     from sqlalchemy import select
 
     from registry import create_app
-    from registry.models import Institution, Period, Release, Return
+    from registry.models import BenchmarkCell, Institution, Period, Release, Return
     from registry.services.actors import Actor
     from registry.services.demo_returns import DEMO_PERIODS, demo_payload, programmes_of
     from registry.services.releases import build_release
@@ -117,6 +117,15 @@ def late_final(url: str, code: str) -> None:
                                 now=first.built_at + timedelta(days=settings.revision_window_days,
                                                                minutes=1))
         session.commit()
+        shown = {}
+        for number in (first.number, release.number):
+            shown[number] = set(session.scalars(
+                select(BenchmarkCell.indicator).join(Release).where(
+                    Release.number == number, BenchmarkCell.stratum == "national",
+                    BenchmarkCell.suppression == "none")))
+        print(f"national cells published: release {first.number} {len(shown[first.number])}, "
+              f"release {release.number} {len(shown[release.number])}, of the first's "
+              f"{len(shown[first.number] & shown[release.number])}")
         print(f"late college {late.code} ({late.type}, {late.sector}, {late.province_code}): "
               f"{len(programmes_of(late))} returns; release {release.number}: final {code}, "
               f"{release.provenance['suppression']}")
