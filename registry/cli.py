@@ -228,6 +228,33 @@ def _latest_release(period: str) -> str:
                 f"{stored_report_count(session, release)} feedback reports")
 
 
+@registry_cli.command("audit-disclosure")
+@click.option("--period", "periods", required=True, multiple=True,
+              help="The period whose releases to audit together (repeat for several).")
+@click.option("--one-indicator-at-a-time", "separately", is_flag=True,
+              help="Attack each indicator alone, not with those sharing its figures.")
+@with_appcontext
+def audit_disclosure_command(periods: tuple[str, ...], separately: bool) -> None:
+    """Attack every release of each period with linear programming over all the period
+    publishes; print a table with one row per release."""
+    from registry.indicators.disclosure_audit import table
+    from registry.services.errors import NotFound
+    from registry.services.register.periods import get_period
+    from registry.services.releases.releases import disclosure_audit
+
+    rows = []
+    with _session() as session:
+        for code in periods:
+            try:
+                period = get_period(session, code)
+            except NotFound as exc:
+                raise click.ClickException(exc.message) from exc
+            rows.extend(disclosure_audit(session, CLI_ACTOR, period, joint=not separately))
+    click.echo(table(rows))
+    if any(row["unprotected"] for row in rows):
+        raise click.ClickException("Some sensitive figures miss their protection interval.")
+
+
 @registry_cli.command("demo-review")
 @with_appcontext
 def demo_review_command() -> None:

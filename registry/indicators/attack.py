@@ -53,8 +53,10 @@ counts are public knowledge up to which returns were counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from scipy.optimize import linprog
@@ -122,14 +124,16 @@ def attack(published: Sequence[Sequence[Mapping]], truth: Sequence[Sequence[Mapp
            min_institutions: int, min_people: int,
            indicators: Sequence[str] | None = None,
            links: Sequence[Relation] | None = None,
-           sensitive_only: bool = False) -> list[Interval]:
+           sensitive_only: bool = False, joint: bool = True) -> list[Interval]:
     """The feasible interval of every withheld figure of a period's releases (in order);
-    with `sensitive_only`, of the figures that have a protection interval only."""
+    with `sensitive_only`, of the figures that have a protection interval only. `joint`:
+    indicators sharing a numerator or denominator by definition are attacked together
+    (one's published figure is the other's); without it, one indicator at a time."""
     solved: dict[bytes, dict[int, tuple[float, float]]] = {}  # equal models, solved once
     found = []
-    for indicator, model in _models(published, truth, (min_institutions, min_people),
-                                    indicators, links, sensitive_only):
-        found.extend(model.intervals(indicator, solved, sensitive_only))
+    for members, system in _systems(published, truth, (min_institutions, min_people),
+                                    indicators, links, sensitive_only, joint):
+        found.extend(_intervals(members, system, solved, sensitive_only))
     return found
 
 
@@ -137,27 +141,82 @@ def failures(published: Sequence[Sequence[Mapping]], truth: Sequence[Sequence[Ma
              min_institutions: int, min_people: int,
              indicators: Sequence[str] | None = None,
              links: Sequence[Relation] | None = None,
-             only: set[tuple[int, str, str, str]] | None = None) -> list[Interval]:
+             only: set[tuple[int, str, str, str]] | None = None,
+             joint: bool = True) -> list[Interval]:
     """The sensitive figures the rule does not protect (change-only ones aside), found with
     few linear programmes: one solution reaching several figures' limits at once shows all
     of them protected on that side; only the rest are solved one by one. `only`: the
     (release, indicator, stratum, quantity) figures to ask about (default: all)."""
     found = []
-    for indicator, model in _models(published, truth, (min_institutions, min_people),
-                                    indicators, links, True):
-        found.extend(model.failures(indicator, only))
+    for members, system in _systems(published, truth, (min_institutions, min_people),
+                                    indicators, links, True, joint):
+        found.extend(_failures(members, system, only))
     return found
 
 
-def _models(published, truth, limits: tuple[int, int], indicators, links,
-            sensitive_only: bool):
+def sharing_figures(indicators: Iterable[str]) -> dict[str, set[str]]:
+    """Each indicator → the indicators whose numerator or denominator is one of its own by
+    definition (the same return fields: one's published figure is the other's), itself
+    included, closed under sharing."""
+    parent = {code: code for code in indicators}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    first: dict[tuple, str] = {}
+    for code in sorted(parent):
+        for terms in _terms(code):
+            if terms in first:
+                parent[root(code)] = root(first[terms])
+            else:
+                first[terms] = code
+    members: dict[str, set[str]] = defaultdict(set)
+    for code in parent:
+        members[root(code)].add(code)
+    return {code: members[root(code)] for code in parent}
+
+
+def _terms(code: str) -> list[tuple]:
+    """The return fields an indicator's numerator and denominator add up (a fixed number
+    of components is no figure of its own: it is the returns')."""
+    indicator = BY_CODE.get(code)
+    if indicator is None:
+        return []
+    return [t for t in (indicator.numerator, indicator.denominator) if isinstance(t, tuple)]
+
+
+def _systems(published, truth, limits: tuple[int, int], indicators, links,
+             sensitive_only: bool, joint: bool):
+    """(members, system) to solve: members are (indicator, model, first variable, asked);
+    the counts of people of indicators sharing figures are one system when `joint`."""
     links = relations() if links is None else links
-    for indicator in indicators or sorted({c["indicator"] for cells in published for c in cells}):
-        shown = [{c["stratum"]: c for c in cells if c["indicator"] == indicator}
-                 for cells in published]
-        true = [{c["stratum"]: c for c in cells if c["indicator"] == indicator} for cells in truth]
-        for pair in PAIRS[1:] if sensitive_only else PAIRS:
-            yield indicator, _Model(shown, true, pair, BY_CODE.get(indicator), limits, links)
+    present = sorted({c["indicator"] for cells in published for c in cells})
+    asked = set(indicators or present)
+    groups = sharing_figures(present) if joint else {code: {code} for code in present}
+    seen: set[str] = set()
+
+    def model(code: str, pair: tuple[str, str]) -> _Model:
+        shown = [{c["stratum"]: c for c in cells if c["indicator"] == code} for cells in published]
+        true = [{c["stratum"]: c for c in cells if c["indicator"] == code} for cells in truth]
+        return _Model(shown, true, pair, BY_CODE.get(code), limits, links)
+
+    for code in present:
+        if code not in asked or code in seen:
+            continue
+        group = sorted(groups[code])
+        seen.update(group)
+        if not sensitive_only:  # institutions and returns: each indicator's own
+            for member in group:
+                if member in asked:
+                    one = model(member, PAIRS[0])
+                    yield [(member, one, 0, True)], one
+        models = [(member, model(member, PAIRS[1])) for member in group]
+        system = models[0][1] if len(models) == 1 else _Joint(models)
+        offsets = [0] if len(models) == 1 else system.offsets
+        yield [(member, m, offset, member in asked)
+               for (member, m), offset in zip(models, offsets, strict=True)], system
 
 
 def withheld(cell: Mapping) -> tuple[str, ...]:
@@ -298,15 +357,7 @@ class _Model:
                                    (-1.0, self._term(r, stratum, large))])
 
     def _matrices(self):
-        n = len(self.column)
-        a_eq = np.zeros((len(self.equal), n))
-        a_ub = np.zeros((len(self.below), n))
-        for matrix, rows in ((a_eq, self.equal), (a_ub, self.below)):
-            for i, (coefficients, _) in enumerate(rows):
-                for j, c in coefficients.items():
-                    matrix[i, j] = c
-        return (a_ub, np.array([b for _, b in self.below]),
-                a_eq, np.array([b for _, b in self.equal]))
+        return _matrices(len(self.column), self.equal, self.below)
 
     def withheld_figures(self, sensitive_only: bool):
         """(release, stratum, quantity, variable, sensitive) of every withheld figure that is
@@ -327,41 +378,109 @@ class _Model:
                         float(self.true[r][stratum][quantity]), low, high,
                         self.prior(r, stratum, quantity), self.change_only(r, stratum), flag)
 
-    def intervals(self, indicator: str, solved: dict,
-                  sensitive_only: bool = False) -> list[Interval]:
-        """Minimise and maximise every withheld figure (a model seen before is not solved
-        again: indicators sharing counts and a pattern share their institutions' model)."""
-        figures = list(self.withheld_figures(sensitive_only))
-        if not figures:
-            return []
-        a_ub, b_ub, a_eq, b_eq = self._matrices()
-        key = b"|".join(np.ascontiguousarray(m).tobytes() for m in (
-            a_ub, b_ub, a_eq, b_eq, np.array(self.bounds, dtype=float)))
-        ranges = solved.setdefault(key, {})
-        for figure in figures:
-            j = figure[3]
-            if j not in ranges:
-                ranges[j] = _range(j, a_ub, b_ub, a_eq, b_eq, self.bounds)
-        return [self.interval(indicator, figure, *ranges[figure[3]]) for figure in figures]
 
-    def failures(self, indicator: str, only: set | None = None) -> list[Interval]:
-        """The sensitive figures whose range misses their protection interval (the range
-        reported is exact at the end that misses, the required end at the other)."""
-        figures = [f for f in self.withheld_figures(True) if not self.change_only(f[0], f[1])
-                   and (only is None or (f[0], indicator, f[1], f[2]) in only)]
-        if not figures:
-            return []
-        matrices = self._matrices()
-        need = {f[3]: required_range(float(self.true[f[0]][f[1]][f[2]]),
-                                     self.prior(f[0], f[1], f[2])) for f in figures}
-        reach = [_unreached(need, side, matrices, self.bounds) for side in (0, 1)]
-        found = []
-        for figure in figures:
-            j = figure[3]
-            if j in reach[0] or j in reach[1]:
-                found.append(self.interval(indicator, figure, reach[0].get(j, need[j][0]),
-                                           reach[1].get(j, need[j][1])))
-        return found
+
+class _Joint:
+    """Indicators whose numerators or denominators are the same return fields, as one
+    system: each one's model, and an equation tying every such pair of figures of a cell
+    where they agree (the worst case: the public knows when they do; they differ where the
+    indicators count different returns, e.g. a survey gate)."""
+
+    def __init__(self, models: list[tuple[str, _Model]]):
+        self.offsets: list[int] = []
+        self.bounds: list[list[float]] = []
+        self.equal: list[tuple[dict[int, float], float]] = []
+        self.below: list[tuple[dict[int, float], float]] = []
+        for _, model in models:
+            offset = len(self.bounds)
+            self.offsets.append(offset)
+            self.bounds.extend(list(bound) for bound in model.bounds)
+            for mine, theirs in ((self.equal, model.equal), (self.below, model.below)):
+                mine.extend(({j + offset: c for j, c in row.items()}, b) for row, b in theirs)
+        self.column = range(len(self.bounds))
+        self._tie(models)
+
+    def _tie(self, models: list[tuple[str, _Model]]) -> None:
+        named: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+        for i, (code, model) in enumerate(models):
+            indicator = BY_CODE.get(code)
+            for quantity in model.pair:
+                terms = getattr(indicator, quantity, None)
+                if isinstance(terms, tuple):
+                    named[terms].append((i, quantity))
+        for same in named.values():
+            for (i, mine), (k, theirs) in combinations(same, 2):
+                first, second = models[i][1], models[k][1]
+                for r, cells in enumerate(first.true):
+                    for stratum in sorted(cells.keys() & second.true[r].keys()):
+                        if float(cells[stratum][mine]) != float(second.true[r][stratum][theirs]):
+                            continue
+                        a, b = first._term(r, stratum, mine), second._term(r, stratum, theirs)
+                        row: dict[int, float] = {}
+                        for terms, offset, sign in ((a[0], self.offsets[i], 1.0),
+                                                    (b[0], self.offsets[k], -1.0)):
+                            for j, c in terms.items():
+                                row[j + offset] = row.get(j + offset, 0.0) + sign * c
+                        row = {j: c for j, c in row.items() if c}
+                        if row:
+                            self.equal.append((row, b[1] - a[1]))
+
+    def _matrices(self):
+        return _matrices(len(self.bounds), self.equal, self.below)
+
+
+def _matrices(n: int, equal: list, below: list):
+    a_eq = np.zeros((len(equal), n))
+    a_ub = np.zeros((len(below), n))
+    for matrix, rows in ((a_eq, equal), (a_ub, below)):
+        for i, (coefficients, _) in enumerate(rows):
+            for j, c in coefficients.items():
+                matrix[i, j] = c
+    return a_ub, np.array([b for _, b in below]), a_eq, np.array([b for _, b in equal])
+
+
+def _asked_figures(members, sensitive_only: bool):
+    """(indicator, model, figure, variable in the system) of the asked members' figures."""
+    for code, model, offset, asked in members:
+        if asked:
+            for figure in model.withheld_figures(sensitive_only):
+                yield code, model, figure, offset + figure[3]
+
+
+def _intervals(members, system, solved: dict, sensitive_only: bool) -> list[Interval]:
+    """Minimise and maximise every withheld figure (a system seen before is not solved
+    again: indicators sharing counts and a pattern share their institutions' model)."""
+    figures = list(_asked_figures(members, sensitive_only))
+    if not figures:
+        return []
+    a_ub, b_ub, a_eq, b_eq = system._matrices()
+    key = b"|".join(np.ascontiguousarray(m).tobytes() for m in (
+        a_ub, b_ub, a_eq, b_eq, np.array(system.bounds, dtype=float)))
+    ranges = solved.setdefault(key, {})
+    for *_, j in figures:
+        if j not in ranges:
+            ranges[j] = _range(j, a_ub, b_ub, a_eq, b_eq, system.bounds)
+    return [model.interval(code, figure, *ranges[j]) for code, model, figure, j in figures]
+
+
+def _failures(members, system, only: set | None) -> list[Interval]:
+    """The sensitive figures whose range misses their protection interval (the range
+    reported is exact at the end that misses, the required end at the other)."""
+    figures = [(code, model, f, j) for code, model, f, j in _asked_figures(members, True)
+               if not model.change_only(f[0], f[1])
+               and (only is None or (f[0], code, f[1], f[2]) in only)]
+    if not figures:
+        return []
+    matrices = system._matrices()
+    need = {j: required_range(float(model.true[f[0]][f[1]][f[2]]), model.prior(f[0], f[1], f[2]))
+            for _, model, f, j in figures}
+    reach = [_unreached(need, side, matrices, system.bounds) for side in (0, 1)]
+    found = []
+    for code, model, figure, j in figures:
+        if j in reach[0] or j in reach[1]:
+            found.append(model.interval(code, figure, reach[0].get(j, need[j][0]),
+                                        reach[1].get(j, need[j][1])))
+    return found
 
 
 def _unreached(need: dict[int, tuple[float, float]], side: int, matrices,

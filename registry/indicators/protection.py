@@ -19,6 +19,10 @@ until there is none:
   published figure is the other's), and the equations are closed again (no relation left
   with exactly one withheld member, `suppression.complete`).
 
+The attacker reads indicators sharing a numerator or denominator by definition together
+(`attack`, joint): a figure one of them withholds may be one another publishes, or follow
+from what the other publishes; a failure found that way is protected the same way.
+
 Withholding a published figure only widens the attacker's ranges, so a figure found
 protected stays protected: each round asks again only about the indicators that failed.
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from registry.indicators.attack import Interval, failures
+from registry.indicators.attack import Interval, failures, sharing_figures
 from registry.indicators.strata import (
     DIMENSION_SETS,
     NATIONAL,
@@ -37,7 +41,6 @@ from registry.indicators.strata import (
     stratum_code,
 )
 from registry.indicators.suppression import PUBLISHED, SECONDARY, complete
-from schemas.indicators import BY_CODE
 
 COUNTS = ("institutions", "returns", "numerator", "denominator")
 COMPLEMENT = "protects_a_withheld_rate"
@@ -77,12 +80,17 @@ def _strata_of(institution, level: str) -> list[str]:
 
 def protect_intervals(cells: list[dict], truth: list[dict],
                       earlier: Sequence[tuple[Sequence[Mapping], Sequence[Mapping]]],
-                      min_institutions: int, min_people: int) -> dict[str, int]:
+                      min_institutions: int, min_people: int,
+                      joint: bool = True,
+                      links: Sequence[Relation] | None = None) -> dict[str, int]:
     """Withhold more rates in the new release's `cells` (in place) until every sensitive
     figure of the period keeps its protection interval; `earlier`: (cells, truth) of the
     period's earlier releases, oldest first. Returns the complements withheld and the
-    figures left unprotected (none, unless no cell was left to withhold)."""
-    guard = _Guard(cells, truth, earlier, min_institutions, min_people)
+    figures left unprotected (none, unless no cell was left to withhold). `joint`: ask the
+    attacker who reads indicators sharing figures together (`attack`); without it, one
+    indicator at a time (which misses what one indicator's published figure says of
+    another's withheld one). `links`: the additive relations (default: the strata's)."""
+    guard = _Guard(cells, truth, earlier, min_institutions, min_people, joint, links)
     withheld = 0
     failing = guard.failing(None)
     for _ in range(MAX_ROUNDS):
@@ -97,13 +105,15 @@ def protect_intervals(cells: list[dict], truth: list[dict],
 class _Guard:
     """The new release's cells, the period's earlier ones, and what may still be withheld."""
 
-    def __init__(self, cells, truth, earlier, min_institutions: int, min_people: int):
+    def __init__(self, cells, truth, earlier, min_institutions: int, min_people: int,
+                 joint: bool = True, links: Sequence[Relation] | None = None):
         self.cells = {(c["indicator"], c["stratum"]): c for c in cells}
         self.truth = {(c["indicator"], c["stratum"]): c for c in truth}
         self.earlier = earlier
         self.limits = (min_institutions, min_people)
-        self.links: list[Relation] = relations()
-        self.groups = _sharing_figures({c["indicator"] for c in truth})
+        self.joint = joint
+        self.links: list[Relation] = relations() if links is None else list(links)
+        self.groups = sharing_figures({c["indicator"] for c in truth})
         self.public = self._public_elsewhere()
 
     def _public_elsewhere(self) -> set[tuple[str, str]]:
@@ -125,10 +135,11 @@ class _Guard:
         published = [[*shown] for shown, _ in self.earlier] + [list(self.cells.values())]
         truth = [[*true] for _, true in self.earlier] + [list(self.truth.values())]
         if before is None:
-            return failures(published, truth, *self.limits, links=self.links)
+            return failures(published, truth, *self.limits, links=self.links, joint=self.joint)
         only = {(i.release, i.indicator, i.stratum, i.quantity) for i in before}
         return failures(published, truth, *self.limits, links=self.links,
-                        indicators=sorted({i.indicator for i in before}), only=only)
+                        indicators=sorted({i.indicator for i in before}), only=only,
+                        joint=self.joint)
 
     def open_cell(self, indicator: str, stratum: str) -> bool:
         cell = self.cells.get((indicator, stratum))
@@ -197,30 +208,3 @@ def _withhold(cell: dict) -> None:
     for name in ("numerator", "denominator", "pooled_rate", "ci_low", "ci_high"):
         cell[name] = None
     cell["rate_withheld"] = COMPLEMENT
-
-
-def _sharing_figures(indicators: Iterable[str]) -> dict[str, set[str]]:
-    """Each indicator → the indicators whose numerator or denominator is one of its own by
-    definition (the same return fields: one's published figure is the other's), itself
-    included, closed under sharing (withholding a rate withholds both its figures)."""
-    parent = {code: code for code in indicators}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    first: dict[tuple, str] = {}
-    for code in sorted(parent):
-        indicator = BY_CODE[code]
-        for terms in (indicator.numerator, indicator.denominator):
-            if not isinstance(terms, tuple):
-                continue  # a fixed number of components: its figure is the returns'
-            if terms in first:
-                parent[root(code)] = root(first[terms])
-            else:
-                first[terms] = code
-    members: dict[str, set[str]] = defaultdict(set)
-    for code in parent:
-        members[root(code)].add(code)
-    return {code: members[root(code)] for code in parent}

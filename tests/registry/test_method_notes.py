@@ -93,3 +93,8 @@ def test_the_stored_text_reads_back_as_one_section_per_note(notes):
                                             for key in notes]
     assert found == sections(notes)
     assert dict(found)["Rounding"] == notes["rounding"]
+
+
+def test_the_notes_say_the_attacker_reads_indicators_sharing_a_figure_together(notes):
+    assert ("the indicators that share a numerator or denominator read together"
+            in notes["protection_interval"])

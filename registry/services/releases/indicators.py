@@ -102,14 +102,19 @@ def _exclusion(return_: Row, latest: tuple[int, int, str], level: str) -> dict:
             "reason": EXCLUSION_REASONS.get(status, f"status_{status}_below_{level}")}
 
 
+def institution_info(session: Session) -> list[InstitutionInfo]:
+    """Every institution's id, code and strata attributes, by code."""
+    return [InstitutionInfo(*row) for row in session.execute(
+        select(Institution.id, Institution.code, Institution.type, Institution.sector,
+               Institution.province_code).order_by(Institution.code))]
+
+
 def release_inputs(session: Session, period: Period, level: str) -> tuple[ReleaseInputs,
                                                                           Selection]:
     """Everything the pure release computation needs for one period."""
     selection = select_versions(session, period, level)
     payloads = _payloads(session, [vid for _, vid in selection.counted])
-    info = [InstitutionInfo(*row) for row in session.execute(
-        select(Institution.id, Institution.code, Institution.type, Institution.sector,
-               Institution.province_code).order_by(Institution.code))]
+    info = institution_info(session)
     units = [ReturnUnit(vid, r.institution_id, r.level, payloads[vid])
              for r, vid in sorted(selection.counted, key=lambda pair: pair[1])]
     expected = _expected_units(session, period, selection)

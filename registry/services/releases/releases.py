@@ -21,6 +21,7 @@ from registry.db import utcnow
 from registry.indicators import exports, method
 from registry.indicators.aggregates import InstitutionInfo
 from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
+from registry.indicators.disclosure_audit import AuditedRelease, audit_releases
 from registry.indicators.figures import encode_table
 from registry.indicators.protection import protect_intervals
 from registry.indicators.revisions import (
@@ -45,6 +46,7 @@ from registry.services.accounts.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
 from registry.services.releases.indicators import (
     check_acceptance_level,
+    institution_info,
     release_inputs,
     suite_version,
 )
@@ -135,6 +137,24 @@ def earlier_views(session: Session, period: Period,
         views.append(release_view(list(cells), release_rows(session, release_id),
                                   institutions))
     return views
+
+
+def disclosure_audit(session: Session, actor: Actor, period: Period, *,
+                     joint: bool = True) -> list[dict]:
+    """The attacker's audit of every release of the period, together (regulator): one row
+    per release (`disclosure_audit.audit_releases`), under the newest release's thresholds."""
+    require_role(actor, Role.REGULATOR, Role.ADMIN)
+    releases = list(session.scalars(select(Release).where(Release.period_id == period.id)
+                                    .order_by(Release.number)))
+    if not releases:
+        return []
+    views = earlier_views(session, period, institution_info(session))
+    audited = [AuditedRelease(f"{r.number} {r.kind} {period.code}"
+                              f"{'' if r.publication else ' (unpublished)'}",
+                              list(view.cells.values()), view.truth)
+               for r, view in zip(releases, views, strict=True)]
+    return audit_releases(audited, releases[-1].min_institutions, releases[-1].min_people,
+                          joint=joint)
 
 
 def _next_kind(session, period, settings, kind, now) -> tuple[str, Release | None]:
