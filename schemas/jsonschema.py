@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas.codes import MISSING_CODES, MissingReason
+from schemas.codes import MISSING_CODES, NOT_REPORTED, MissingReason
 from schemas.fields import (
     DATE_PATTERN,
     Code,
@@ -169,6 +169,8 @@ def _(field: Number, path: str, version: str) -> dict:
 
 @_fragment.register
 def _(field: StrictBoolean, path: str, version: str) -> dict:
+    if field.not_reported:
+        return {"oneOf": [{"type": "boolean"}, {"const": NOT_REPORTED}]}
     return {"type": "boolean"}
 
 
@@ -188,8 +190,13 @@ def _(field: CodeList, path: str, version: str) -> dict:
     }
     if field.min_items:
         result["minItems"] = field.min_items
-    if field.exclusive:
-        result["not"] = {"contains": {"const": field.exclusive}, "minItems": 2}
+    alone = [code for code in (field.exclusive, NOT_REPORTED if field.not_reported else None)
+             if code]
+    if len(alone) == 1:
+        result["not"] = {"contains": {"const": alone[0]}, "minItems": 2}
+    elif alone:
+        result["allOf"] = [{"not": {"contains": {"const": code}, "minItems": 2}}
+                           for code in alone]
     return result
 
 

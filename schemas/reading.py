@@ -5,6 +5,13 @@ through `read_as_v1_1`: the explicit mapping below says what each field new in v
 for a v1.0 return (not collected), and the cohort summary condenses the cohort list into
 fixed paths the indicator catalogue can name (`cohort_summary.<scope>.<measure>`).
 A v1.0 field is never changed by the reading: v1.1 keeps every v1.0 field's meaning.
+
+Governance yes/no and coded fields (v1_1.NOT_REPORTABLE): v1.1 lets a college answer
+'not_reported'; v1.0 required true/false (or a code), so a stored v1.0 answer is read as
+given - a v1.0 'false' stays 'no', since v1.0 had no other way to answer and nothing says
+otherwise. Only a component absent from the return (which no accepted v1.0 return has)
+reads as 'not_reported', as v1.1 would say it. Indicators count 'not_reported' as missing
+(schemas.indicator_values), never as 'no'.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from schemas.codes import LeavingReason, MissingReason
+from schemas.codes import NOT_REPORTED, LeavingReason, MissingReason
 from schemas.paths import get_path, is_number
 
 NOT_COLLECTED = MissingReason.NOT_COLLECTED.value
@@ -21,6 +28,9 @@ SUMMARY = "cohort_summary"
 
 # What each section new in v1.1 holds when a v1.0 return is read as v1.1.
 NEW_IN_1_1: dict[str, str] = {"cohort_follow_up": NOT_COLLECTED}
+
+# What an absent governance yes/no or coded component reads as (v1.0 stored answers as given).
+ABSENT_GOVERNANCE = NOT_REPORTED
 
 # Which cohorts a scope sums: all followed, or those a given number of years after intake.
 SCOPES: dict[str, int | None] = {"all": None, "year_1": 1, "year_2": 2}
@@ -52,9 +62,20 @@ MEASURES: dict[str, Callable[[Mapping], Any]] = {
 def read_as_v1_1(payload: Mapping) -> dict:
     """The return as v1.1 reads it, with its cohort summary (a shallow copy; never mutates)."""
     reading = dict(payload)
+    governance = payload.get("governance")
+    if isinstance(governance, Mapping) and any(
+            name not in governance for name in _not_reportable_names()):
+        reading["governance"] = {**dict.fromkeys(_not_reportable_names(), ABSENT_GOVERNANCE),
+                                 **governance}
     follow_up = payload.get("cohort_follow_up", NEW_IN_1_1["cohort_follow_up"])
     reading[SUMMARY] = cohort_summary(follow_up, get_path(payload, "header.period_code"))
     return reading
+
+
+def _not_reportable_names() -> tuple[str, ...]:
+    from schemas.v1_1 import NOT_REPORTABLE  # the schema modules import this module's readers
+
+    return tuple(path.split(".", 1)[1] for path in NOT_REPORTABLE)
 
 
 def cohort_summary(follow_up: Any, period_code: Any) -> dict:
