@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from schemas.codes import NOT_REPORTED, LeavingReason, MissingReason
+from schemas.codes import NOT_REPORTED, LeavingReason, MissingReason, SchemaVersion
 from schemas.paths import get_path, is_number
+from schemas.v1_1 import NOT_REPORTABLE
 
 NOT_COLLECTED = MissingReason.NOT_COLLECTED.value
 NOT_APPLICABLE = MissingReason.NOT_APPLICABLE.value
@@ -31,6 +32,13 @@ NEW_IN_1_1: dict[str, str] = {"cohort_follow_up": NOT_COLLECTED}
 
 # What an absent governance yes/no or coded component reads as (v1.0 stored answers as given).
 ABSENT_GOVERNANCE = NOT_REPORTED
+
+# The earlier fields whose meaning a version changed, by version. Everything else a version
+# keeps reads the same, so an indicator computed only from unchanged fields is comparable
+# across versions (no series break). 1.1: a governance 'false' no longer also stands for
+# 'not reported' (1.1 says that explicitly, and it is counted as missing).
+MEANING_CHANGED: dict[str, tuple[str, ...]] = {"1.1": NOT_REPORTABLE}
+VERSION_ORDER: tuple[str, ...] = SchemaVersion.codes()
 
 # Which cohorts a scope sums: all followed, or those a given number of years after intake.
 SCOPES: dict[str, int | None] = {"all": None, "year_1": 1, "year_2": 2}
@@ -73,9 +81,10 @@ def read_as_v1_1(payload: Mapping) -> dict:
 
 
 def _not_reportable_names() -> tuple[str, ...]:
-    from schemas.v1_1 import NOT_REPORTABLE  # the schema modules import this module's readers
+    return _GOVERNANCE_NAMES
 
-    return tuple(path.split(".", 1)[1] for path in NOT_REPORTABLE)
+
+_GOVERNANCE_NAMES = tuple(path.split(".", 1)[1] for path in NOT_REPORTABLE)
 
 
 def cohort_summary(follow_up: Any, period_code: Any) -> dict:
@@ -111,3 +120,16 @@ def _scope(cohorts: list, years: int | None, period_code: Any) -> dict:
         reason = next((v for v in values if isinstance(v, str)), None)
         summary[name] = reason if reason is not None else sum(values)
     return summary
+
+
+def source_readings(paths: tuple[str, ...], versions: tuple[str, ...]) -> frozenset:
+    """How the given return paths read under each of the versions, as comparable tokens:
+    two sets of versions read the paths alike when their tokens are equal. A version's
+    token is the versions up to it that changed the meaning of one of the paths."""
+    fields = {path.split("=", 1)[0].split("!", 1)[0] for path in paths}
+
+    def token(version: str) -> tuple[str, ...]:
+        upto = VERSION_ORDER[:VERSION_ORDER.index(version) + 1] if version in VERSION_ORDER \
+            else (version,)
+        return tuple(v for v in upto if fields & set(MEANING_CHANGED.get(v, ())))
+    return frozenset(token(version) for version in versions)

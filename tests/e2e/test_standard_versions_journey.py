@@ -63,9 +63,12 @@ def test_a_college_sees_its_own_cohort_table(live_registry, page):
 
 def test_a_series_marks_the_break_where_the_standard_versions_changed(
         registry_with_open_period_release, page):
-    response = page.request.get(
-        f"{registry_with_open_period_release['url']}/api/v1/indicators/coverage/series")
-    points = response.json()["points"]
+    url = registry_with_open_period_release["url"]
+    points = page.request.get(f"{url}/api/v1/indicators/compliance_index/series").json()[
+        "points"]  # reads the governance fields 1.1 gave a 'not reported'
     assert points[-1]["standard_versions"] == ["1.0", "1.1"]
     assert points[-1]["break_before"] and points[-1]["break_reasons"] == ["standard_versions"]
     assert points[-2]["standard_versions"] == ["1.0"]
+    coverage = page.request.get(f"{url}/api/v1/indicators/coverage/series").json()["points"]
+    assert coverage[-1]["standard_versions"] == ["1.0", "1.1"]
+    assert not coverage[-1]["break_before"]  # read alike from 1.0 and 1.1
