@@ -21,8 +21,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from schemas.cells import coerce_cell, escape_text, unescape_text
 from schemas.codes import MISSING_CODES
 from schemas.flat import flatten_return, unflatten_return
-from schemas.validation import SCHEMA_VERSION, ReturnValidationError, validate_return
-from schemas.walk import Leaf, current_schema, return_leaves
+from schemas.validation import (
+    LATEST_VERSION,
+    SCHEMA_VERSION,
+    SUPPORTED_VERSIONS,
+    ReturnValidationError,
+    schema_of_version,
+    validate_return,
+)
+from schemas.walk import Leaf, flat_leaves
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2_000
@@ -33,6 +40,9 @@ FIRST_DATA_ROW = 3
 LAST_DATA_ROW = FIRST_DATA_ROW + MAX_RETURNS - 1
 KEY_COLUMNS = ("header.institution_code", "header.period_code", "header.programme_code")
 VERSION_COLUMN = "header.schema_version"
+READ_VERSION = LATEST_VERSION
+"""Files are read with the newest version's layout: every older version's columns are
+among its columns, and each return is then validated against the version it names."""
 README_SHEET = "README"
 ONE_SHEET = "returns"  # the one-sheet layout: a row per return, every field a column
 _AUTHOR = "Mentoring Registry"
@@ -59,75 +69,90 @@ def _file_error(message: str) -> BulkFileError:
 
 
 @cache
-def _leaves() -> dict[str, Leaf]:
-    return {leaf.path: leaf for leaf in return_leaves()}
+def _leaves(version: str = READ_VERSION) -> dict[str, Leaf]:
+    return {leaf.path: leaf for leaf in flat_leaves(version)}
 
 
 @cache
-def sections() -> tuple[str, ...]:
+def sections(version: str = READ_VERSION) -> tuple[str, ...]:
     """Return the section names of the return, in order (one sheet each)."""
-    return tuple(current_schema().fields)
+    return tuple(schema_of_version(version).fields)
 
 
 @cache
-def _required_sections() -> tuple[str, ...]:
-    return tuple(name for name, item in current_schema().fields.items() if item.required)
+def _required_sections(version: str = READ_VERSION) -> tuple[str, ...]:
+    return tuple(name for name, item in schema_of_version(version).fields.items()
+                 if item.required)
 
 
 @cache
-def sheet_columns() -> dict[str, tuple[str, ...]]:
+def sheet_columns(version: str = READ_VERSION) -> dict[str, tuple[str, ...]]:
     """Return each section sheet's columns: the key columns, then the section's fields."""
-    columns = {section: list(KEY_COLUMNS) for section in sections()}
-    for leaf in return_leaves():
+    columns = {section: list(KEY_COLUMNS) for section in sections(version)}
+    for leaf in flat_leaves(version):
         if leaf.path not in KEY_COLUMNS:
             columns[leaf.section].append(leaf.path)
     return {section: tuple(paths) for section, paths in columns.items()}
 
 
 @cache
-def csv_columns() -> tuple[str, ...]:
-    """Return the CSV columns: every leaf path of the return."""
-    return tuple(_leaves())
+def csv_columns(version: str = READ_VERSION) -> tuple[str, ...]:
+    """Return the CSV columns: every leaf path of the version's flat layout (a list's
+    entries numbered from 0)."""
+    return tuple(_leaves(version))
 
 
-def column_label(path: str) -> str:
+def column_label(path: str, version: str = READ_VERSION) -> str:
     """Return a column's heading: the field's dictionary label with its area and group."""
-    return _leaves()[path].full_label
+    return _leaves(version)[path].full_label
 
 
 def _is_required_column(path: str) -> bool:
     return path != VERSION_COLUMN and _leaves()[path].required
 
 
+def version_of(returns: Iterable[dict]) -> str:
+    """The newest standard version among the returns (the layout that holds them all)."""
+    named = {(payload.get("header") or {}).get("schema_version") for payload in returns}
+    return max((v for v in named if v in SUPPORTED_VERSIONS), default=SCHEMA_VERSION,
+               key=SUPPORTED_VERSIONS.index)
+
+
 # ---------------------------------------------------------------- writing
 
 
-def build_xlsx_template() -> bytes:
-    """Return the empty XLSX template: a README sheet, then one sheet per section."""
-    return _save(_template_workbook())
+def build_xlsx_template(version: str = SCHEMA_VERSION) -> bytes:
+    """Return the empty XLSX template of a standard version: a README sheet, then one
+    sheet per section."""
+    return _save(_template_workbook(version))
 
 
 def dump_returns_to_xlsx(returns: Iterable[dict]) -> bytes:
     """Return the template filled with returns, one row per return in each sheet."""
-    workbook = _template_workbook()
+    returns = list(returns)
+    version = version_of(returns)
+    workbook = _template_workbook(version)
     for payload in returns:
-        _append_return(workbook, flatten_return(payload))
+        _append_return(workbook, flatten_return(payload), version)
     return _save(workbook)
 
 
 def dump_returns_to_csv(returns: Iterable[dict]) -> bytes:
-    """Return returns as UTF-8 CSV (with BOM): a header row of dotted paths, one row each."""
+    """Return returns as UTF-8 CSV (with BOM): a header row of dotted paths, one row each
+    (the columns of the newest standard version among them)."""
+    returns = list(returns)
+    columns = csv_columns(version_of(returns))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(csv_columns())
+    writer.writerow(columns)
     for payload in returns:
         flat = flatten_return(payload)
-        writer.writerow([_csv_text(flat.get(path)) for path in csv_columns()])
+        writer.writerow([_csv_text(flat.get(path)) for path in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def build_one_sheet_template(rows: Iterable[dict[str, object]], title: str,
-                             notes: Iterable[str] = ()) -> bytes:
+                             notes: Iterable[str] = (), version: str = SCHEMA_VERSION) -> bytes:
     """Return a template with an instructions sheet and one sheet holding a row per return.
 
     Each row is a flattened return (path -> value), e.g. pre-filled from last period; the
@@ -136,25 +161,29 @@ def build_one_sheet_template(rows: Iterable[dict[str, object]], title: str,
     workbook = Workbook()
     readme = workbook.active
     readme.title = README_SHEET
-    _write_readme(readme, title, (*notes, *_ONE_SHEET_LAYOUT, *_README_VALUES))
+    _write_readme(readme, title, (*notes, *_ONE_SHEET_LAYOUT, *_readme_values(version)),
+                  version)
     sheet = workbook.create_sheet(ONE_SHEET)
-    _write_section_sheet(sheet, csv_columns(), section_label=True)
+    columns = csv_columns(version)
+    _write_section_sheet(sheet, columns, version, section_label=True)
     workbook.active = 1
     for flat in rows:
         row = sheet.max_row + 1
-        for index, path in enumerate(csv_columns(), start=1):
+        for index, path in enumerate(columns, start=1):
             _write_cell(sheet.cell(row=row, column=index), flat.get(path))
     return _save(workbook)
 
 
-def dump_flat_rows_to_csv(rows: Iterable[dict[str, object]]) -> bytes:
+def dump_flat_rows_to_csv(rows: Iterable[dict[str, object]],
+                          version: str = SCHEMA_VERSION) -> bytes:
     """Return a CSV template: the paths, the column labels, then one row per flattened return."""
+    columns = csv_columns(version)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(csv_columns())
-    writer.writerow([column_label(path) for path in csv_columns()])
+    writer.writerow(columns)
+    writer.writerow([column_label(path, version) for path in columns])
     for flat in rows:
-        writer.writerow([_csv_text(flat.get(path)) for path in csv_columns()])
+        writer.writerow([_csv_text(flat.get(path)) for path in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -172,19 +201,19 @@ def _save(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def _template_workbook() -> Workbook:
+def _template_workbook(version: str) -> Workbook:
     workbook = Workbook()
     readme = workbook.active
     readme.title = README_SHEET
-    _write_readme(readme)
-    for section, columns in sheet_columns().items():
-        _write_section_sheet(workbook.create_sheet(section), columns)
+    _write_readme(readme, version=version)
+    for section, columns in sheet_columns(version).items():
+        _write_section_sheet(workbook.create_sheet(section), columns, version)
     return workbook
 
 
-def _append_return(workbook: Workbook, flat: dict[str, object]) -> None:
-    for section, columns in sheet_columns().items():
-        if section not in _required_sections() and not _has_section(flat, section):
+def _append_return(workbook: Workbook, flat: dict[str, object], version: str) -> None:
+    for section, columns in sheet_columns(version).items():
+        if section not in _required_sections(version) and not _has_section(flat, section):
             continue
         sheet = workbook[section]
         row = sheet.max_row + 1
@@ -202,18 +231,18 @@ def _write_cell(cell: Cell, value: object) -> None:
         cell.data_type = "s"  # text stays text, even when it starts with "="
 
 
-def _write_section_sheet(sheet: Worksheet, columns: tuple[str, ...], *,
+def _write_section_sheet(sheet: Worksheet, columns: tuple[str, ...], version: str, *,
                          section_label: bool = False) -> None:
     sheet.append(list(columns))
-    sheet.append([_section_label(path) + column_label(path) if section_label
-                  else column_label(path) for path in columns])
+    sheet.append([_section_label(path, version) + column_label(path, version) if section_label
+                  else column_label(path, version) for path in columns])
     sheet.freeze_panes = f"{get_column_letter(len(KEY_COLUMNS) + 1)}{FIRST_DATA_ROW}"
     for index, path in enumerate(columns, start=1):
-        _format_column(sheet, index, _leaves()[path])
+        _format_column(sheet, index, _leaves(version)[path])
 
 
-def _section_label(path: str) -> str:
-    return f"{current_schema().fields[_leaves()[path].section].label} · "
+def _section_label(path: str, version: str) -> str:
+    return f"{schema_of_version(version).fields[_leaves(version)[path].section].label} · "
 
 
 def _format_column(sheet: Worksheet, index: int, leaf: Leaf) -> None:
@@ -241,7 +270,7 @@ def _column_note(leaf: Leaf) -> str:
         lines.append("Separate several codes with ';'.")
     if codes:
         lines.append("Codes: " + "; ".join(f"{c['code']} = {c['label']}" for c in codes))
-    if not _is_required_column(leaf.path):
+    if leaf.path == VERSION_COLUMN or not leaf.required:
         lines.append("May be left empty.")
     return "\n".join(lines)
 
@@ -249,7 +278,8 @@ def _column_note(leaf: Leaf) -> str:
 def _validation(leaf: Leaf, first_cell: str) -> DataValidation | None:
     kind = leaf.field.kind
     if kind in ("code", "boolean"):
-        options = [c["code"] for c in leaf.field.code_choices()] or ["TRUE", "FALSE"]
+        options = [c["code"] for c in leaf.field.code_choices()] or [
+            "TRUE", "FALSE", *(["not_reported"] if leaf.field.not_reported else [])]
         return _dropdown(options, f"Choose one of: {', '.join(options)}.")
     reasons = ",".join(f'{first_cell}="{code}"' for code in MISSING_CODES)
     if kind == "count":
@@ -288,26 +318,41 @@ def _custom(formula: str, wanted: str) -> DataValidation:
 
 
 def _write_readme(sheet: Worksheet, title: str | None = None,
-                  texts: Iterable[str] | None = None) -> None:
+                  texts: Iterable[str] | None = None, version: str = SCHEMA_VERSION) -> None:
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 30
     sheet.column_dimensions["C"].width = 60
-    title = title or f"Mentoring programme returns - template for data standard v{SCHEMA_VERSION}"
-    for line in _readme_lines(title, _README_TEXT if texts is None else texts):
+    title = title or f"Mentoring programme returns - template for data standard v{version}"
+    texts = (*_README_LAYOUT, *_readme_values(version)) if texts is None else texts
+    for line in _readme_lines(title, texts, version):
         sheet.append(line)
     sheet["A1"].font = Font(bold=True, size=14)
 
 
-def _readme_lines(title: str, texts: Iterable[str]) -> Iterator[list[str]]:
+def _readme_lines(title: str, texts: Iterable[str], version: str) -> Iterator[list[str]]:
     yield [title]
     yield []
     for text in texts:
         yield [text]
     yield []
     yield ["Coded fields", "Code", "Meaning"]
-    for leaf in return_leaves():
+    seen = set()
+    for leaf in flat_leaves(version):
+        generic = leaf.path.split(".")
+        key = ".".join("#" if step.isdigit() else step for step in generic)
+        if key in seen:
+            continue
+        seen.add(key)
         for choice in leaf.field.code_choices():
-            yield [leaf.path, choice["code"], choice["label"]]
+            yield [key.replace("#", "0"), choice["code"], choice["label"]]
+
+
+def _readme_values(version: str) -> tuple[str, ...]:
+    """The README's notes on values, with the version's own notes (1.1: not_reported, the
+    cohort columns)."""
+    if version == SCHEMA_VERSION:
+        return _README_VALUES
+    return (*_README_VALUES[:-2], *_README_V1_1, *_README_VALUES[-2:])
 
 
 _README_LAYOUT = (
@@ -347,7 +392,18 @@ _README_VALUES = (
     f"At most {MAX_RETURNS:,} returns per file. Upload the file as .xlsx; every problem in "
     "it is listed with its sheet, row and column, and nothing is stored until all are fixed.",
 )
-_README_TEXT = (*_README_LAYOUT, *_README_VALUES)
+_README_V1_1 = (
+    "Standard 1.1: write 1.1 in header.schema_version.",
+    "Governance yes/no and coded fields may also be not_reported when the college does not "
+    "say (counted as missing, not as no); a field taking several codes then holds "
+    "not_reported alone.",
+    "Cohort follow-up (optional): the columns cohort_follow_up.cohorts.0.* hold the first "
+    "intake cohort followed, .1.* the second, and so on (up to 5 in a file; send more "
+    "through the API). Leave a cohort's columns empty if you follow fewer.",
+    "Respondents answering each need area (needs_assessment.item_respondents.*) and focus "
+    "group themes (evaluation.focus_group_themes.*) are optional: leave them empty if not "
+    "collected.",
+)
 
 
 # ---------------------------------------------------------------- reading
@@ -662,7 +718,7 @@ def _validate_entry(entry: _Entry, problems: list[dict]) -> dict | None:
         problems.append(_problem(message, sheet=sheet, row=row, column=KEY_COLUMNS[0]))
     flat = _with_defaults(entry)
     try:
-        return validate_return(unflatten_return(flat))
+        return validate_return(unflatten_return(flat, READ_VERSION))
     except ReturnValidationError as error:
         for path, messages in error.errors.items():
             section = path.split(".", 1)[0]
@@ -675,7 +731,7 @@ def _with_defaults(entry: _Entry) -> dict[str, object]:
     """Return the entry's values, reading empty code-list cells as empty lists."""
     flat = dict(entry.flat)
     flat.setdefault(VERSION_COLUMN, SCHEMA_VERSION)
-    for leaf in return_leaves():
+    for leaf in flat_leaves(READ_VERSION):
         if leaf.field.kind == "code list" and leaf.section in entry.locations:
             flat.setdefault(leaf.path, [])
     return flat
