@@ -221,4 +221,5 @@ def test_each_cohort_rule_fires_on_its_own_case_and_not_on_a_consistent_cohort(a
         assert fired & {"Q013", "Q014", "Q015", "Q016"} == expected, case
     start = [key for key in agreement["cohort start count changed"]["dry_run"]
              if key[0] == "Q013"]
-    assert [(key[1], key[4]) for key in start] == [("cohort_follow_up.cohorts", "2024: 40 → 42 (cohorts: 1)")]
+    assert [(key[1], key[4]) for key in start] == [
+        ("cohort_follow_up.cohorts", "2024: 40 → 42 (cohorts: 1)")]
