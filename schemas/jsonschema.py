@@ -79,18 +79,35 @@ def _build(version: str) -> dict:
     return document
 
 
+OPENAPI_NAMES: dict[str, str] = {"1.0": OPENAPI_NAME, "1.1": "ReturnV1_1"}
+"""The OpenAPI component of each supported standard version's return."""
+OPENAPI_ANY = "ReturnPayload"
+"""The OpenAPI component a request body names: exactly one of the versions' returns (the
+header.schema_version each allows tells them apart)."""
+
+
 def openapi_components() -> dict[str, dict]:
-    """The return standard as OpenAPI schema components: ReturnV1 and what it refers to.
+    """The return standard as OpenAPI schema components: ReturnV1 (1.0), ReturnV1_1 (1.1),
+    Return (one of them) and what they refer to.
 
     The JSON Schema's $defs become components of their own, and its references point
     at them, so every count shares the one MissingCode enum.
     """
-    document = return_json_schema()
-    definitions = document.pop("$defs")
-    for keyword in ("$schema", "$id"):
-        document.pop(keyword)
-    document["title"] = OPENAPI_NAME
-    components = {OPENAPI_NAME: document, **definitions}
+    components: dict[str, dict] = {}
+    for version, name in OPENAPI_NAMES.items():
+        document = return_json_schema(version)
+        components.update(document.pop("$defs"))
+        for keyword in ("$schema", "$id"):
+            document.pop(keyword)
+        document["title"] = name
+        components[name] = document
+    components[OPENAPI_ANY] = {
+        "title": OPENAPI_ANY,
+        "description": "A return in one of the data standard versions the registry supports; "
+                       "header.schema_version says which (each reporting period states the "
+                       "versions it accepts).",
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in OPENAPI_NAMES.values()],
+    }
     return {name: _rebase_refs(schema) for name, schema in components.items()}
 
 
