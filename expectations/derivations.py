@@ -13,6 +13,7 @@ input, so the loader can learn its columns by running it on an empty return.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 from schemas.codes import MISSING_CODES
 from schemas.indicator_values import field_value, indicator_value, split_term, total
 from schemas.indicators import BY_CODE, LIKERT_POINTS, MEETINGS_HELD
+from schemas.paths import get_path, is_number
 
 Columns = dict[str, Any]
 LEVEL = "programme.level"
@@ -110,6 +112,8 @@ class Context:
     payload: Mapping[str, Any]
     previous: Mapping[str, Any] | None = None
     period: PeriodPicture | None = None
+    previous_payload: Mapping[str, Any] | None = None
+    """The previous return at the paths the previous-period derivations read."""
 
 
 Derive = Callable[[Context, Mapping[str, Any]], Columns]
@@ -161,13 +165,16 @@ def return_columns(payload: Mapping, indicators: Iterable[str] = ()) -> Columns:
     return columns
 
 
-def return_paths(indicators: Iterable[str], derived: Iterable[tuple[str, Mapping]]) -> tuple:
-    """Every payload path the columns are computed from (what the pipeline extracts)."""
+def return_paths(indicators: Iterable[str], derived: Iterable[tuple[str, Mapping]],
+                 needs: Iterable[str] = NEEDS) -> tuple:
+    """Every payload path the columns are computed from (what the pipeline extracts), with
+    the paths read by the named derivations that need one of `needs`."""
     paths = [LEVEL, *(p for paths in FIGURES.values() for p in paths), *REASONS.values()]
     for code in indicators:
         paths += [split_term(term)[0] for term in BY_CODE[code].paths]
     for name, parameters in derived:
-        paths += get_derivation(name).reads(parameters)
+        if get_derivation(name).needs in needs:
+            paths += get_derivation(name).reads(parameters)
     return tuple(dict.fromkeys(paths))
 
 
@@ -175,7 +182,8 @@ def sparse_payload(figures: Mapping[str, str | None]) -> dict:
     """The part of a return holding the given paths, from their values as text.
 
     Databases extract JSON values as text: a text that reads as a number is the number;
-    any other text (a reason code) stays as it is; an absent value stays absent (its
+    a text holding a JSON list or object (the cohort follow-up's list) is that list or
+    object; any other text (a reason code) stays as it is; an absent value stays absent (its
     parent objects are there, empty, which reads the same).
     """
     parents, leaves = _plan(tuple(figures))
@@ -202,6 +210,11 @@ def _plan(paths: tuple[str, ...]) -> tuple[tuple, tuple]:
 def _number_or_text(text: Any) -> Any:
     if not isinstance(text, str):
         return text
+    if text[:1] in ("[", "{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
     try:
         return float(text)
     except ValueError:
@@ -283,3 +296,52 @@ def missing_programmes(context: Context, _parameters: Mapping[str, Any]) -> Colu
     codes = (context.period.missing_programmes(context.columns.get("institution_id"))
              if context.period else ())
     return {"missing_programme_codes": ";".join(codes), "programmes_missing": len(codes)}
+
+
+COHORTS = "cohort_follow_up.cohorts"
+COHORT_CHANGES = {
+    "start": ("at_start", "changed"),
+    "completed": ("completed", "fell"),
+    "left": ("left", "fell"),
+    "in_training": ("still_in_training", "grew"),
+}
+"""What each cohort credibility check compares (a cohort measure) and what it flags:
+the start count changing at all, completions or leavers falling (a mentee who completed or
+left stays so), mentees still in training growing (nobody joins a cohort after intake)."""
+
+
+def cohort_figures(payload: Mapping | None) -> dict[str, dict[str, float | None]]:
+    """Each reported cohort's compared figures, by intake period (a reason code: None)."""
+    cohorts = get_path(payload or {}, COHORTS)
+    if not isinstance(cohorts, list):
+        return {}
+    found = {}
+    for cohort in cohorts:
+        if not isinstance(cohort, Mapping) or not isinstance(cohort.get("intake_period"), str):
+            continue
+        left = cohort.get("left")
+        counts = list(left.values()) if isinstance(left, Mapping) else [left]
+        measures = {"at_start": cohort.get("at_start"), "completed": cohort.get("completed"),
+                    "still_in_training": cohort.get("still_in_training"),
+                    "left": sum(counts) if counts and all(map(is_number, counts)) else None}
+        found[cohort["intake_period"]] = {name: value if is_number(value) else None
+                                          for name, value in measures.items()}
+    return found
+
+
+@derivation("cohort_change", needs="previous", reads=lambda _: (COHORTS,))
+def cohort_change(context: Context, parameters: Mapping[str, Any]) -> Columns:
+    """The cohorts reported now and in the programme's previous return whose compared
+    figure moved the way the check flags, counted and described (empty when no cohort is
+    reported in both)."""
+    check = parameters["check"]
+    measure, flagged = COHORT_CHANGES[check]
+    now, before = cohort_figures(context.payload), cohort_figures(context.previous_payload)
+    both = [(intake, before[intake][measure], now[intake][measure])
+            for intake in sorted(set(now) & set(before))
+            if _known(now[intake][measure]) and _known(before[intake][measure])]
+    moved = [(intake, old, new) for intake, old, new in both
+             if {"changed": new != old, "fell": new < old, "grew": new > old}[flagged]]
+    return {f"cohort_{check}_{flagged}": len(moved) if both else None,
+            f"cohort_{check}_changes": "; ".join(f"{intake}: {old:.0f} → {new:.0f}"
+                                                 for intake, old, new in moved)}

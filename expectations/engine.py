@@ -40,17 +40,20 @@ def rule_indicators(rules: Iterable[Rule]) -> tuple[str, ...]:
 
 def row_columns(rules: Sequence[Rule], payload: Mapping, *,
                 previous: Mapping[str, Any] | None = None, period: PeriodPicture | None = None,
-                ids: Mapping[str, Any] | None = None) -> Columns:
+                ids: Mapping[str, Any] | None = None,
+                previous_payload: Mapping[str, Any] | None = None) -> Columns:
     """Every column the rules read for one return (its ids first, if given)."""
     columns = {**(ids or {}), **return_columns(payload, rule_indicators(rules))}
-    return add_derived(rules, columns, payload, previous=previous, period=period)
+    return add_derived(rules, columns, payload, previous=previous, period=period,
+                       previous_payload=previous_payload)
 
 
 def add_derived(rules: Sequence[Rule], columns: Columns, payload: Mapping, *,
                 previous: Mapping[str, Any] | None = None,
-                period: PeriodPicture | None = None) -> Columns:
+                period: PeriodPicture | None = None,
+                previous_payload: Mapping[str, Any] | None = None) -> Columns:
     """Add each rule's derived columns to a return's own columns (in place), and return them."""
-    context = Context(columns, payload, previous, period)
+    context = Context(columns, payload, previous, period, previous_payload)
     for rule in rules:
         columns.update(rule.derive(context))
     return columns
@@ -61,7 +64,7 @@ def evaluate(rules: Sequence[Rule], payload: Mapping,
     """The findings of the rules on one return (against its previous-period return)."""
     previous = (return_columns(previous_payload, rule_indicators(rules))
                 if previous_payload is not None else None)
-    row = row_columns(rules, payload, previous=previous)
+    row = row_columns(rules, payload, previous=previous, previous_payload=previous_payload)
     return sorted(finding for rule in rules if breaks(rule, row)
                   for finding in findings_for(rule, row))
 

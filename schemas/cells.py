@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from schemas.codes import MISSING_CODES
+from schemas.codes import MISSING_CODES, NOT_REPORTED
 from schemas.fields import StandardField
 from schemas.limits import read_whole_number
 from schemas.paths import is_number
@@ -68,6 +68,8 @@ def _to_number(field: StandardField, value: Any) -> Any:
 def _to_boolean(field: StandardField, value: Any) -> Any:
     if isinstance(value, str) and value.lower() in _TRUE_WORDS + _FALSE_WORDS:
         return value.lower() in _TRUE_WORDS
+    if isinstance(value, str) and value.lower().replace(" ", "_") == NOT_REPORTED:
+        return NOT_REPORTED
     return value
 
 

@@ -37,6 +37,16 @@ class MissingReason(CodedEnum):
     NOT_APPLICABLE = "not_applicable", "Not applicable (the item does not apply to this programme)"
 
 
+class Unreported(CodedEnum):
+    """Standard 1.1's explicit answer for a yes/no or coded governance field left unsaid."""
+
+    NOT_REPORTED = "not_reported", "Not reported (the college does not say)"
+
+
+NOT_REPORTED: str = Unreported.NOT_REPORTED.value
+NOT_REPORTED_CHOICE: dict[str, str] = Unreported.choices()[0]
+
+
 class Level(CodedEnum):
     UNDERGRADUATE = "undergraduate", "Undergraduate students"
     POSTGRADUATE = "postgraduate", "Postgraduate residents"

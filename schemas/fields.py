@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import Counter
@@ -11,7 +12,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields
 
-from schemas.codes import MISSING_CODES, CodedEnum
+from schemas.codes import MISSING_CODES, NOT_REPORTED, NOT_REPORTED_CHOICE, CodedEnum
 from schemas.limits import MAX_COUNT, forbidden_character
 from schemas.paths import is_number
 
@@ -37,6 +38,8 @@ class StandardField(fields.Field):
     default_error_messages: ClassVar[dict[str, str]] = {
         "null": "Field may not be null.",
     }
+    not_reported: bool = False
+    """Whether the field also takes NOT_REPORTED (standard 1.1's yes/no and coded fields)."""
 
     def __init__(self, *, label: str, guidance: str, required: bool = True, **kwargs: Any):
         super().__init__(
@@ -62,6 +65,17 @@ class StandardField(fields.Field):
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
         return []
+
+    def allowing_not_reported(self) -> StandardField:
+        """A copy of the field that also takes NOT_REPORTED (counted as missing, not as no)."""
+        twin = copy.copy(self)
+        twin.metadata = dict(self.metadata)
+        twin.not_reported = True
+        return twin
+
+    def _not_reported_rule(self) -> list[str]:
+        return ([f"Or {NOT_REPORTED!r} when the college does not say (counted as missing, "
+                 "not as no)."] if self.not_reported else [])
 
 
 class Count(StandardField):
@@ -122,16 +136,19 @@ class StrictBoolean(StandardField):
     kind = "boolean"
     default_error_messages: ClassVar[dict[str, str]] = {
         "invalid": "Not a boolean: give true or false.",
+        "invalid_or_not_reported": f"Not a boolean: give true, false or {NOT_REPORTED!r}.",
     }
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool | str:
         if value is True or value is False:
             return value
-        raise self.make_error("invalid")
+        if self.not_reported and value == NOT_REPORTED:
+            return value
+        raise self.make_error("invalid_or_not_reported" if self.not_reported else "invalid")
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
-        return ["Either true or false."]
+        return ["Either true or false.", *self._not_reported_rule()]
 
 
 class Code(StandardField):
@@ -152,13 +169,19 @@ class Code(StandardField):
             return str(value)
         raise self.make_error("invalid", choices=", ".join(self.allowed))
 
+    def allowing_not_reported(self) -> Code:
+        twin = super().allowing_not_reported()
+        twin.allowed = (*self.allowed, NOT_REPORTED)
+        return twin
+
     def code_choices(self) -> list[dict[str, str]]:
         """Return the allowed codes as {"code", "label"} rows."""
-        return [row for row in self.frame.choices() if row["code"] in self.allowed]
+        rows = [row for row in self.frame.choices() if row["code"] in self.allowed]
+        return [*rows, NOT_REPORTED_CHOICE] if self.not_reported else rows
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
-        return ["One code from the list."]
+        return ["One code from the list.", *self._not_reported_rule()]
 
 
 class CodeList(StandardField):
@@ -200,9 +223,15 @@ class CodeList(StandardField):
         duplicates = sorted(code for code, times in Counter(value).items() if times > 1)
         if duplicates:
             raise self.make_error("duplicate", code=duplicates[0])
-        if self.exclusive in value and len(value) > 1:
-            raise self.make_error("exclusive", code=self.exclusive)
+        for alone in (self.exclusive, NOT_REPORTED if self.not_reported else None):
+            if alone and alone in value and len(value) > 1:
+                raise self.make_error("exclusive", code=alone)
         return [str(code) for code in value]
+
+    def allowing_not_reported(self) -> CodeList:
+        twin = super().allowing_not_reported()
+        twin.allowed = (*self.allowed, NOT_REPORTED)
+        return twin
 
     def _check_items(self, value: list | tuple) -> None:
         choices = ", ".join(self.allowed)
@@ -216,7 +245,8 @@ class CodeList(StandardField):
 
     def code_choices(self) -> list[dict[str, str]]:
         """Return the allowed codes as {"code", "label"} rows."""
-        return self.frame.choices()
+        rows = self.frame.choices()
+        return [*rows, NOT_REPORTED_CHOICE] if self.not_reported else rows
 
     def constraints(self) -> list[str]:
         """Return the field's own rules in plain language."""
@@ -225,6 +255,9 @@ class CodeList(StandardField):
             rules.append(f"At least {self.min_items} code(s).")
         if self.exclusive:
             rules.append(f"{self.exclusive!r} must be given alone.")
+        if self.not_reported:
+            rules.append(f"Or {NOT_REPORTED!r} alone when the college does not say (counted "
+                         "as missing, not as none).")
         return rules
 
 

@@ -3,7 +3,8 @@
 Pure Python over a return payload (or any part of one holding the paths an indicator
 reads), so the registry, its quality rules and the offline toolkit compute an indicator
 the same way. A value is missing for a return when a field it needs holds a reason code
-(not_collected / not_applicable), is absent (not_reported), when its gate (a survey
+(not_collected / not_applicable), is absent or given as not_reported (standard 1.1's
+answer for a yes/no or coded field the college does not report), when its gate (a survey
 response rate) is not met, or, for a proportion, when its denominator is 0
 (zero_denominator: not applicable). For a count or quantity rate a zero denominator is not
 missing: the return's numerator and its 0 still count in every sum (the catalogue's
@@ -77,8 +78,10 @@ def split_term(term: str) -> tuple[str, str, str]:
 
 
 def _code_test(value: Any, test: str, code: str) -> float | str:
-    if value is None:
-        return NOT_REPORTED
+    if value is None or value == NOT_REPORTED or value == [NOT_REPORTED]:
+        return NOT_REPORTED  # standard 1.1's explicit 'not reported' is missing, not 'no'
+    if isinstance(value, str) and value in MISSING_CODES:
+        return value
     items = value if isinstance(value, list) else [value]
     if test == "=":
         return float(code in items)

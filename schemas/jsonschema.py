@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas.codes import MISSING_CODES, MissingReason
+from schemas.codes import MISSING_CODES, NOT_REPORTED, MissingReason
 from schemas.fields import (
     DATE_PATTERN,
     Code,
@@ -79,18 +79,35 @@ def _build(version: str) -> dict:
     return document
 
 
+OPENAPI_NAMES: dict[str, str] = {"1.0": OPENAPI_NAME, "1.1": "ReturnV1_1"}
+"""The OpenAPI component of each supported standard version's return."""
+OPENAPI_ANY = "ReturnPayload"
+"""The OpenAPI component a request body names: exactly one of the versions' returns (the
+header.schema_version each allows tells them apart)."""
+
+
 def openapi_components() -> dict[str, dict]:
-    """The return standard as OpenAPI schema components: ReturnV1 and what it refers to.
+    """The return standard as OpenAPI schema components: ReturnV1 (1.0), ReturnV1_1 (1.1),
+    Return (one of them) and what they refer to.
 
     The JSON Schema's $defs become components of their own, and its references point
     at them, so every count shares the one MissingCode enum.
     """
-    document = return_json_schema()
-    definitions = document.pop("$defs")
-    for keyword in ("$schema", "$id"):
-        document.pop(keyword)
-    document["title"] = OPENAPI_NAME
-    components = {OPENAPI_NAME: document, **definitions}
+    components: dict[str, dict] = {}
+    for version, name in OPENAPI_NAMES.items():
+        document = return_json_schema(version)
+        components.update(document.pop("$defs"))
+        for keyword in ("$schema", "$id"):
+            document.pop(keyword)
+        document["title"] = name
+        components[name] = document
+    components[OPENAPI_ANY] = {
+        "title": OPENAPI_ANY,
+        "description": "A return in one of the data standard versions the registry supports; "
+                       "header.schema_version says which (each reporting period states the "
+                       "versions it accepts).",
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in OPENAPI_NAMES.values()],
+    }
     return {name: _rebase_refs(schema) for name, schema in components.items()}
 
 
@@ -169,6 +186,8 @@ def _(field: Number, path: str, version: str) -> dict:
 
 @_fragment.register
 def _(field: StrictBoolean, path: str, version: str) -> dict:
+    if field.not_reported:
+        return {"oneOf": [{"type": "boolean"}, {"const": NOT_REPORTED}]}
     return {"type": "boolean"}
 
 
@@ -188,8 +207,13 @@ def _(field: CodeList, path: str, version: str) -> dict:
     }
     if field.min_items:
         result["minItems"] = field.min_items
-    if field.exclusive:
-        result["not"] = {"contains": {"const": field.exclusive}, "minItems": 2}
+    alone = [code for code in (field.exclusive, NOT_REPORTED if field.not_reported else None)
+             if code]
+    if len(alone) == 1:
+        result["not"] = {"contains": {"const": alone[0]}, "minItems": 2}
+    elif alone:
+        result["allOf"] = [{"not": {"contains": {"const": code}, "minItems": 2}}
+                           for code in alone]
     return result
 
 

@@ -5,6 +5,13 @@ through `read_as_v1_1`: the explicit mapping below says what each field new in v
 for a v1.0 return (not collected), and the cohort summary condenses the cohort list into
 fixed paths the indicator catalogue can name (`cohort_summary.<scope>.<measure>`).
 A v1.0 field is never changed by the reading: v1.1 keeps every v1.0 field's meaning.
+
+Governance yes/no and coded fields (v1_1.NOT_REPORTABLE): v1.1 lets a college answer
+'not_reported'; v1.0 required true/false (or a code), so a stored v1.0 answer is read as
+given - a v1.0 'false' stays 'no', since v1.0 had no other way to answer and nothing says
+otherwise. Only a component absent from the return (which no accepted v1.0 return has)
+reads as 'not_reported', as v1.1 would say it. Indicators count 'not_reported' as missing
+(schemas.indicator_values), never as 'no'.
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from schemas.codes import LeavingReason, MissingReason
+from schemas.codes import NOT_REPORTED, LeavingReason, MissingReason, SchemaVersion
 from schemas.paths import get_path, is_number
+from schemas.v1_1 import NOT_REPORTABLE
 
 NOT_COLLECTED = MissingReason.NOT_COLLECTED.value
 NOT_APPLICABLE = MissingReason.NOT_APPLICABLE.value
@@ -21,6 +29,16 @@ SUMMARY = "cohort_summary"
 
 # What each section new in v1.1 holds when a v1.0 return is read as v1.1.
 NEW_IN_1_1: dict[str, str] = {"cohort_follow_up": NOT_COLLECTED}
+
+# What an absent governance yes/no or coded component reads as (v1.0 stored answers as given).
+ABSENT_GOVERNANCE = NOT_REPORTED
+
+# The earlier fields whose meaning a version changed, by version. Everything else a version
+# keeps reads the same, so an indicator computed only from unchanged fields is comparable
+# across versions (no series break). 1.1: a governance 'false' no longer also stands for
+# 'not reported' (1.1 says that explicitly, and it is counted as missing).
+MEANING_CHANGED: dict[str, tuple[str, ...]] = {"1.1": NOT_REPORTABLE}
+VERSION_ORDER: tuple[str, ...] = SchemaVersion.codes()
 
 # Which cohorts a scope sums: all followed, or those a given number of years after intake.
 SCOPES: dict[str, int | None] = {"all": None, "year_1": 1, "year_2": 2}
@@ -52,9 +70,21 @@ MEASURES: dict[str, Callable[[Mapping], Any]] = {
 def read_as_v1_1(payload: Mapping) -> dict:
     """The return as v1.1 reads it, with its cohort summary (a shallow copy; never mutates)."""
     reading = dict(payload)
+    governance = payload.get("governance")
+    if isinstance(governance, Mapping) and any(
+            name not in governance for name in _not_reportable_names()):
+        reading["governance"] = {**dict.fromkeys(_not_reportable_names(), ABSENT_GOVERNANCE),
+                                 **governance}
     follow_up = payload.get("cohort_follow_up", NEW_IN_1_1["cohort_follow_up"])
     reading[SUMMARY] = cohort_summary(follow_up, get_path(payload, "header.period_code"))
     return reading
+
+
+def _not_reportable_names() -> tuple[str, ...]:
+    return _GOVERNANCE_NAMES
+
+
+_GOVERNANCE_NAMES = tuple(path.split(".", 1)[1] for path in NOT_REPORTABLE)
 
 
 def cohort_summary(follow_up: Any, period_code: Any) -> dict:
@@ -90,3 +120,16 @@ def _scope(cohorts: list, years: int | None, period_code: Any) -> dict:
         reason = next((v for v in values if isinstance(v, str)), None)
         summary[name] = reason if reason is not None else sum(values)
     return summary
+
+
+def source_readings(paths: tuple[str, ...], versions: tuple[str, ...]) -> frozenset:
+    """How the given return paths read under each of the versions, as comparable tokens:
+    two sets of versions read the paths alike when their tokens are equal. A version's
+    token is the versions up to it that changed the meaning of one of the paths."""
+    fields = {path.split("=", 1)[0].split("!", 1)[0] for path in paths}
+
+    def token(version: str) -> tuple[str, ...]:
+        upto = VERSION_ORDER[:VERSION_ORDER.index(version) + 1] if version in VERSION_ORDER \
+            else (version,)
+        return tuple(v for v in upto if fields & set(MEANING_CHANGED.get(v, ())))
+    return frozenset(token(version) for version in versions)

@@ -3,8 +3,10 @@
 A minor version: every v1.0 field keeps its name, type and meaning; v1.1 only adds. The
 cohort follow-up counts, for each intake cohort of mentees still followed this period,
 what became of them (no person-level data). What the seed pilot could not say in v1.0:
-each need area's own count of people who answered it (item non-response), and the
-focus groups' themes as codes with the number of groups and participants.
+each need area's own count of people who answered it (item non-response), the
+focus groups' themes as codes with the number of groups and participants, and an explicit
+'not_reported' for the governance section's yes/no and coded fields (v1.0 could only say
+yes or no, so a component the college did not report was read as absent).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from schemas.fields import Code, CodeList, Count, Section, SectionList
 from schemas.rules import V1_1, cohort_rule_errors, rule_errors
 from schemas.v1 import (
     EvaluationSchema,
+    GovernanceSchema,
     HeaderSchema,
     NeedsAssessmentSchema,
     ReturnSchema,
@@ -42,6 +45,17 @@ class HeaderSchemaV11(HeaderSchema):
         label="Schema version",
         guidance="Version of the data standard this return follows. Write 1.1 for this form.",
     )
+
+
+GovernanceSchemaV11 = Schema.from_dict(
+    {name: field.allowing_not_reported() if field.kind in ("boolean", "code", "code list")
+     else field for name, field in GovernanceSchema._declared_fields.items()},
+    name="GovernanceSchemaV11",
+)
+"""v1.0's governance fields, each also taking 'not_reported' (missing, not 'no')."""
+NOT_REPORTABLE: tuple[str, ...] = tuple(
+    f"governance.{name}" for name, field in GovernanceSchemaV11._declared_fields.items()
+    if field.not_reported)
 
 
 LeftSchema = Schema.from_dict(
@@ -220,6 +234,13 @@ class ReturnSchemaV11(ReturnSchema):
     """Return v1.1: every v1.0 field unchanged; the cohort follow-up and the pilot's fixes."""
 
     header = Section(HeaderSchemaV11, label="Header", guidance="Which return this is.")
+    governance = Section(
+        GovernanceSchemaV11,
+        label="Governance",
+        guidance="Which components of the national mentoring framework were in place. New "
+        "in 1.1: a yes/no or coded component the college does not report is given as "
+        "not_reported.",
+    )
     needs_assessment = Section(
         NeedsAssessmentSchemaV11,
         label="Needs assessment",

@@ -33,7 +33,10 @@ blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
 EXAMPLE_RETURN = pilot_return("KP-MED-PUB-001", "2025-26", "PG-PEER")
 RETURN_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReturnV1"},
+    "description": "A return in standard 1.0 (ReturnV1) or 1.1 (ReturnV1_1, with the cohort "
+                   "follow-up): header.schema_version says which, and the period must accept "
+                   "it. The example is a 1.0 return.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReturnPayload"},
                                      "example": EXAMPLE_RETURN}},
 }
 BULK_BODY = {
@@ -61,7 +64,7 @@ class VersionSchema(Schema):
 
 class VersionDetailSchema(VersionSchema):
     payload = fields.Dict(required=True, metadata=component(
-        "ReturnV1", description="The return exactly as received."))
+        "ReturnPayload", description="The return exactly as received (ReturnV1 or ReturnV1_1)."))
 
 
 class ReturnSchema(Schema):

@@ -102,3 +102,17 @@ class XlsxTemplate(MethodView):
         """Download the XLSX template for bulk upload."""
         return Response(build_xlsx_template(), mimetype=XLSX_TYPE, headers={
             "Content-Disposition": 'attachment; filename="mentoring-return-v1.xlsx"'})
+
+
+@blp.route("/<version>/template.xlsx")
+class VersionXlsxTemplate(MethodView):
+    @blp.response(200, BINARY, description="The version's XLSX template, one sheet per section",
+                  content_type=XLSX_TYPE)
+    @blp.operation("getXlsxTemplateOfVersion", 404)
+    def get(self, version):
+        """Download one standard version's XLSX template for bulk upload (1.1: with the
+        cohort follow-up sheet and 'not_reported' for the governance yes/no fields)."""
+        version = _known_version(version)
+        return Response(build_xlsx_template(version), mimetype=XLSX_TYPE, headers={
+            "Content-Disposition":
+                f'attachment; filename="mentoring-return-v{version}.xlsx"'})

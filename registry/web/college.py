@@ -30,6 +30,7 @@ from registry.services.submission import submissions
 from registry.services.submission.bulk import read_bulk_file
 from registry.services.submission.return_form import (
     form_sections,
+    form_version,
     payload_from_form,
     section_of,
     values_from_form,
@@ -180,7 +181,8 @@ def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
     """The form's steps with last period's values beside each field."""
     errors = errors or {}
     last_period, last = last_period_values(session, actor, *key)
-    sections = form_sections(values, errors, last)
+    version = form_version(session, key[0])
+    sections = form_sections(values, errors, last, version)
     focus = _focus_field(sections, request.args.get("focus", ""))
     opened = _opened_steps(sections, errors, focus or None, request.args.get("step"))
     draft = draft_service.find_draft(session, actor, *key)
@@ -189,7 +191,7 @@ def _form_page(session, actor, key: tuple[str, str], values: dict[str, str], *,
         "college/submit.html", sections=sections, errors=errors, message=message,
         period=key[0], programme_code=key[1], last_period=last_period, has_last=bool(last),
         opened=opened, focus=focus, draft=draft, source=source, outcome=outcome,
-        institution=current_user.institution, labels=field_labels(),
+        institution=current_user.institution, labels=field_labels(), version=version,
     ), status
 
 
@@ -218,7 +220,8 @@ def _post_return_form(session, actor):
     """Save the draft and go to the step asked for, or submit the return."""
     form = request.form
     key = (form.get("header.period_code", ""), form.get("header.programme_code", "").strip())
-    values = values_from_form(form)
+    version = form_version(session, key[0])
+    values = values_from_form(form, version)
     goto = form.get("goto")
     if goto is not None:
         try:
@@ -229,7 +232,7 @@ def _post_return_form(session, actor):
         flash(f"Draft saved at {utcnow():%H:%M} UTC.", "info")
         return redirect(url_for("college.submit", period=key[0], programme=key[1],
                                 step=goto or None) + (f"#step-{goto}" if goto else ""))
-    payload = payload_from_form(form, current_user.institution.code, SCHEMA_VERSION)
+    payload = payload_from_form(form, current_user.institution.code, version)
     try:
         result = submissions.submit_return(session, actor, payload, source="web")
     except DomainError as exc:

@@ -22,6 +22,7 @@ from schemas.tabular.template import (
     LAST_DATA_ROW,
     MAX_RETURNS,
     ONE_SHEET,
+    READ_VERSION,
     VERSION_COLUMN,
     column_label,
     csv_columns,
@@ -31,12 +32,22 @@ from schemas.tabular.template import (
     sections,
     sheet_columns,
 )
-from schemas.validation import SCHEMA_VERSION, ReturnValidationError, validate_return
-from schemas.walk import return_leaves
+from schemas.validation import (
+    SCHEMA_VERSION,
+    ReturnValidationError,
+    validate_return,
+)
+from schemas.walk import flat_leaves
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+
+
 MAX_ARCHIVE_MEMBERS = 2_000
+
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
 MAX_COLUMNS = 500
 
 
@@ -302,9 +313,6 @@ def _csv_values(record: list[str], layout: dict[int, str]) -> dict[str, object]:
     return values
 
 
-# ---------------------------------------------------------------- joining and validating
-
-
 def _returns_from_rows(rows: list[_Row], problems: list[dict]) -> list[dict]:
     entries = _join_rows(rows, problems)
     returns = []
@@ -366,7 +374,7 @@ def _validate_entry(entry: _Entry, problems: list[dict]) -> dict | None:
         problems.append(_problem(message, sheet=sheet, row=row, column=KEY_COLUMNS[0]))
     flat = _with_defaults(entry)
     try:
-        return validate_return(unflatten_return(flat))
+        return validate_return(unflatten_return(flat, READ_VERSION))
     except ReturnValidationError as error:
         for path, messages in error.errors.items():
             section = path.split(".", 1)[0]
@@ -379,7 +387,7 @@ def _with_defaults(entry: _Entry) -> dict[str, object]:
     """Return the entry's values, reading empty code-list cells as empty lists."""
     flat = dict(entry.flat)
     flat.setdefault(VERSION_COLUMN, SCHEMA_VERSION)
-    for leaf in return_leaves():
+    for leaf in flat_leaves(READ_VERSION):
         if leaf.field.kind == "code list" and leaf.section in entry.locations:
             flat.setdefault(leaf.path, [])
     return flat

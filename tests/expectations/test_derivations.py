@@ -97,3 +97,55 @@ def test_a_return_read_back_from_text_values_gives_the_same_columns():
     for name in ("enrolled_mentees", "active_mentors", "contact_hours_reason", "level"):
         assert return_columns(sparse)[name] == return_columns(payload)[name]
     assert return_columns(sparse, ["mentee_mentor_ratio"])["mentee_mentor_ratio"] == 2.0
+
+
+def _cohorts(*cohorts: dict) -> dict:
+    return {"cohort_follow_up": {"cohorts": list(cohorts)}}
+
+
+def _cohort(intake: str, **figures) -> dict:
+    return {"intake_period": intake, "at_start": 40, "still_in_training": 30, "completed": 5,
+            "left": {"withdrew": 5, "other": 0}, **figures}
+
+
+def cohort_derived(rule_id: str, now: dict, before: dict | None) -> dict:
+    rule = rules_by_id()[rule_id]
+    return rule.derive(Context({}, now, None, None, before))
+
+
+def test_cohort_rules_compare_only_the_cohorts_reported_in_both_returns():
+    now = _cohorts(_cohort("2023", at_start=41), _cohort("2024", at_start=38), _cohort("2025"))
+    before = _cohorts(_cohort("2022", at_start=10), _cohort("2023"), _cohort("2024"))
+    found = cohort_derived("Q013", now, before)
+    assert found == {"cohort_start_changed": 2,
+                     "cohort_start_changes": "2023: 40 → 41; 2024: 40 → 38"}
+
+
+def test_cohort_rules_are_empty_without_a_cohort_in_both_or_a_comparable_figure():
+    now = _cohorts(_cohort("2024"))
+    assert cohort_derived("Q013", now, None)["cohort_start_changed"] is None
+    assert cohort_derived("Q013", now, _cohorts(_cohort("2023")))["cohort_start_changed"] is None
+    assert cohort_derived("Q015", now, _cohorts(_cohort("2024", left="not_collected")))[
+        "cohort_left_fell"] is None
+    assert cohort_derived("Q013", now, _cohorts(_cohort("2024")))["cohort_start_changed"] == 0
+
+
+@pytest.mark.parametrize(("rule_id", "column", "now", "before", "moved"), [
+    ("Q014", "cohort_completed_fell", {"completed": 4}, {"completed": 5}, 1),
+    ("Q014", "cohort_completed_fell", {"completed": 6}, {"completed": 5}, 0),
+    ("Q015", "cohort_left_fell", {"left": {"withdrew": 3, "other": 1}}, {}, 1),
+    ("Q015", "cohort_left_fell", {"left": {"withdrew": 5, "other": 1}}, {}, 0),
+    ("Q016", "cohort_in_training_grew", {"still_in_training": 31}, {}, 1),
+    ("Q016", "cohort_in_training_grew", {"still_in_training": 29}, {}, 0),
+])
+def test_each_cohort_check_flags_its_direction_only(rule_id, column, now, before, moved):
+    found = cohort_derived(rule_id, _cohorts(_cohort("2024", **now)),
+                           _cohorts(_cohort("2024", **before)))
+    assert found[column] == moved
+
+
+def test_a_cohort_list_extracted_as_json_text_reads_as_the_list():
+    payload = sparse_payload({"cohort_follow_up.cohorts": '[{"intake_period": "2024"}]',
+                              "activity.contact_hours": "not_collected"})
+    assert payload["cohort_follow_up"]["cohorts"] == [{"intake_period": "2024"}]
+    assert payload["activity"]["contact_hours"] == "not_collected"

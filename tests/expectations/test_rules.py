@@ -20,6 +20,14 @@ from schemas.paths import set_path
 NO_MEETINGS = {"in_person": 0, "online": 0, "group": 0}
 ONE_POINT_36 = {"1": 0, "2": 0, "3": 36, "4": 0, "5": 0}
 
+
+def cohort(**figures) -> dict:
+    """A return's cohort follow-up with one intake cohort (the 2024 intake)."""
+    followed = {"intake_period": "2024", "at_start": 40, "still_in_training": 30,
+                "completed": 5, "left": {"withdrew": 5, "other": 0}, **figures}
+    return {"cohort_follow_up": {"cohorts": [followed]}}
+
+
 # name: (rule, fires, changes to this period's return, previous return's changes or None)
 WITHIN = {
     "ratio_16": ("Q001", True, {"capacity.active_mentors": 3, "capacity.mentors_trained": 3}),
@@ -66,6 +74,16 @@ CREDIBILITY = {
                                                       "group": 10}}, {}),
     "meetings_steady": ("Q012", False, {"activity.meetings_held": {
         "in_person": 250, "online": 40, "group": 10}}, {}),
+    "cohort_start_changed": ("Q013", True, cohort(at_start=44), cohort()),
+    "cohort_start_kept": ("Q013", False, cohort(), cohort()),
+    "cohort_completions_fell": ("Q014", True, cohort(completed=3), cohort()),
+    "cohort_completions_grew": ("Q014", False, cohort(completed=9, still_in_training=26),
+                                cohort()),
+    "cohort_leavers_fell": ("Q015", True, cohort(left={"withdrew": 2, "other": 1}), cohort()),
+    "cohort_leavers_grew": ("Q015", False, cohort(left={"withdrew": 5, "other": 2},
+                                                  still_in_training=28), cohort()),
+    "cohort_in_training_grew": ("Q016", True, cohort(), cohort(still_in_training=27)),
+    "cohort_in_training_fell": ("Q016", False, cohort(still_in_training=27), cohort()),
 }
 NATIONAL = {
     "ratio_outlier": ("Q020", True, {"capacity.enrolled_mentees": 55,

@@ -357,6 +357,7 @@ RULES = [
     rule("GET", f"{V1}/standard/template.xlsx", nothing, *EVERYONE),
     rule("GET", f"{V1}/standard/<version>/return.schema.json", standard_version, *EVERYONE),
     rule("GET", f"{V1}/standard/<version>/dictionary", standard_version, *EVERYONE),
+    rule("GET", f"{V1}/standard/<version>/template.xlsx", standard_version, *EVERYONE),
     rule("GET", f"{V1}/releases", unpublished_release, *(UNLISTED,) * 7, LISTED, LISTED),
     # releases: published ones are open data, unpublished ones national only
     rule("GET", REL, published_release, *EVERYONE, variant="published"),

@@ -142,7 +142,39 @@ def test_every_operation_reading_a_token_documents_401(spec):
               "listPeriods", "getPeriod", "listQualityRules", "getReturnJsonSchema",
               "getDataDictionary", "getXlsxTemplate", "listIndicators", "getIndicatorSeries",
               "listBenchmarks", "getReleaseCalendar", "getReturnJsonSchemaOfVersion",
-              "getDataDictionaryOfVersion"}
+              "getDataDictionaryOfVersion", "getXlsxTemplateOfVersion"}
     for method, path, op in operations(spec):
         if op["operationId"] not in public:
             assert "401" in op["responses"], f"{method} {path}"
+
+
+def test_the_bodies_take_a_return_of_either_standard_version(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["ReturnV1_1"]["title"] == "ReturnV1_1"
+    assert "cohort_follow_up" in schemas["ReturnV1_1"]["properties"]
+    assert "cohort_follow_up" not in schemas["ReturnV1"]["properties"]
+    assert schemas["ReturnPayload"]["oneOf"] == [{"$ref": "#/components/schemas/ReturnV1"},
+                                          {"$ref": "#/components/schemas/ReturnV1_1"}]
+    for path in ("/api/v1/returns", "/api/v1/returns/validate"):
+        body = spec["paths"][path]["post"]["requestBody"]
+        assert body["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ReturnPayload"}, path
+        assert "ReturnV1_1" in body["description"]
+
+
+def test_a_1_1_return_meets_its_component_and_not_the_1_0_one(spec):
+    import random
+
+    from jsonschema import Draft202012Validator
+
+    from schemas.cohort_examples import as_version_1_1, synthetic_cohorts
+    from schemas.examples import pilot_return
+
+    document = {"$defs": spec["components"]["schemas"]}
+    text = json.dumps(document).replace("#/components/schemas/", "#/$defs/")
+    defs = json.loads(text)["$defs"]
+    payload = as_version_1_1(pilot_return(), synthetic_cohorts(random.Random(2), "2020", 30))
+    for name, valid in (("ReturnV1_1", True), ("ReturnV1", False), ("ReturnPayload", True)):
+        validator = Draft202012Validator({**defs[name], "$defs": defs})
+        assert validator.is_valid(payload) is valid, name
+    assert Draft202012Validator({**defs["ReturnPayload"], "$defs": defs}).is_valid(pilot_return())

@@ -61,6 +61,20 @@ def _mentors(count: int) -> Edit:
     return _set("capacity", active_mentors=count, mentors_trained=min(24, count))
 
 
+def _cohort(at_start=40, still_in_training=30, completed=5, left=5, intake="2024") -> Edit:
+    """The return as v1.1 following one intake cohort (leavers all 'withdrew')."""
+    cohort = {"intake_period": intake, "at_start": at_start,
+              "still_in_training": still_in_training, "completed": completed,
+              "left": {"transferred": 0, "withdrew": left, "dismissed": 0, "other": 0},
+              "exam": {"sat": 10, "passed": 8}, "with_research_outputs": 3,
+              "burnout_screening": {"instrument": "cbi", "screened": 20, "above_threshold": 5}}
+
+    def apply(payload: dict) -> None:
+        payload["header"]["schema_version"] = "1.1"
+        payload["cohort_follow_up"] = {"cohorts": [cohort]}
+    return apply
+
+
 # name: (edit of this period's pilot return, edit of the previous period's or None for none)
 EDGE_CASES: dict[str, tuple[Edit, Edit | None]] = {
     "pilot": (_all(), _all()),
@@ -96,6 +110,14 @@ EDGE_CASES: dict[str, tuple[Edit, Edit | None]] = {
                                                 mentees_disengaged=0))),
     "previous figures not collected": (_all(), _set("activity",
                                                     contact_hours="not_collected")),
+    "cohort as reported before": (_cohort(), _cohort()),
+    "cohort first reported now": (_cohort(), _all()),
+    "cohort start count changed": (_cohort(at_start=42), _cohort()),
+    "cohort completions fell": (_cohort(completed=5, left=5),
+                                _cohort(completed=6, left=4)),
+    "cohort leavers fell": (_cohort(left=4), _cohort()),
+    "cohort in training grew": (_cohort(), _cohort(still_in_training=28)),
+    "cohort's start count not collected before": (_cohort(), _cohort(at_start="not_collected")),
 }
 SYNTHETIC = [(level, quality, seed) for seed, (level, quality) in enumerate(
     (level, quality) for level in ("undergraduate", "postgraduate", "faculty")
@@ -137,8 +159,8 @@ def _dry_keys(findings: list[dict]) -> list[tuple]:
 @pytest.fixture
 def agreement(session, client, college, token):
     """Every return of the corpus through the four places, with what each found."""
-    last = make_period(session, "2024", open_now=False)
-    make_period(session, "2025")
+    last = make_period(session, "2024", open_now=False, standard_versions=["1.0", "1.1"])
+    make_period(session, "2025", standard_versions=["1.0", "1.1"])
     officer = Actor.for_user(make_user(session, "college", institution_id=college.id))
     corpus = _corpus(college)
     for _, payload, before in corpus:
@@ -180,3 +202,24 @@ def test_the_corpus_makes_every_one_return_rule_fire_and_leaves_some_returns_cle
              for key in places["pipeline"][ONE_RETURN_KINDS]}
     assert fired == {rule.id for rule in load_rules() if rule.kind in ONE_RETURN_KINDS}
     assert any(not places["pipeline"][ONE_RETURN_KINDS] for places in agreement.values())
+
+
+COHORT_CASES = {
+    "cohort as reported before": set(),
+    "cohort first reported now": set(),
+    "cohort's start count not collected before": set(),
+    "cohort start count changed": {"Q013"},
+    "cohort completions fell": {"Q014"},
+    "cohort leavers fell": {"Q015"},
+    "cohort in training grew": {"Q016"},
+}
+
+
+def test_each_cohort_rule_fires_on_its_own_case_and_not_on_a_consistent_cohort(agreement):
+    for case, expected in COHORT_CASES.items():
+        fired = {key[0] for key in agreement[case]["pipeline"][ONE_RETURN_KINDS]}
+        assert fired & {"Q013", "Q014", "Q015", "Q016"} == expected, case
+    start = [key for key in agreement["cohort start count changed"]["dry_run"]
+             if key[0] == "Q013"]
+    assert [(key[1], key[4]) for key in start] == [
+        ("cohort_follow_up.cohorts", "2024: 40 → 42 (cohorts: 1)")]

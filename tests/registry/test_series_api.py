@@ -119,8 +119,17 @@ def test_a_release_records_the_standard_versions_it_drew_on(a_transition):
     assert a_transition["2024"].provenance["standard_versions"] == ["1.0", "1.1"]
 
 
-def test_a_change_of_source_versions_marks_a_break_with_its_reason(client, a_transition):
+def test_a_v1_indicator_read_alike_in_both_versions_does_not_break(client, a_transition):
     points = client.get("/api/v1/indicators/coverage/series").get_json()["points"]
+    assert [(p["standard_versions"], p["break_before"], p["break_reasons"]) for p in points] == [
+        (["1.0"], False, []), (["1.0", "1.1"], False, [])]
+
+
+def test_an_indicator_whose_source_fields_changed_meaning_breaks_with_its_reason(
+        client, a_transition):
+    """The compliance index reads the governance yes/no fields, which 1.1 split into
+    yes, no and not reported: its series breaks where 1.1 returns arrive."""
+    points = client.get("/api/v1/indicators/compliance_index/series").get_json()["points"]
     assert [(p["standard_versions"], p["break_before"], p["break_reasons"]) for p in points] == [
         (["1.0"], False, []), (["1.0", "1.1"], True, ["standard_versions"])]
 
@@ -134,6 +143,7 @@ def test_a_cohort_indicator_draws_on_version_1_1_only(client, a_transition):
     points = client.get("/api/v1/indicators/cohort_retention_1y/series").get_json()["points"]
     assert [p["standard_versions"] for p in points] == [[], ["1.1"]]
     assert points[0]["national"] is None  # no v1.1 return in 2023: nothing published
+    assert [p["break_before"] for p in points] == [False, False]  # the series starts
 
 
 def test_the_json_export_names_the_standard_versions_it_drew_on(a_transition):

@@ -61,3 +61,16 @@ def test_a_reason_code_in_any_cohort_carries_to_the_measure(pilot):
     ("2025-26", "2023-24", 2), ("2025", "2025", 0), ("2025-26", "2024", 1), ("2025", "X1", None)])
 def test_years_since_intake_reads_the_leading_year(period, intake, years):
     assert years_since_intake(period, intake) == years
+
+
+def test_an_indicator_reads_alike_across_versions_unless_a_field_it_reads_changed_meaning():
+    from schemas.indicators import BY_CODE
+    from schemas.reading import source_readings
+
+    coverage, compliance = BY_CODE["coverage"].paths, BY_CODE["compliance_index"].paths
+    assert source_readings(coverage, ("1.0",)) == source_readings(coverage, ("1.0", "1.1"))
+    assert source_readings(compliance, ("1.0",)) != source_readings(compliance, ("1.0", "1.1"))
+    assert source_readings(compliance, ("1.1",)) != source_readings(compliance, ("1.0", "1.1"))
+    cohort = BY_CODE["cohort_completion"].paths
+    assert source_readings(cohort, ("1.1",)) == source_readings(cohort, ("1.0", "1.1"))
+    assert source_readings(cohort, ()) == frozenset()

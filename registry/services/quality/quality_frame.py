@@ -39,8 +39,11 @@ def compared_indicators(rules: Sequence[Rule]) -> tuple[str, ...]:
 
 
 def previous_paths(rules: Sequence[Rule]) -> tuple[str, ...]:
-    """The payload paths of a previous-period row: its figures and the compared indicators."""
-    return return_paths(compared_indicators(rules), [])
+    """The payload paths of a previous-period row: its figures, the compared indicators and
+    what the previous-period derivations read of the previous return."""
+    return return_paths(compared_indicators(rules), [(rule.derivation, rule.parameters)
+                                                     for rule in rules if rule.derivation],
+                        needs=("previous",))
 
 
 def record_payload(record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -66,13 +69,18 @@ def build_frame(
     rows = [{**{key: record.get(key) for key in ID_COLUMNS}, **return_columns(payload, indicators)}
             for record, payload in zip(records, payloads, strict=True)]
     compared = compared_indicators(rules)
+    previous_records = list(previous_records)
+    previous_payloads = [record_payload(record) for record in previous_records]
     previous_rows = [{**{key: record.get(key) for key in ID_COLUMNS},
-                      **return_columns(record_payload(record), compared)}
-                     for record in previous_records]
+                      **return_columns(payload, compared)}
+                     for record, payload in zip(previous_records, previous_payloads, strict=True)]
     period = PeriodPicture(rows, previous_rows)
     before = {row["programme_id"]: row for row in previous_rows}
+    before_payloads = {row["programme_id"]: payload
+                       for row, payload in zip(previous_rows, previous_payloads, strict=True)}
     for row, payload in zip(rows, payloads, strict=True):
-        add_derived(rules, row, payload, previous=before.get(row["programme_id"]), period=period)
+        add_derived(rules, row, payload, previous=before.get(row["programme_id"]), period=period,
+                    previous_payload=before_payloads.get(row["programme_id"]))
     columns = list(row_columns(rules, {}, ids=dict.fromkeys(ID_COLUMNS)))
     frame = pd.DataFrame(rows, columns=columns)
     empty = [column for column in dict.fromkeys(c for rule in rules for c in rule.columns)

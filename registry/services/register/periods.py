@@ -173,3 +173,9 @@ def require_window_open(period: Period, deadline: datetime, now: datetime) -> No
             + f"; it is now {now.isoformat()}.",
             {"header.period_code": ["submission window is closed"]},
         )
+
+
+def newest_accepted(period: Period) -> str:
+    """The newest standard version the period accepts (what its templates and web form use)."""
+    accepted = [v for v in period.standard_versions or () if v in SUPPORTED_VERSIONS]
+    return max(accepted, key=SUPPORTED_VERSIONS.index, default=SUPPORTED_VERSIONS[0])

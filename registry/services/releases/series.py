@@ -3,8 +3,12 @@
 One point per period, taken from that period's newest published release (a final release
 outranks the provisional one). A point marks a break when the release's catalogue or
 method version differs from the previous point's, or when the return standard versions
-the indicator was computed from did (the release's versions among those the indicator
-names), so values on either side are not comparable without care.
+the indicator was computed from (the release's versions among those the indicator names)
+read its source fields differently from the previous point's (schemas.reading: a version
+that changed the meaning of a field the indicator reads), so values on either side are
+not comparable without care. A v1 indicator computed alike from v1.0 and v1.1 returns
+does not break where v1.1 returns arrive; a cohort indicator's series starts, without a
+break, at its first period with a source.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from registry.services.releases.releases import (
     release_standard_versions,
 )
 from schemas.indicators import BY_CODE
+from schemas.reading import source_readings
 
 FIGURES = ("institutions", "returns", "pooled_rate", "ci_low", "ci_high", "p10", "p25",
            "median", "p75", "p90", "mean", "suppression", "rate_withheld")
@@ -85,19 +90,20 @@ BREAK_KEYS = ("catalogue_version", "method_version", "standard_versions")
 def _points(releases: list[Release], indicator: str, strata: tuple[str, ...],
             cells: dict[tuple[int, str, str], dict],
             standards: dict[int, tuple[str, ...]]) -> list[SeriesPoint]:
-    readable = BY_CODE[indicator].standard_versions
+    readable, paths = BY_CODE[indicator].standard_versions, BY_CODE[indicator].paths
     points, previous = [], None
     for release in releases:
         sources = tuple(v for v in standards[release.id] if v in readable)
         versions = (release.catalogue_version, release.method_version, sources)
+        compared = (*versions[:2], source_readings(paths, sources))
         reasons = () if previous is None else tuple(
-            key for key, now, before in zip(BREAK_KEYS, versions, previous, strict=True)
-            if now != before)
+            key for key, now, before in zip(BREAK_KEYS, compared, previous, strict=True)
+            if now != before and (key != "standard_versions" or (now and before)))
         points.append(SeriesPoint(
             release.period.code, release.id, release.number, release.kind, *versions[:2],
             bool(reasons), release.min_institutions,
             {s: cells.get((release.id, indicator, s)) for s in strata}, sources, reasons))
-        previous = versions
+        previous = compared
     return points
 
 

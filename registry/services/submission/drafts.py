@@ -18,7 +18,8 @@ from registry.services.errors import NotFound, PermissionDenied, ValidationFaile
 from registry.services.register.periods import get_period
 from registry.services.submission.return_form import programme_values, values_from_payload
 from registry.services.submission.returns import latest_version, returns_query
-from schemas.walk import return_leaves
+from schemas.validation import LATEST_VERSION
+from schemas.walk import flat_leaves
 
 MAX_CODE = 32
 MAX_VALUE = 2000
@@ -129,7 +130,8 @@ def _programme_code(code: str) -> str:
 
 
 def _known_values(values: dict[str, str]) -> dict[str, str]:
-    """Only the standard's fields, as text, each at most MAX_VALUE characters."""
-    paths = {leaf.path for leaf in return_leaves()}
+    """Only the standard's fields (of its newest version, which holds every older one's),
+    as text, each at most MAX_VALUE characters."""
+    paths = {leaf.path for leaf in flat_leaves(LATEST_VERSION)}
     return {path: str(value)[:MAX_VALUE] for path, value in values.items()
             if path in paths and value not in (None, "")}

@@ -1,17 +1,24 @@
 """The web form of a return: one input per field of the standard, read back into a payload.
 
 The form runs section by section; each field shows last period's value beside it and
-the change, and each section reports how far it is filled.
+the change, and each section reports how far it is filled. The form follows the newest
+standard version its period accepts (form_version): in 1.1 it holds the cohort follow-up
+(schemas.walk.LIST_SLOTS cohorts) and 'not reported' for the governance yes/no fields.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.models import Programme
-from schemas import flatten_return, unflatten_return
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import Period, Programme
+from registry.services.register.periods import newest_accepted
+from schemas import SCHEMA_VERSION, flatten_return, unflatten_return
 from schemas.cells import coerce_cell
-from schemas.walk import Leaf, current_schema, return_leaves
+from schemas.validation import schema_of_version
+from schemas.walk import Leaf, flat_leaves
 
 FIXED_HEADER = ("header.schema_version", "header.institution_code")
 NUMERIC_KINDS = ("count", "number")
@@ -67,12 +74,19 @@ class FormSection:
         return "started" if self.filled else "not started"
 
 
+def form_version(session: Session, period_code: str) -> str:
+    """The standard version of a period's form: the newest the period accepts (1.0 for a
+    period the registry does not know; submitting then says so)."""
+    period = session.scalar(select(Period).where(Period.code == period_code))
+    return newest_accepted(period) if period is not None else SCHEMA_VERSION
+
+
 def form_sections(values: dict[str, str], errors: dict[str, list[str]],
-                  last: dict[str, str]) -> list[FormSection]:
+                  last: dict[str, str], version: str = SCHEMA_VERSION) -> list[FormSection]:
     """The form's steps (every section but the header), with values, errors and last values."""
-    labels = {name: field.label for name, field in current_schema().fields.items()}
+    labels = {name: field.label for name, field in schema_of_version(version).fields.items()}
     sections: dict[str, list[FormField]] = {}
-    for leaf in return_leaves():
+    for leaf in flat_leaves(version):
         if leaf.section == "header":
             continue
         sections.setdefault(leaf.section, []).append(FormField(
@@ -130,10 +144,10 @@ def programme_values(programme: Programme) -> dict[str, str]:
     }
 
 
-def values_from_form(form) -> dict[str, str]:
+def values_from_form(form, version: str = SCHEMA_VERSION) -> dict[str, str]:
     """The form's values as typed, by field path (several codes joined with ';')."""
     values = {}
-    for leaf in return_leaves():
+    for leaf in flat_leaves(version):
         if leaf.field.kind == "code list" and hasattr(form, "getlist"):
             values[leaf.path] = ";".join(form.getlist(leaf.path))
         else:
@@ -147,7 +161,7 @@ def payload_from_form(form: dict[str, str], institution_code: str, schema_versio
         "header.schema_version": schema_version,
         "header.institution_code": institution_code,
     }
-    for leaf in return_leaves():
+    for leaf in flat_leaves(schema_version):
         if leaf.path in FIXED_HEADER:
             continue
         raw = form.get(leaf.path, "")
@@ -156,5 +170,5 @@ def payload_from_form(form: dict[str, str], institution_code: str, schema_versio
         flat[leaf.path] = coerce_cell(leaf.field, raw)
     if not any(v not in (None, []) for k, v in flat.items() if k.startswith("outcomes.")):
         flat = {k: v for k, v in flat.items() if not k.startswith("outcomes.")}
-    return unflatten_return(flat)
+    return unflatten_return(flat, schema_version)
 

@@ -65,7 +65,7 @@ def test_codes_are_typed_once_and_every_column_names_its_area_and_group(
     sheet = workbook[ONE_SHEET]
     paths = [cell.value for cell in sheet[1]]
     labels = {path: cell.value for path, cell in zip(paths, sheet[2], strict=True)}
-    assert tuple(paths) == csv_columns()
+    assert tuple(paths) == csv_columns("1.0")  # the period accepts 1.0 only
     assert labels["evaluation.perceived_improvement.research.asked"] == (
         "Evaluation · Improvement: Research: Asked")
     assert labels["evaluation.mentee_survey.satisfaction.1"].startswith(
@@ -113,3 +113,44 @@ def test_the_upload_page_links_both_templates(as_college, period):
     page = as_college.get("/college/upload").get_data(as_text=True)
     assert "/college/template.xlsx?period=2025" in page
     assert "/college/template.csv?period=2025" in page
+
+
+def test_a_1_1_periods_templates_follow_1_1_and_a_filled_cohort_uploads(
+        as_college, session, college, college_user, period):
+    _last_year(session, college, college_user)
+    period.standard_versions = ["1.0", "1.1"]
+    session.flush()
+    workbook = load_workbook(io.BytesIO(as_college.get("/college/template.xlsx?period=2025").data))
+    sheet = workbook[ONE_SHEET]
+    paths = [cell.value for cell in sheet[1]]
+    assert tuple(paths) == csv_columns("1.1")
+    assert "data standard v1.1" in workbook["README"]["A1"].value
+    row = {path: cell for path, cell in zip(paths, sheet[FIRST_DATA_ROW], strict=True)}
+    assert row["header.schema_version"].value == "1.1"
+    for path, value in {"intake_period": "2024", "at_start": 30, "still_in_training": 25,
+                        "completed": 0, "left.withdrew": 2, "left.transferred": 1,
+                        "left.dismissed": 0, "left.other": 0, "exam.sat": 20, "exam.passed": 15,
+                        "with_research_outputs": 4, "burnout_screening.instrument": "cbi",
+                        "burnout_screening.screened": 20,
+                        "burnout_screening.above_threshold": 5}.items():
+        row[f"cohort_follow_up.cohorts.0.{path}"].value = value
+    row["governance.written_policy"].value = "not_reported"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    payloads, _ = read_bulk_file("returns.xlsx", buffer.getvalue())
+    code = row["header.programme_code"].value
+    first = next(p for p in payloads if p["header"]["programme_code"] == code)
+    assert first["cohort_follow_up"]["cohorts"][0]["left"]["transferred"] == 1
+    assert first["governance"]["written_policy"] == "not_reported"
+    assert all(p["header"]["schema_version"] == "1.1" for p in payloads)
+    csv_text = as_college.get("/college/template.csv?period=2025").data.decode("utf-8-sig")
+    assert "cohort_follow_up.cohorts.4.at_start" in csv_text.splitlines()[0]
+
+
+def test_the_blank_template_of_each_version(client):
+    v1_1 = load_workbook(io.BytesIO(client.get("/api/v1/standard/1.1/template.xlsx").data))
+    assert "cohort_follow_up" in v1_1.sheetnames
+    v1_0 = load_workbook(io.BytesIO(client.get("/api/v1/standard/1.0/template.xlsx").data))
+    assert "cohort_follow_up" not in v1_0.sheetnames
+    missing = client.get("/api/v1/standard/2.0/template.xlsx")
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"

@@ -171,7 +171,7 @@ def test_an_upload_shows_the_findings_of_each_return_it_stored(as_college, sessi
     assert "/college/submitted?v=" in response.headers["Location"]
     page = as_college.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 returns received" in page and "Q008" in page
-    assert ("None of the 12 within-return and previous-period rules found anything in "
+    assert ("None of the 16 within-return and previous-period rules found anything in "
             "version 1 of UG-2") in page
 
 
@@ -185,10 +185,21 @@ def test_findings_of_another_colleges_return_are_hidden(as_college, client, othe
     assert as_college.get("/college/submitted?v=nonsense").status_code == 404
 
 
-def test_a_period_not_accepting_the_forms_version_refuses_it_with_a_message(
-        as_college, session, college):
+def test_the_form_follows_the_newest_version_the_period_accepts(as_college, session, college):
     make_period(session, "2025", standard_versions=["1.1"])
+    page = as_college.get("/college/submit?period=2025&programme=PG-PEER").get_data(as_text=True)
+    assert "follows data standard v1.1" in page
+    assert 'name="cohort_follow_up.cohorts.0.at_start"' in page
+    assert '<option value="not_reported"' in page
     response = as_college.post("/college/submit", data=form_data(return_payload(college)))
-    assert response.status_code == 422
-    assert "period 2025 accepts version 1.1 only, not 1.0" in response.get_data(as_text=True)
-    assert session.scalar(select(func.count()).select_from(ReturnVersion)) == 0
+    assert response.status_code == 302, response.get_data(as_text=True)
+    stored = session.scalars(select(ReturnVersion)).one()
+    assert stored.payload["header"]["schema_version"] == "1.1"
+    assert "cohort_follow_up" not in stored.payload  # no cohort filled: the section is left out
+
+
+def test_a_1_0_period_form_has_no_cohort_step(as_college, session, college):
+    make_period(session, "2025")
+    page = as_college.get("/college/submit?period=2025&programme=PG-PEER").get_data(as_text=True)
+    assert "follows data standard v1.0" in page
+    assert "cohort_follow_up" not in page and 'value="not_reported"' not in page
