@@ -39,12 +39,14 @@ demo: install
 	@LANGUAGES=$(DEMO_LANGUAGES) $(BIN)/registry run --host $(HOST) --port $(PORT)
 
 # The layer rules ([tool.importlinter] in pyproject.toml) first, then every test.
-# TEST_WORKERS processes share the tests (pytest-xdist); each has its own databases.
+# TEST_WORKERS processes share the tests (pytest-xdist), a test file each at a time, so a
+# module-scoped fixture (a production stack, the toolkit zipapp) is built once; each worker
+# has its own databases.
 TEST_WORKERS ?= 2
 
 test: install
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Every benchmark, one table (figures beside references measured in the same run);
 # JSON copies go to bench-results/. The API benchmark needs wrk (Debian package "wrk").
