@@ -20,6 +20,10 @@ from schemas.indicators import LEVELS, Indicator
 RATE_WITHHELD = "denominator_below_minimum"
 RATE_WITHHELD_COMPLEMENTARY = "protects_a_withheld_rate"
 STATISTICS = ("p10", "p25", "median", "p75", "p90")
+# a cell's fields as stored and exported
+CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
+               "pooled_rate", "ci_low", "ci_high", "mean", "p10", "p25", "median", "p75",
+               "p90", "suppression", "rate_withheld")
 TRUTH_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator")
 
 

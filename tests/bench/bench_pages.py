@@ -51,7 +51,12 @@ from registry.models import (
 from registry.services.accounts.actors import Actor
 from registry.services.register.register import load_register, synthetic_register
 from registry.services.releases.feedback_report import prerender_reports
-from registry.services.releases.releases import Build, publish_release, store_release
+from registry.services.releases.releases import (
+    Build,
+    publish_release,
+    standard_versions_of,
+    store_release,
+)
 from schemas.examples import synthetic_return
 from schemas.indicators import CATALOGUE
 
@@ -75,9 +80,10 @@ def seed(url: str) -> dict[str, str]:
             inputs = _inputs(period.code, colleges)
             _store_returns(session, period, inputs, programmes)
             content = compute_release(inputs, ReleaseSettings())
+            versions = standard_versions_of(session, content.return_version_ids)
             release = store_release(session, SYSTEM, period, ReleaseSettings(), content,
                                     Build("provisional", f"bench-{period.code}",
-                                          period.closes_at))
+                                          period.closes_at, standard_versions=versions))
             publish_release(session, SYSTEM, release)
         user = User(email="bench@college.example", name="Bench", password_hash="!",
                     role="college", institution_id=colleges[0].id,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from registry.indicators import build as pure_build
 from registry.models import BenchmarkCell, Release
 from registry.models.benchmarks import ReleaseImmutable
 from registry.services.accounts.actors import Actor
@@ -325,8 +326,8 @@ def _recovered(releases: list[dict[str, float | None]], unchanged: set[str]) -> 
 def test_a_cell_suppressed_in_the_provisional_cannot_be_recovered_by_differencing(
         session, period, monkeypatch, protected):
     if not protected:  # the same attack against releases built without the rule succeeds
-        monkeypatch.setattr(service, "protect_against_differencing", lambda *args: {})
-        monkeypatch.setattr(service, "protect_intervals", lambda *args: {})
+        monkeypatch.setattr(pure_build, "protect_against_differencing", lambda *args: {})
+        monkeypatch.setattr(pure_build, "protect_intervals", lambda *args: {})
     for k in range(6):
         _college(session, period, "KP", k, enrolled=30 + k)
     for k in range(3):  # Balochistan: three colleges, below the minimum of five

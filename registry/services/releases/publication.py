@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.db import utcnow
+from registry.indicators.build import figures_differ
+from registry.indicators.cells import CELL_FIELDS
 from registry.models import (
     BenchmarkCell,
     InstitutionFigures,
@@ -38,13 +40,7 @@ from registry.services.accounts.access import require_role
 from registry.services.accounts.actors import Actor
 from registry.services.accounts.audit import record_event
 from registry.services.errors import Conflict, NotFound, ValidationFailed
-from registry.services.releases.releases import (
-    CELL_FIELDS,
-    KINDS,
-    figures_differ,
-    get_release,
-    publish_release,
-)
+from registry.services.releases.releases import KINDS, get_release, publish_release
 from registry.services.review.threads import MAX_BODY, add_to_thread
 from registry.services.submission.returns import get_return
 from schemas.indicators import BY_CODE

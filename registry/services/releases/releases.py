@@ -1,13 +1,16 @@
 """Benchmark releases: build (provisional, then final), publish, list, read and export.
 
-A release is built entirely in memory and then added in one go, so a failed or interrupted
-build leaves every earlier release as it was; stored releases are never changed.
+A build reads everything first (the counted returns, the register, the period's earlier
+releases and the provisional release it revises), computes the release from that plain
+data in one pure step (`registry.indicators.build.build_content`: no database, no clock),
+then stores it. The release is built entirely in memory and added in one go, so a failed or
+interrupted build leaves every earlier release as it was; stored releases are never changed.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,16 +23,12 @@ from registry.config import ReleaseSettings
 from registry.db import utcnow
 from registry.indicators import exports, method
 from registry.indicators.aggregates import InstitutionInfo
-from registry.indicators.compute import METHOD_VERSION, ReleaseContent, compute_release
+from registry.indicators.build import build_content
+from registry.indicators.cells import CELL_FIELDS
+from registry.indicators.compute import METHOD_VERSION, ReleaseContent
 from registry.indicators.disclosure_audit import AuditedRelease, audit_releases
 from registry.indicators.figures import encode_table
-from registry.indicators.protection import protect_intervals
-from registry.indicators.revisions import (
-    ReleaseView,
-    protect_against_differencing,
-    release_view,
-    suppression_summary,
-)
+from registry.indicators.revisions import ReleaseView, release_view
 from registry.models import (
     ACCEPTANCE_LEVELS,
     BenchmarkCell,
@@ -54,9 +53,6 @@ from registry.services.releases.institution_figures import release_rows
 from schemas.indicators import CATALOGUE_VERSION
 
 KINDS = ("provisional", "final")
-CELL_FIELDS = ("indicator", "stratum", "institutions", "returns", "numerator", "denominator",
-               "pooled_rate", "ci_low", "ci_high", "mean", "p10", "p25", "median", "p75",
-               "p90", "suppression", "rate_withheld")
 
 
 def method_notes(settings: ReleaseSettings) -> dict:
@@ -78,19 +74,19 @@ def build_release(
     now = now or utcnow()
     kind, provisional = _next_kind(session, period, settings, kind, now)
     with collector_paused():
+        # read everything the release is made of
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
-        content = compute_release(inputs, settings)
         earlier = earlier_views(session, period, inputs.institutions)
-        across = protect_against_differencing(content, earlier, inputs.institutions)
-        intervals = protect_intervals(
-            content.cells, content.truth, [(view.cells.values(), view.truth) for view in earlier],
-            settings.min_institutions, settings.min_people)
         previous = _cells_of(session, provisional)
-        if kind == "final":
-            mark_revisions(content.cells, previous)
+        standard_versions = standard_versions_of(
+            session, sorted(unit.version_id for unit in inputs.returns))
+        # compute it from that plain data alone
+        built = build_content(inputs, settings, earlier, previous, final=kind == "final")
+        # then store it
+        content = built.content
         build = Build(kind, run_id, now, provisional, selection.excluded,
-                      selection.pending_newer, len(across),
-                      {**suppression_summary(content.cells, previous), **intervals})
+                      selection.pending_newer, built.suppressed_across_releases,
+                      built.suppression, standard_versions)
         try:
             with session.begin_nested():
                 return store_release(session, actor, period, settings, content, build)
@@ -177,19 +173,6 @@ def _next_kind(session, period, settings, kind, now) -> tuple[str, Release | Non
     return ("final" if now >= opens and kind != "provisional" else "provisional"), provisional[-1]
 
 
-def mark_revisions(cells: list[dict], previous: list[dict]) -> None:
-    """Flag every cell whose published figures differ from the provisional release."""
-    before = {(c["indicator"], c["stratum"]): c for c in previous}
-    for cell in cells:
-        old = before.get((cell["indicator"], cell["stratum"]))
-        cell["revised"] = old is None or figures_differ(cell, old)
-
-
-def figures_differ(cell: Mapping, old: Mapping) -> bool:
-    """Whether a cell's published figures (as exported) differ from an earlier release's."""
-    return any(exports.fmt(cell[name]) != exports.fmt(old[name]) for name in CELL_FIELDS[2:])
-
-
 def _cells_of(session: Session, release: Release | None) -> list[dict]:
     if release is None:
         return []
@@ -219,13 +202,14 @@ class Build:
     pending_newer: list = field(default_factory=list)
     suppressed_across_releases: int = 0
     suppression: dict = field(default_factory=dict)  # counts, and what it hid since the last
+    standard_versions: list[str] = field(default_factory=list)  # of the counted returns
 
 
 def store_release(session: Session, actor: Actor, period: Period, settings: ReleaseSettings,
                   content: ReleaseContent, build: Build) -> Release:
     """Add a computed release, its cells and institution results in one go (no commit)."""
     notes = method_notes(settings)
-    standard_versions = standard_versions_of(session, content.return_version_ids)
+    standard_versions = build.standard_versions
     notes["standard_versions"] = ("Return data standard versions of the counted returns: "
                                   f"{', '.join(standard_versions) or 'none'}.")
     rendered = render_exports(period, content, notes)
