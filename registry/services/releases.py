@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from registry.config import ReleaseSettings
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.indicators import exports, method
 from registry.indicators.compute import (
     METHOD_VERSION,
@@ -79,6 +79,7 @@ def build_release(
     check_acceptance_level(settings.acceptance_level)
     now = now or utcnow()
     kind, provisional = _next_kind(session, period, settings, kind, now)
+    seen = _release_ids(session, period)
     with collector_paused():
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
         content = compute_release(inputs, settings)
@@ -93,6 +94,13 @@ def build_release(
         build = Build(kind, run_id, now, provisional, selection.excluded,
                       selection.pending_newer, len(across),
                       {**suppression_summary(content.cells, previous), **intervals})
+        begin_writing(session)  # a caller that began reading held no write lock until here
+        existing = session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+        if existing is not None:
+            return existing
+        if _release_ids(session, period) != seen:
+            raise Conflict(f"Another release of period {period.code} was stored while this "
+                           "one was built; build it again.")
         try:
             with session.begin_nested():
                 return store_release(session, actor, period, settings, content, build)
@@ -102,6 +110,11 @@ def build_release(
             if existing is None:
                 raise
             return existing
+
+
+def _release_ids(session: Session, period: Period) -> list[int]:
+    return list(session.scalars(select(Release.id).where(Release.period_id == period.id)
+                                .order_by(Release.id)))
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
+from registry.db import begin_reading
 from registry.models import Role, User
 from registry.request_session import get_session
 from registry.services.accounts import authenticate
@@ -84,7 +85,9 @@ def login():
             flash(f"Too many failed attempts. Try again in {int(wait // 60) + 1} minutes.",
                   "error")
             return render_template("login.html", form=form), 429
-        user = authenticate(get_session(), email, form.password.data)
+        session = get_session()
+        begin_reading(session)  # logging in only reads: no wait for SQLite's write lock
+        user = authenticate(session, email, form.password.data)
         if user is None:
             throttle.record_failure(address, email)
             flash("Email or password is not correct.", "error")
