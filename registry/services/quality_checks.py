@@ -136,11 +136,12 @@ def still_current(session: Session, targets):
     ids = [int(version_id) for version_id in targets.index]
     now: dict[int, tuple[str, str | None]] = {}
     for start in range(0, len(ids), UPDATE_CHUNK):
+        chunk = ids[start:start + UPDATE_CHUNK]
         rows = session.execute(
             select(ReturnVersion.id, ReturnVersion.status, Return.status,
                    (Return.latest_version == ReturnVersion.version).label("latest"))
             .join(Return, Return.id == ReturnVersion.return_id)
-            .where(ReturnVersion.id.in_(ids[start:start + UPDATE_CHUNK])))
+            .where(ReturnVersion.id.in_(chunk)))
         for version_id, status, return_status, latest in rows:
             now[version_id] = (str(status), str(return_status) if latest else None)
     kept = [version_id for version_id, status in zip(ids, targets["version_status"], strict=True)
