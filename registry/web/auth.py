@@ -10,9 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from registry.db import begin_reading
 from registry.models import Role, User
-from registry.request_session import get_session
+from registry.request_session import begins_reading, get_session
 from registry.services.accounts import authenticate
 from registry.services.actors import Actor
 from registry.services.login_throttle import LoginThrottle
@@ -75,6 +74,7 @@ def roles_in_words(roles: tuple[str, ...]) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@begins_reading  # logging in only reads: no wait for SQLite's write lock
 def login():
     """Log in with email and password (argon2 hashes; repeated failures are throttled)."""
     form = LoginForm()
@@ -85,9 +85,7 @@ def login():
             flash(f"Too many failed attempts. Try again in {int(wait // 60) + 1} minutes.",
                   "error")
             return render_template("login.html", form=form), 429
-        session = get_session()
-        begin_reading(session)  # logging in only reads: no wait for SQLite's write lock
-        user = authenticate(session, email, form.password.data)
+        user = authenticate(get_session(), email, form.password.data)
         if user is None:
             throttle.record_failure(address, email)
             flash("Email or password is not correct.", "error")

@@ -148,3 +148,16 @@ def test_a_login_and_a_draft_save_finish_while_a_release_is_computed(submitted, 
     with Session(engine) as session:
         assert session.scalar(select(Release.pipeline_run_id)) == "lock-test:2025"
         assert session.scalar(select(Draft.programme_code)) == "PG-DRAFT"
+
+
+def test_a_login_answers_while_another_connection_holds_the_write_lock(submitted):
+    url, engine, app, officer = submitted
+    with engine.connect() as writer:
+        writer.begin()  # BEGIN IMMEDIATE: SQLite's write lock, held until the block ends
+        began = time.monotonic()
+        with app.test_client() as client:
+            answer = client.post("/login", data={"email": officer.email,
+                                                 "password": TEST_PASSWORD})
+        took = time.monotonic() - began
+    assert answer.status_code == 302, answer.status_code
+    assert took < QUICK
