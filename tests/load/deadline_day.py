@@ -98,6 +98,12 @@ class Person(HttpUser):
                                 **kwargs)
 
 
+def page_text(html: str) -> str:
+    """A page's main content as plain words (for a failure's message)."""
+    main = html[html.find("<main"):] if "<main" in html else html
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
 def csrf(text: str) -> str:
     found = CSRF.search(text)
     return found.group(1) if found else ""
@@ -153,11 +159,14 @@ class CollegeOfficer(Person):
         page = self.client.get("/college/upload", name="upload page")
         if not (template.ok and page.ok):
             return
-        response = self.client.post(
-            "/college/upload", name="xlsx upload",
-            data={"csrf_token": csrf(page.text)},
-            files={"file": ("template.xlsx", template.content,
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+        with self.client.post(
+                "/college/upload", name="xlsx upload", catch_response=True,
+                data={"csrf_token": csrf(page.text)},
+                files={"file": ("template.xlsx", template.content, "application/vnd."
+                                "openxmlformats-officedocument.spreadsheetml.sheet")}
+        ) as response:
+            if response.status_code == 422:  # say which problems the page listed
+                response.failure(f"422: {page_text(response.text)[:300]}")
         for return_id, version in SUBMITTED_MANY.findall(response.url or ""):
             Outcome.accept(int(return_id), int(version))
 
