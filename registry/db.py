@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,17 +45,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for SQLite's write lock before "locked"
+READER = "registry_reader"  # execution option: this transaction only reads
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets real transactions, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT,
+                                                  "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Let SQLAlchemy own BEGIN so SAVEPOINTs work and writers queue instead of failing."""
+    """Let SQLAlchemy own BEGIN so SAVEPOINTs work and writers queue instead of failing.
+
+    A transaction begins IMMEDIATE (it takes the write lock at once, so a writer waits its
+    turn instead of failing when it first writes), unless it was begun as a reader's
+    (`begin_reading`): that one begins DEFERRED and, in WAL mode, reads a snapshot without
+    taking the write lock or waiting for it.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -67,4 +78,33 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = connection.get_execution_options().get(READER, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if reader else "BEGIN IMMEDIATE")
+
+
+def begin_reading(session: Session) -> None:
+    """Begin the session's transaction as a reader's: on SQLite it holds no write lock, so
+    a long read (a quality run's frame, a release's inputs) never makes writers wait.
+
+    The transaction must only read: writing in it could fail on SQLite when another writer
+    committed since it began. Call `begin_writing` before the first write. A session
+    already in a transaction keeps it.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={READER: True})
+
+
+def begin_writing(session: Session) -> None:
+    """End a reader's transaction (it wrote nothing) and begin a writer's one, which waits
+    for SQLite's write lock here; a session already writing keeps its transaction.
+
+    Whatever the reads saw may have changed meanwhile: check what matters again after this.
+    """
+    if not session.in_transaction() or not session.connection().get_execution_options().get(
+            READER, False):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reader's transaction has changes to write; call "
+                           "begin_writing before changing anything")
+    session.commit()
+    session.connection()

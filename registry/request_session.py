@@ -6,10 +6,10 @@ end of the request; `registry.db` itself knows nothing of Flask.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.db import make_engine
+from registry.db import begin_reading, make_engine
 
 
 def init_app(app: Flask) -> None:
@@ -17,8 +17,23 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["registry.engine"] = engine
     app.extensions["registry.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.before_request(_begin_reading_if_marked)
     app.after_request(_commit_session)
     app.teardown_appcontext(_close_session)
+
+
+def begins_reading(view):
+    """Mark a view whose transaction begins as a reader's (`registry.db.begin_reading`): on
+    SQLite it neither takes nor waits for the write lock. The view only reads, or its
+    service calls `begin_writing` before it writes. Put it right above the view's `def`."""
+    view.begins_reading = True
+    return view
+
+
+def _begin_reading_if_marked() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "begins_reading", False):
+        begin_reading(get_session())
 
 
 def get_session() -> Session:

@@ -1,8 +1,9 @@
 """The registry_benchmarks and registry_publication tasks, as plain functions.
 
 Nothing heavy at import. The task opens its own engine from DATABASE_URL, reads the release
-settings from its environment, commits once at its end, and can run twice safely: a
-release is keyed by its pipeline run id.
+settings from its environment, reads and computes before it writes (on SQLite the write
+lock is held only while a result is stored), and can run twice safely: a release is keyed
+by its pipeline run id, and a stored feedback report is not rendered again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 BENCHMARKS_ACTOR = "pipeline:registry_benchmarks"
 PUBLICATION_ACTOR = "pipeline:registry_publication"
+REPORTS_PER_TRANSACTION = 10  # reports stored per write transaction (each a few 100 kB)
 
 
 def database_url() -> str:
@@ -33,24 +35,33 @@ def database_url() -> str:
 
 def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetime,
                   url: str | None = None) -> dict:
-    """The DAG's task: build the releases the run's conf asks for, and commit once.
+    """The DAG's task: build the releases the run's conf asks for, committing each one.
 
     The settings come from the task's environment (the variables the app reads).
     """
     from registry.config import ReleaseSettings
-    from registry.db import make_engine
+    from registry.db import begin_reading, make_engine
     from registry.services.accounts.actors import Actor
+    from registry.services.register.periods import periods_with_returns
 
+    conf = conf or {}
+    actor, settings = Actor.system(BENCHMARKS_ACTOR), ReleaseSettings.from_config(os.environ)
     engine = make_engine(url or database_url())
+    built: list[dict] = []
     try:
         with Session(engine) as session:
-            built = build_releases(session, Actor.system(BENCHMARKS_ACTOR),
-                                   ReleaseSettings.from_config(os.environ), conf, run_id,
-                                   as_of=as_of)
-            session.commit()
+            begin_reading(session)
+            codes = [conf["period"]] if conf.get("period") else periods_with_returns(session)
+            for code in codes:
+                # read and compute as a reader (no write lock on SQLite), then store the
+                # release (and its publication) in a short write transaction of its own
+                begin_reading(session)
+                built += build_releases(session, actor, settings, {**conf, "period": code},
+                                        run_id, as_of=as_of)["releases"]
+                session.commit()
     finally:
         engine.dispose()
-    return built
+    return {"releases": built}
 
 
 def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
@@ -107,7 +118,7 @@ def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,
     only the colleges whose codes the run's conf lists as "report_colleges"), so a download
     is a read; a retried run renders only what is not stored yet. A college left out gets
     its report rendered on request, by the same function."""
-    from registry.db import make_engine
+    from registry.db import begin_reading, make_engine
     from registry.services.accounts.actors import Actor
     from registry.services.register.institutions import get_institution
     from registry.services.releases.feedback_report import prerender_reports
@@ -117,16 +128,24 @@ def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,
     engine = make_engine(url or database_url())
     try:
         with Session(engine) as session:
+            begin_reading(session)
             chosen = (None if colleges is None
                       else [get_institution(session, code).id for code in colleges])
             rendered = []
             for entry in built.get("releases", []):
-                release = get_release(session, actor, entry["release_id"])
-                rendered.append({"release_id": release.id, "number": release.number,
-                                 "reports": prerender_reports(session, actor, release,
-                                                              now=as_of,
-                                                              institution_ids=chosen)})
-            session.commit()
+                reports, added = 0, REPORTS_PER_TRANSACTION
+                while added == REPORTS_PER_TRANSACTION:
+                    # render a few as a reader (no write lock on SQLite), store them, commit
+                    begin_reading(session)
+                    release = get_release(session, actor, entry["release_id"])
+                    added = prerender_reports(session, actor, release, now=as_of,
+                                              institution_ids=chosen,
+                                              limit=REPORTS_PER_TRANSACTION)
+                    session.commit()
+                    reports += added
+                rendered.append({"release_id": entry["release_id"],
+                                 "number": entry["number"],
+                                 "reports": reports})
     finally:
         engine.dispose()
     return {"feedback_reports": rendered}

@@ -35,19 +35,31 @@ def check_quality(conf: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def run_quality_checks(url: str, period: str | None = None, *,
                        recheck: bool = False) -> dict[str, Any]:
-    """Check one period, or every period with pending returns, and commit once."""
-    from registry.db import make_engine
+    """Check one period, or every period with pending returns, and commit once.
+
+    Everything is read and validated first in a reader's transaction (no write lock on
+    SQLite), then every period's results are stored in one short write transaction: a run
+    stores all of its results or none.
+    """
+    from registry.db import begin_reading, begin_writing, make_engine
     from registry.services.accounts.actors import Actor
-    from registry.services.quality.quality_checks import check_period, import_great_expectations
+    from registry.services.quality.quality_checks import (
+        import_great_expectations,
+        prepare_check,
+        store_check,
+    )
     from registry.services.register.periods import periods_awaiting_checks
 
     import_great_expectations()
     engine = make_engine(url)
     try:
         with Session(engine) as session:
+            begin_reading(session)
             codes = [period] if period else periods_awaiting_checks(session)
+            checks = [prepare_check(session, code, recheck=recheck) for code in codes]
+            begin_writing(session)
             actor = Actor.system(PIPELINE_ACTOR_LABEL)
-            summaries = [check_period(session, actor, code, recheck=recheck) for code in codes]
+            summaries = [store_check(session, actor, check) for check in checks]
             session.commit()
     finally:
         engine.dispose()

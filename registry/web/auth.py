@@ -11,7 +11,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from registry.models import Role, User
-from registry.request_session import get_session
+from registry.request_session import begins_reading, get_session
 from registry.services.accounts.accounts import authenticate
 from registry.services.accounts.actors import Actor
 from registry.services.accounts.login_throttle import LoginThrottle
@@ -74,6 +74,7 @@ def roles_in_words(roles: tuple[str, ...]) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@begins_reading  # logging in only reads: no wait for SQLite's write lock
 def login():
     """Log in with email and password (argon2 hashes; repeated failures are throttled)."""
     form = LoginForm()

@@ -26,7 +26,7 @@ from registry.indicators import formatting, method
 from registry.indicators.charts import SeriesPoint, suppressed_note
 from registry.models import Institution, Period, Role
 from registry.pipeline_runs import TriggerSettings
-from registry.request_session import get_session
+from registry.request_session import begins_reading, get_session
 from registry.services.errors import DomainError, ValidationFailed
 from registry.services.register import peer_groups as peer_group_service
 from registry.services.register.periods import get_period, list_periods
@@ -254,6 +254,7 @@ BUILD_ID = re.compile("[0-9a-f]{32}")
 
 @bp.route("/regulator/releases", methods=["GET", "POST"])
 @role_required(Role.REGULATOR, Role.ADMIN)
+@begins_reading  # a build in-process computes first and writes only to store the release
 def releases():
     """List releases; build the next release of a period (publishing is confirmed on its page)."""
     session = get_session()

@@ -38,6 +38,7 @@ EXPLAIN_FORM = re.compile(r'action="(/college/returns/\d+/issues/\d+/explanation
 DECISION_VERSION = re.compile(r'name="version" value="(\d+)"')
 LIST_FIELDS = ("programme.disciplines", "governance.mentor_incentives", "evaluation.barriers")
 API_RETRIES = 3
+LOGIN_ATTEMPTS = 3
 
 
 class Outcome:
@@ -80,14 +81,27 @@ class Person(HttpUser):
 
     def on_start(self) -> None:
         self.identity = next_identity(self.role)
-        page = self.client.get("/login", name="login page")
-        self.client.post("/login", name="login", data={
-            "email": self.identity["email"], "password": self.identity["password"],
-            "csrf_token": csrf(page.text)})
+        for _attempt in range(LOGIN_ATTEMPTS):
+            # a person whose login failed tries again (locust has counted the failure):
+            # logged out, every later page would be the login page, counted as a success
+            page = self.client.get("/login", name="login page")
+            if not page.ok:
+                continue
+            answer = self.client.post("/login", name="login", data={
+                "email": self.identity["email"], "password": self.identity["password"],
+                "csrf_token": csrf(page.text)})
+            if answer.ok and not answer.url.endswith("/login"):
+                return
 
     def post_form(self, url: str, name: str, page_text: str, data: dict, **kwargs):
         return self.client.post(url, name=name, data={**data, "csrf_token": csrf(page_text)},
                                 **kwargs)
+
+
+def page_text(html: str) -> str:
+    """A page's main content as plain words (for a failure's message)."""
+    main = html[html.find("<main"):] if "<main" in html else html
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
 
 
 def csrf(text: str) -> str:
@@ -121,6 +135,8 @@ class CollegeOfficer(Person):
         programme = self.programmes[0]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
+        if not page.ok:  # counted already; posting without its form's CSRF token gives 400
+            return
         data = form_values(self.payload(programme))
         self.post_form("/college/submit", "draft save", page.text, {**data, "goto": "capacity"})
 
@@ -129,6 +145,8 @@ class CollegeOfficer(Person):
         programme = self.programmes[-1]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
+        if not page.ok:
+            return
         response = self.post_form("/college/submit", "web submit", page.text,
                                   form_values(self.payload(programme)))
         for return_id, version in SUBMITTED.findall(response.url or ""):
@@ -139,11 +157,16 @@ class CollegeOfficer(Person):
         template = self.client.get(f"/college/template.xlsx?period={self.period}",
                                    name="template download")
         page = self.client.get("/college/upload", name="upload page")
-        response = self.client.post(
-            "/college/upload", name="xlsx upload",
-            data={"csrf_token": csrf(page.text)},
-            files={"file": ("template.xlsx", template.content,
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+        if not (template.ok and page.ok):
+            return
+        with self.client.post(
+                "/college/upload", name="xlsx upload", catch_response=True,
+                data={"csrf_token": csrf(page.text)},
+                files={"file": ("template.xlsx", template.content, "application/vnd."
+                                "openxmlformats-officedocument.spreadsheetml.sheet")}
+        ) as response:
+            if response.status_code == 422:  # say which problems the page listed
+                response.failure(f"422: {page_text(response.text)[:300]}")
         for return_id, version in SUBMITTED_MANY.findall(response.url or ""):
             Outcome.accept(int(return_id), int(version))
 

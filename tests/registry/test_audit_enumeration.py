@@ -54,6 +54,7 @@ NOT_AUDITED = {
     "seed.seed_demo": "demo data, through the audited services (assigns a summary only)",
     "quality_checks.validate_frame": "assigns a Great Expectations context setting, no row",
     "quality_checks.run_suite": "assigns a Great Expectations context setting, no row",
+    "quality_checks.prepare_check": "reads and validates (validate_frame's context setting)",
     "threads.read_thread": "moves the reader's read marker (a row per page view, not an act)",
     "threads.deliver": "stamps emailed_at / email_error on the thread messages it sent",
 }
@@ -62,6 +63,7 @@ AUDITED_THROUGH = {
     "releases.store_release": "releases.build_release",
     "quality_checks.apply_statuses": "quality_checks.store_findings",
     "quality_checks.check_period": "quality_checks.store_findings",
+    "quality_checks.store_check": "quality_checks.store_findings",
     "quality.refresh_version_status": "quality.decide_issue",
     "review.decide_many": "review.decide",
     "threads.add_to_thread": "threads.post_message",

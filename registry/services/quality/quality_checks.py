@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from expectations import Rule, load_rules, rules_by_id
 from expectations.engine import findings_for
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.models import (
     Institution,
     IssueStatus,
@@ -79,6 +79,23 @@ def check_period(
     session: Session, actor: Actor, period_code: str, *, recheck: bool = False
 ) -> CheckSummary:
     """Check the period's pending latest versions (all checked ones too, with recheck)."""
+    check = prepare_check(session, period_code, recheck=recheck)
+    begin_writing(session)
+    return store_check(session, actor, check)
+
+
+@dataclass
+class PeriodCheck:
+    """A period's versions as read for checking and what GX found in them (nothing stored)."""
+
+    period_code: str
+    targets: Any  # the quality frame's rows to check, indexed by version id
+    findings: list[Finding]
+
+
+def prepare_check(session: Session, period_code: str, *, recheck: bool = False) -> PeriodCheck:
+    """Read the period's versions to check and validate them: reads only, so a caller that
+    began reading (`registry.db.begin_reading`) holds no write lock for the seconds GX takes."""
     from registry.services.quality.quality_frame import build_frame, previous_paths, rule_paths
 
     period = session.scalar(select(Period).where(Period.code == period_code))
@@ -91,13 +108,47 @@ def check_period(
                         if previous else [], rules)
     wanted = QUALITY_STATUSES if recheck else (ReturnStatus.SUBMITTED,)
     targets = frame[frame["version_status"].isin([str(s) for s in wanted])]
-    summary = CheckSummary(period.code, checked=len(targets))
+    return PeriodCheck(period.code, targets,
+                       validate_frame(targets, rules) if not targets.empty else [])
+
+
+def store_check(session: Session, actor: Actor, check: PeriodCheck) -> CheckSummary:
+    """Store a prepared check (in the caller's write transaction, which is short).
+
+    A version whose status changed since it was read (another run checked it) is left as
+    the other run left it; a return that has a newer version since keeps its own status.
+    """
+    period = session.scalar(select(Period).where(Period.code == check.period_code))
+    targets = still_current(session, check.targets)
+    summary = CheckSummary(check.period_code, checked=len(targets))
     if targets.empty:
         return summary
-    findings = validate_frame(targets, rules)
+    kept = set(targets.index)
+    findings = [finding for finding in check.findings if finding.version_id in kept]
     summary.findings = len(findings)
     summary.statuses, summary.changed = store_findings(session, actor, period, targets, findings)
     return summary
+
+
+def still_current(session: Session, targets):
+    """The targets whose version status is as read, each with its return's status now (None
+    when the return has a newer version, whose status is not this check's to set)."""
+    ids = [int(version_id) for version_id in targets.index]
+    now: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), UPDATE_CHUNK):
+        chunk = ids[start:start + UPDATE_CHUNK]
+        rows = session.execute(
+            select(ReturnVersion.id, ReturnVersion.status, Return.status,
+                   (Return.latest_version == ReturnVersion.version).label("latest"))
+            .join(Return, Return.id == ReturnVersion.return_id)
+            .where(ReturnVersion.id.in_(chunk)))
+        for version_id, status, return_status, latest in rows:
+            now[version_id] = (str(status), str(return_status) if latest else None)
+    kept = [version_id for version_id, status in zip(ids, targets["version_status"], strict=True)
+            if version_id in now and now[version_id][0] == str(status)]
+    fresh = targets.loc[kept].copy()
+    fresh["return_status"] = [now[version_id][1] for version_id in kept]
+    return fresh
 
 
 def previous_period(session: Session, period: Period) -> Period | None:

@@ -28,7 +28,7 @@ import jinja2
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.indicators import charts
 from registry.indicators.figures import InstitutionResult, decode
 from registry.indicators.formatting import as_shown, indicator_change, indicator_value
@@ -537,10 +537,14 @@ def report_pdf(session: Session, actor: Actor, institution: Institution, release
 
 def prerender_reports(session: Session, actor: Actor, release: Release,
                       now: datetime | None = None,
-                      institution_ids: Collection[int] | None = None) -> int:
+                      institution_ids: Collection[int] | None = None,
+                      limit: int | None = None) -> int:
     """Render and store the report of every college with figures in the release (or of the
-    colleges given), skipping those stored already, so a retried task continues where it
-    stopped; return how many were added."""
+    colleges given; at most `limit` of them), skipping those stored already, so a retried
+    task continues where it stopped; return how many were added.
+
+    The reports are rendered before anything is written: a caller that began reading
+    (`registry.db.begin_reading`) holds SQLite's write lock only while they are stored."""
     done = set(session.scalars(select(FeedbackReport.institution_id)
                                .where(FeedbackReport.release_id == release.id)))
     query = (select(Institution).join(InstitutionFigures,
@@ -548,15 +552,19 @@ def prerender_reports(session: Session, actor: Actor, release: Release,
              .where(InstitutionFigures.release_id == release.id).order_by(Institution.code))
     if institution_ids is not None:
         query = query.where(Institution.id.in_(list(institution_ids)))
-    colleges = session.scalars(query).all()
+    colleges = [college for college in session.scalars(query) if college.id not in done]
     rendered_at = now or utcnow()
+    rendered = [(college.id, report_pdf(session, actor, college, release, now=rendered_at))
+                for college in colleges[:limit]]
+    begin_writing(session)
+    stored = set(session.scalars(select(FeedbackReport.institution_id)
+                                 .where(FeedbackReport.release_id == release.id)))
     added = 0
-    for college in colleges:
-        if college.id in done:
+    for institution_id, pdf in rendered:
+        if institution_id in stored:  # another run stored it meanwhile
             continue
-        pdf = report_pdf(session, actor, college, release, now=rendered_at)
-        session.add(FeedbackReport(release_id=release.id, institution_id=college.id, pdf=pdf,
-                                   checksum_sha256=hashlib.sha256(pdf).hexdigest(),
+        session.add(FeedbackReport(release_id=release.id, institution_id=institution_id,
+                                   pdf=pdf, checksum_sha256=hashlib.sha256(pdf).hexdigest(),
                                    rendered_at=rendered_at, rendered_by=actor.label))
         added += 1
     session.flush()

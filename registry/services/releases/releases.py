@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from registry.config import ReleaseSettings
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.indicators import exports, method
 from registry.indicators.aggregates import InstitutionInfo
 from registry.indicators.build import build_content
@@ -73,6 +73,7 @@ def build_release(
     check_acceptance_level(settings.acceptance_level)
     now = now or utcnow()
     kind, provisional = _next_kind(session, period, settings, kind, now)
+    seen = _release_ids(session, period)
     with collector_paused():
         # read everything the release is made of
         inputs, selection = release_inputs(session, period, settings.acceptance_level)
@@ -87,6 +88,13 @@ def build_release(
         build = Build(kind, run_id, now, provisional, selection.excluded,
                       selection.pending_newer, built.suppressed_across_releases,
                       built.suppression, standard_versions)
+        begin_writing(session)  # a caller that began reading held no write lock until here
+        existing = release_of_run(session, run_id)
+        if existing is not None:
+            return existing
+        if _release_ids(session, period) != seen:
+            raise Conflict(f"Another release of period {period.code} was stored while this "
+                           "one was built; build it again.")
         try:
             with session.begin_nested():
                 return store_release(session, actor, period, settings, content, build)
@@ -101,6 +109,11 @@ def build_release(
 def release_of_run(session: Session, run_id: str) -> Release | None:
     """The release a pipeline run built, if it has (a run builds each period's once)."""
     return session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
+
+
+def _release_ids(session: Session, period: Period) -> list[int]:
+    return list(session.scalars(select(Release.id).where(Release.period_id == period.id)
+                                .order_by(Release.id)))
 
 
 @contextmanager
