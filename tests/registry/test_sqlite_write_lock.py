@@ -141,7 +141,7 @@ def test_a_login_and_a_draft_save_finish_while_a_release_is_computed(submitted, 
     build = lambda: benchmark_tasks.build_release(  # noqa: E731
         {"period": "2025", "kind": "provisional"}, "lock-test",
         as_of=datetime.now(UTC), url=url)
-    with HeldTask(monkeypatch, releases, "compute_release", build) as task:
+    with HeldTask(monkeypatch, releases, "build_content", build) as task:
         took = login_and_save_draft(url, app, officer)
         assert task.thread.is_alive()
     assert took < QUICK
