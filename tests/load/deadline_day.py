@@ -20,7 +20,9 @@ import os
 import re
 import threading
 import uuid
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 
@@ -39,6 +41,7 @@ DECISION_VERSION = re.compile(r'name="version" value="(\d+)"')
 LIST_FIELDS = ("programme.disciplines", "governance.mentor_incentives", "evaluation.barriers")
 API_RETRIES = 3
 LOGIN_ATTEMPTS = 3
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Outcome:
@@ -71,6 +74,23 @@ _identity_lock = threading.Lock()
 def next_identity(role: str) -> dict:
     with _identity_lock:
         return next(_identities[role])
+
+
+_return_ok_secure = DefaultCookiePolicy.return_ok_secure
+
+
+def return_ok_secure_on_loopback(policy, cookie, request) -> bool:
+    """Send Secure cookies over plain http to loopback only: the production variant's
+    session cookie is Secure (a deployment serves it behind TLS) and run.py talks http to
+    gunicorn on 127.0.0.1; without this no web login holds there (every form post answered
+    400, its CSRF session token never coming back). requests builds a fresh cookie jar for
+    each request, so the policy is changed on the class, in the locust process only."""
+    if urlsplit(request.get_full_url()).hostname in LOOPBACK:
+        return True
+    return _return_ok_secure(policy, cookie, request)
+
+
+DefaultCookiePolicy.return_ok_secure = return_ok_secure_on_loopback
 
 
 class Person(HttpUser):
