@@ -105,17 +105,23 @@ class Person(HttpUser):
             # a person whose login failed tries again (locust has counted the failure):
             # logged out, every later page would be the login page, counted as a success
             page = self.client.get("/login", name="login page")
-            if not page.ok:
+            if not loaded(page):
                 continue
             answer = self.client.post("/login", name="login", data={
                 "email": self.identity["email"], "password": self.identity["password"],
                 "csrf_token": csrf(page.text)})
-            if answer.ok and not answer.url.endswith("/login"):
+            if loaded(answer) and not (answer.url or "").endswith("/login"):
                 return
 
     def post_form(self, url: str, name: str, page_text: str, data: dict, **kwargs):
         return self.client.post(url, name=name, data={**data, "csrf_token": csrf(page_text)},
                                 **kwargs)
+
+
+def loaded(response) -> bool:
+    """Whether a request got an answer that is not an error (0 when it got none at all;
+    `response.ok` would raise the connection error)."""
+    return 200 <= response.status_code < 400
 
 
 def page_text(html: str) -> str:
@@ -155,7 +161,7 @@ class CollegeOfficer(Person):
         programme = self.programmes[0]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
-        if not page.ok:  # counted already; posting without its form's CSRF token gives 400
+        if not loaded(page):  # counted already; posting without its form's CSRF token gives 400
             return
         data = form_values(self.payload(programme))
         self.post_form("/college/submit", "draft save", page.text, {**data, "goto": "capacity"})
@@ -165,7 +171,7 @@ class CollegeOfficer(Person):
         programme = self.programmes[-1]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
-        if not page.ok:
+        if not loaded(page):
             return
         response = self.post_form("/college/submit", "web submit", page.text,
                                   form_values(self.payload(programme)))
@@ -177,7 +183,7 @@ class CollegeOfficer(Person):
         template = self.client.get(f"/college/template.xlsx?period={self.period}",
                                    name="template download")
         page = self.client.get("/college/upload", name="upload page")
-        if not (template.ok and page.ok):
+        if not (loaded(template) and loaded(page)):
             return
         with self.client.post(
                 "/college/upload", name="xlsx upload", catch_response=True,
