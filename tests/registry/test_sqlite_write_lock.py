@@ -151,7 +151,7 @@ def test_a_login_and_a_draft_save_finish_while_a_release_is_computed(submitted, 
 
 
 def test_a_login_answers_while_another_connection_holds_the_write_lock(submitted):
-    url, engine, app, officer = submitted
+    _url, engine, app, officer = submitted
     with engine.connect() as writer:
         writer.begin()  # BEGIN IMMEDIATE: SQLite's write lock, held until the block ends
         began = time.monotonic()
