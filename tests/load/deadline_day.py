@@ -20,7 +20,9 @@ import os
 import re
 import threading
 import uuid
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 
@@ -39,6 +41,7 @@ DECISION_VERSION = re.compile(r'name="version" value="(\d+)"')
 LIST_FIELDS = ("programme.disciplines", "governance.mentor_incentives", "evaluation.barriers")
 API_RETRIES = 3
 LOGIN_ATTEMPTS = 3
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Outcome:
@@ -73,6 +76,23 @@ def next_identity(role: str) -> dict:
         return next(_identities[role])
 
 
+_return_ok_secure = DefaultCookiePolicy.return_ok_secure
+
+
+def return_ok_secure_on_loopback(policy, cookie, request) -> bool:
+    """Send Secure cookies over plain http to loopback only: the production variant's
+    session cookie is Secure (a deployment serves it behind TLS) and run.py talks http to
+    gunicorn on 127.0.0.1; without this no web login holds there (every form post answered
+    400, its CSRF session token never coming back). requests builds a fresh cookie jar for
+    each request, so the policy is changed on the class, in the locust process only."""
+    if urlsplit(request.get_full_url()).hostname in LOOPBACK:
+        return True
+    return _return_ok_secure(policy, cookie, request)
+
+
+DefaultCookiePolicy.return_ok_secure = return_ok_secure_on_loopback
+
+
 class Person(HttpUser):
     """A person who logs in to the web pages with a password."""
 
@@ -85,17 +105,23 @@ class Person(HttpUser):
             # a person whose login failed tries again (locust has counted the failure):
             # logged out, every later page would be the login page, counted as a success
             page = self.client.get("/login", name="login page")
-            if not page.ok:
+            if not loaded(page):
                 continue
             answer = self.client.post("/login", name="login", data={
                 "email": self.identity["email"], "password": self.identity["password"],
                 "csrf_token": csrf(page.text)})
-            if answer.ok and not answer.url.endswith("/login"):
+            if loaded(answer) and not (answer.url or "").endswith("/login"):
                 return
 
     def post_form(self, url: str, name: str, page_text: str, data: dict, **kwargs):
         return self.client.post(url, name=name, data={**data, "csrf_token": csrf(page_text)},
                                 **kwargs)
+
+
+def loaded(response) -> bool:
+    """Whether a request got an answer that is not an error (0 when it got none at all;
+    `response.ok` would raise the connection error)."""
+    return 200 <= response.status_code < 400
 
 
 def page_text(html: str) -> str:
@@ -135,7 +161,7 @@ class CollegeOfficer(Person):
         programme = self.programmes[0]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
-        if not page.ok:  # counted already; posting without its form's CSRF token gives 400
+        if not loaded(page):  # counted already; posting without its form's CSRF token gives 400
             return
         data = form_values(self.payload(programme))
         self.post_form("/college/submit", "draft save", page.text, {**data, "goto": "capacity"})
@@ -145,7 +171,7 @@ class CollegeOfficer(Person):
         programme = self.programmes[-1]
         query = f"?period={self.period}&programme={programme['code']}"
         page = self.client.get("/college/submit" + query, name="form step")
-        if not page.ok:
+        if not loaded(page):
             return
         response = self.post_form("/college/submit", "web submit", page.text,
                                   form_values(self.payload(programme)))
@@ -157,7 +183,7 @@ class CollegeOfficer(Person):
         template = self.client.get(f"/college/template.xlsx?period={self.period}",
                                    name="template download")
         page = self.client.get("/college/upload", name="upload page")
-        if not (template.ok and page.ok):
+        if not (loaded(template) and loaded(page)):
             return
         with self.client.post(
                 "/college/upload", name="xlsx upload", catch_response=True,
