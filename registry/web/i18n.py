@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from babel import Locale, dates, numbers
@@ -110,7 +111,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """A number written the reader's way (grouping, decimal sign), or a dash when missing."""
     if value is None:
         return "–"
-    return left_to_right(numbers.format_decimal(value, format=_digits(decimals), locale=_locale()))
+    return left_to_right(_pattern(_digits(decimals)).apply(value, _locale()))
 
 
 def signed(value: float | int | None, decimals: int = 0) -> str:
@@ -118,8 +119,7 @@ def signed(value: float | int | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
     digits = _digits(decimals)
-    written = numbers.format_decimal(value, format=f"+{digits};-{digits}", locale=_locale())
-    return left_to_right(written)
+    return left_to_right(_pattern(f"+{digits};-{digits}").apply(value, _locale()))
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -142,6 +142,12 @@ def left_to_right(value: object) -> str:
     """
     text = str(value)
     return f"\u2066{text}\u2069" if _locale().text_direction == "rtl" else text
+
+
+@cache
+def _pattern(pattern: str) -> numbers.NumberPattern:
+    """A number pattern parsed once (Babel parses it anew on every format_decimal call)."""
+    return numbers.parse_pattern(pattern)
 
 
 def _digits(decimals: int) -> str:
