@@ -26,13 +26,7 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
-from registry.indicators.strata import (
-    BREAKDOWN_SEPARATOR,
-    DIMENSION_LABELS,
-    NATIONAL,
-    parse_stratum,
-    value_label,
-)
+from registry.indicators.strata import breakdown_label, stratum_label
 
 bp = Blueprint("language", __name__)
 
@@ -162,18 +156,12 @@ def _locale() -> Locale:
 
 def stratum_text(code: str) -> str:
     """A benchmark group in the reader's language: 'National' or e.g. 'Medical · Punjab'."""
-    pairs = parse_stratum(code)
-    if not pairs:
-        return gettext("National")
-    return " · ".join(gettext(value_label(d, v)) for d, v in pairs.items())
+    return stratum_label(code, gettext)
 
 
 def breakdown_text(breakdown: str) -> str:
     """A breakdown in the reader's language: 'national', 'by college type and sector'."""
-    if breakdown == NATIONAL:
-        return gettext("national")
-    words = [gettext(DIMENSION_LABELS[d]).lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
-    return gettext("by %(dimensions)s", dimensions=gettext(" and ").join(words))
+    return breakdown_label(breakdown, gettext)
 
 
 def register_languages(app: Flask) -> None:
