@@ -24,6 +24,11 @@ from schemas.indicators import Indicator
 OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73",
              "orange": "#E69F00", "sky": "#56B4E9", "purple": "#CC79A7", "grey": "#6b6b6b"}
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"  # Liberation is metric-equal to Arial
+# Charts in a language of another script: the pages' own faces first (the browser draws the
+# SVG with the page's Nastaliq web font; DejaVu Sans lacks Urdu's heh goal and yeh barree).
+# Nastaliq stands taller than Latin text, so such charts get room above their first row.
+SCRIPT_FONTS = {"ur": "Noto Nastaliq Urdu, Noto Naskh Arabic, Noto Sans Arabic, DejaVu Sans"}
+SCRIPT_PADDING = {"top": 12, "left": 5, "right": 5, "bottom": 5}
 WIDTH = 340  # drawn at natural size: fits a 390 px phone with little shrinking
 ROW_STEP = 46
 FONT_SIZE = 13
@@ -194,9 +199,10 @@ def series_spec(points: Sequence[SeriesPoint], indicator: Indicator,
         titleFontSize=FONT_SIZE, labelOverlap=False))
     y = alt.Y("value:Q", scale=value_scale(indicator, [p.high or p.value for p in points]),
               axis=value_axis(indicator, title=gettext(indicator.unit).capitalize()))
+    known = {gettext(name): colour for name, colour in SERIES_COLOURS.items()}
     colour = alt.Color("series:N", title=None, scale=alt.Scale(
         domain=[gettext(s) for s in names],
-        range=[SERIES_COLOURS.get(s) or next(others) for s in names]))
+        range=[known.get(gettext(s)) or next(others) for s in names]))
     base = alt.Chart(alt.Data(values=data)).properties(width=WIDTH, height=220)
     present = base.transform_filter("datum.value != null")
     layers = [

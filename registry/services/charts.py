@@ -16,7 +16,6 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from babel import Locale
 from flask_babel import get_locale, gettext
 
-from registry.config import LANGUAGE_FONTS
 from registry.indicators import charts
 from registry.indicators.strata import breakdown_label, stratum_label
 from registry.models import BenchmarkCell
@@ -36,7 +35,7 @@ class ChartCache:
 
     def get(self, key: Hashable, build: Callable[[], dict], label: str) -> str:
         """The SVG of `key` in the request's language, rendering `build()` only when it is not
-        cached yet (right-to-left languages drawn in their own fonts)."""
+        cached yet (languages of another script drawn in fonts of that script)."""
         locale = language()
         key = (str(locale), key)
         with self._lock:
@@ -44,9 +43,10 @@ class ChartCache:
                 self._svgs.move_to_end(key)
                 return self._svgs[key]
         spec = build()
-        if locale.text_direction == "rtl":
-            families = ", ".join(LANGUAGE_FONTS.get(str(locale), LANGUAGE_FONTS["en"]).families)
-            spec.setdefault("config", {})["font"] = f"{families}, {charts.FONT}"
+        if str(locale) in charts.SCRIPT_FONTS:
+            spec.setdefault("config", {})["font"] = \
+                f"{charts.SCRIPT_FONTS[str(locale)]}, {charts.FONT}"
+            spec.setdefault("padding", charts.SCRIPT_PADDING)
         svg = charts.render_svg(spec, label)
         with self._lock:
             self.renders += 1

@@ -279,3 +279,15 @@ def test_a_chart_built_without_a_language_is_in_english():
     words = drawn_words(charts.distribution_spec(ROWS, COVERAGE))
     assert "P10 to P90 of colleges" in words and "suppressed (fewer than 5 colleges)" in words
     assert not any(ARABIC_SCRIPT.search(word) for word in words)
+
+
+def test_a_series_keeps_its_colour_when_its_name_arrives_translated(app):
+    from flask_babel import gettext
+
+    app.config["LANGUAGES"] = ("en", "ur")
+    with app.test_request_context(headers={"Accept-Language": "ur"}):
+        names = ("National", gettext("Peers"))
+        named = [charts.SeriesPoint(name, "2024-25", 0.5) for name in names]
+        spec = charts.series_spec(named, COVERAGE, gettext=gettext)
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["range"] == [charts.SERIES_COLOURS["National"], charts.SERIES_COLOURS["Peers"]]

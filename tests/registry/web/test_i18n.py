@@ -253,5 +253,5 @@ def test_charts_are_drawn_in_the_readers_language_and_cached_per_language(biling
     assert ">P10 to P90 of colleges<" in chart.search(english).group(0)
     assert f">{urdu_string(urdu_catalogue, 'P10 to P90 of colleges')}<" in \
         chart.search(urdu).group(0)
-    assert "Noto Nastaliq Urdu" in chart.search(urdu).group(0)  # the page's Urdu font
+    assert "Noto Nastaliq Urdu" in chart.search(urdu).group(0)  # the page's Urdu face
     assert chart.search(again).group(0) == chart.search(english).group(0)
