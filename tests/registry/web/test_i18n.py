@@ -23,7 +23,8 @@ URDU_MO = URDU_PO.with_suffix(".mo")
 PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "programme.html", "_pager.html",
                     "_register_filters.html", "benchmarks/catalogue.html",
                     "benchmarks/explorer.html", "standard.html", "errors/403.html",
-                    "not_found.html")
+                    "not_found.html", "login.html", "benchmarks/cohorts.html",
+                    "benchmarks/_cohort_table.html", "publication/calendar.html")
 PUBLIC_PAGES = ("/", "/programmes", "/indicators", "/benchmarks", "/standard", "/no/such/page")
 
 
