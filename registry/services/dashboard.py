@@ -201,7 +201,7 @@ def _tiles(points: list[SeriesPoint], filters: dict[str, str | None]) -> list[di
 def _tile_map(code: str, latest: SeriesPoint | None, tiles: list[dict], filters) -> str | None:
     if not tiles or latest is None:
         return None
-    college_type = (filters.get("type") or "").capitalize()
+    college_type = filters.get("type") or ""
     within = gettext(" (%(type)s colleges)", type=gettext(college_type)) if college_type else ""
     label = gettext("%(indicator)s by province%(within)s, %(period)s: tiles placed roughly as "
                     "on a map; the table beside it has the figures",
