@@ -90,7 +90,7 @@ toolkit-zipapp: install
 # app reads (they are committed; a test fails when a .mo is older than its .po).
 TRANSLATIONS := registry/translations
 translations: install
-	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --keywords lazy_gettext --no-location --sort-output \
 	  --project "Mentoring Registry" --copyright-holder "Mentoring Registry" \
 	  --output-file $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from schemas.indicators import BY_CODE
+
+# How words reach a reader: flask-babel's gettext on the pages (the English text is the
+# message id), `english` where no translation applies (the PDF report, pipelines, tests).
+Translate = Callable[..., str]
+
+
+def N_(text: str) -> str:
+    """Mark a word for the message catalogue; it is translated where it is drawn."""
+    return text
+
+
+def english(text: str, **variables) -> str:
+    """The English text itself, its %(name)s placeholders filled (gettext's English twin)."""
+    return text % variables if variables else text
 
 
 def as_shown(value: float, code: str) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from registry.indicators.formatting import Translate, english
 from registry.reference_data import PROVINCES
 from schemas.codes import Level
 
@@ -86,12 +87,13 @@ def relations() -> list[Relation]:
     return found
 
 
-def stratum_label(code: str) -> str:
-    """A human label: 'National' or e.g. 'Medical · Public'."""
+def stratum_label(code: str, gettext: Translate = english) -> str:
+    """A human label: 'National' or e.g. 'Medical · Public' (in the reader's language when
+    given flask-babel's gettext)."""
     pairs = parse_stratum(code)
     if not pairs:
-        return "National"
-    return " · ".join(value_label(d, v) for d, v in pairs.items())
+        return gettext("National")
+    return " · ".join(gettext(value_label(d, v)) for d, v in pairs.items())
 
 
 def value_label(dimension: str, value: str) -> str:
@@ -104,10 +106,11 @@ def dimension_choices() -> dict[str, list[tuple[str, str]]]:
     return {d: [(v, value_label(d, v)) for v in values] for d, values in DIMENSIONS.items()}
 
 
-def breakdown_label(breakdown: str) -> str:
-    """Words for a breakdown key: 'national', 'by province', 'by college type and sector'."""
+def breakdown_label(breakdown: str, gettext: Translate = english) -> str:
+    """Words for a breakdown key: 'national', 'by province', 'by college type and sector'
+    (in the reader's language when given flask-babel's gettext)."""
     if breakdown == NATIONAL:
-        return "national"
-    words = [DIMENSION_LABELS[d].lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
-    return "by " + " and ".join(words)
+        return gettext("national")
+    words = [gettext(DIMENSION_LABELS[d]).lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
+    return gettext("by %(dimensions)s", dimensions=gettext(" and ").join(words))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -37,8 +38,9 @@ def load_user(user_id: str) -> User | None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"),
+                             validators=[DataRequired(), Length(max=200)])
 
 
 def web_actor() -> Actor:
@@ -82,13 +84,13 @@ def login():
         address, email = request.remote_addr or "", form.email.data
         wait = throttle.blocked_for(address, email)
         if wait:
-            flash(f"Too many failed attempts. Try again in {int(wait // 60) + 1} minutes.",
-                  "error")
+            flash(gettext("Too many failed attempts. Try again in %(minutes)s minutes.",
+                          minutes=int(wait // 60) + 1), "error")
             return render_template("login.html", form=form), 429
         user = authenticate(get_session(), email, form.password.data)
         if user is None:
             throttle.record_failure(address, email)
-            flash("Email or password is not correct.", "error")
+            flash(gettext("Email or password is not correct."), "error")
             return render_template("login.html", form=form), 401
         throttle.reset(address, email)
         login_user(user)

@@ -38,6 +38,7 @@ from registry.services.releases import feedback_report as report_service
 from registry.services.releases import releases as release_service
 from registry.web.auth import role_required, web_actor
 from registry.web.i18n import breakdown_text, number, signed, stratum_text
+from schemas.codes import Level
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
 bp = Blueprint("benchmarks", __name__)
@@ -80,7 +81,7 @@ def _stratum_label(code: str) -> str:
 
 @bp.app_template_global("suppressed_note")
 def _suppressed_note(suppression: str, min_institutions: int) -> str:
-    return suppressed_note(suppression, min_institutions)
+    return suppressed_note(suppression, min_institutions, gettext)
 
 
 @bp.app_template_global("breakdown_label")
@@ -94,7 +95,8 @@ def catalogue():
     the next release would carry under the current settings."""
     notes = release_service.method_notes(current_app.config["RELEASE_SETTINGS"])
     return render_template("benchmarks/catalogue.html", indicators=CATALOGUE,
-                           notes=method.sections(notes))
+                           notes=method.sections(notes),
+                           level_labels={level.value: level.label for level in Level})
 
 
 @bp.get("/benchmarks")
@@ -125,7 +127,7 @@ def national_cohorts():
     table = cohort_tables.national_cohort_table(get_session(),
                                                 current_app.config["RELEASE_SETTINGS"])
     return render_template("benchmarks/cohorts.html", table=table, institution=None,
-                           cohort_chart=_cohort_chart(table, "the nation"))
+                           cohort_chart=_cohort_chart(table, gettext("the nation")))
 
 
 @bp.get("/college/cohorts")
@@ -146,8 +148,9 @@ def _cohort_chart(table: cohort_tables.CohortTable, whose: str) -> str | None:
     rows = table.as_rows()
     if not any(row["retention"] is not None for row in rows):
         return None
-    return chart_service.cohort_chart(rows, f"Retention of {whose}'s intake cohorts by years "
-                                            "since intake; the table below has the figures")
+    return chart_service.cohort_chart(rows, gettext(
+        "Retention of %(whose)s's intake cohorts by years since intake; the table below has "
+        "the figures", whose=whose))
 
 
 def _chosen(periods: list[Period], code: str | None) -> Period | None:
@@ -200,8 +203,9 @@ def _trend_chart(trend: list[dict], institution: Institution, indicator: str) ->
               for p in trend for name, field in TREND_SERIES]
     breaks = [p["period"] for p in trend if p["break_before"]]
     key = ("trend", institution.id, tuple(p["release"] for p in trend))
-    label = (f"{BY_CODE[indicator].name} across periods: your college against the national "
-             "median and your peers' median; the table below has the figures")
+    label = gettext("%(indicator)s across periods: your college against the national median "
+                    "and your peers' median; the table below has the figures",
+                    indicator=gettext(BY_CODE[indicator].name))
     return chart_service.series_chart(key, indicator, points, breaks, label, intervals=False)
 
 

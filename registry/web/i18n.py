@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from babel import Locale, dates, numbers
@@ -25,13 +26,7 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
-from registry.indicators.strata import (
-    BREAKDOWN_SEPARATOR,
-    DIMENSION_LABELS,
-    NATIONAL,
-    parse_stratum,
-    value_label,
-)
+from registry.indicators.strata import breakdown_label, stratum_label
 
 bp = Blueprint("language", __name__)
 
@@ -110,7 +105,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """A number written the reader's way (grouping, decimal sign), or a dash when missing."""
     if value is None:
         return "–"
-    return left_to_right(numbers.format_decimal(value, format=_digits(decimals), locale=_locale()))
+    return left_to_right(_pattern(_digits(decimals)).apply(value, _locale()))
 
 
 def signed(value: float | int | None, decimals: int = 0) -> str:
@@ -118,8 +113,7 @@ def signed(value: float | int | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
     digits = _digits(decimals)
-    written = numbers.format_decimal(value, format=f"+{digits};-{digits}", locale=_locale())
-    return left_to_right(written)
+    return left_to_right(_pattern(f"+{digits};-{digits}").apply(value, _locale()))
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -144,6 +138,12 @@ def left_to_right(value: object) -> str:
     return f"\u2066{text}\u2069" if _locale().text_direction == "rtl" else text
 
 
+@cache
+def _pattern(pattern: str) -> numbers.NumberPattern:
+    """A number pattern parsed once (Babel parses it anew on every format_decimal call)."""
+    return numbers.parse_pattern(pattern)
+
+
 def _digits(decimals: int) -> str:
     """A number pattern with grouping and exactly `decimals` decimals."""
     return "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -156,18 +156,12 @@ def _locale() -> Locale:
 
 def stratum_text(code: str) -> str:
     """A benchmark group in the reader's language: 'National' or e.g. 'Medical · Punjab'."""
-    pairs = parse_stratum(code)
-    if not pairs:
-        return gettext("National")
-    return " · ".join(gettext(value_label(d, v)) for d, v in pairs.items())
+    return stratum_label(code, gettext)
 
 
 def breakdown_text(breakdown: str) -> str:
     """A breakdown in the reader's language: 'national', 'by college type and sector'."""
-    if breakdown == NATIONAL:
-        return gettext("national")
-    words = [gettext(DIMENSION_LABELS[d]).lower() for d in breakdown.split(BREAKDOWN_SEPARATOR)]
-    return gettext("by %(dimensions)s", dimensions=gettext(" and ").join(words))
+    return breakdown_label(breakdown, gettext)
 
 
 def register_languages(app: Flask) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from registry.db import utcnow
@@ -77,7 +78,7 @@ def university_dashboard():
     """The status grid of the university's affiliated colleges."""
     session = get_session()
     period, rows = tracker_rows(session)
-    return _tracker(session, "Affiliated colleges", "university.dashboard", period, rows)
+    return _tracker(session, gettext("Affiliated colleges"), "university.dashboard", period, rows)
 
 
 @regulator.get("", endpoint="dashboard")
@@ -107,7 +108,7 @@ def compliance():
     period, rows = tracker_rows(session)
     if request.args.get("format") == "csv" and period is not None:
         return _csv(period, rows)
-    return _tracker(session, "Compliance tracker", "regulator.compliance", period, rows)
+    return _tracker(session, gettext("Compliance tracker"), "regulator.compliance", period, rows)
 
 
 def _csv(period, rows) -> Response:

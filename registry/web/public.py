@@ -44,6 +44,8 @@ def programmes():
         "programmes.html", page=page, filters=filters, provinces=PROVINCES,
         levels=Level, models=MentoringModel, components=COMPONENT_LABELS,
         types=INSTITUTION_TYPES, sectors=SECTORS,
+        level_labels={level.value: level.label for level in Level},
+        model_labels={model.value: model.label for model in MentoringModel},
         args={k: v for k, v in filters.items() if v},
     )
 

@@ -17,6 +17,7 @@ def data_dictionary_page():
     field marked new, changed or removed against the previous version."""
     from schemas import MISSING_CODES, SCHEMA_VERSION, SUPPORTED_VERSIONS
     from schemas.dictionary import REMOVED, UNCHANGED, dictionary_changes, previous_version
+    from schemas.validation import schema_of_version
 
     version = request.args.get("version", SCHEMA_VERSION)
     if version not in SUPPORTED_VERSIONS:
@@ -25,7 +26,8 @@ def data_dictionary_page():
     changes = [e for e in entries if e["change"] != UNCHANGED]
     current = [e for e in entries if e["change"] != REMOVED]
     sections = [(name, list(rows)) for name, rows in groupby(current, key=lambda e: e["section"])]
-    return render_template("standard.html", sections=sections, version=version,
+    titles = {name: field.label for name, field in schema_of_version(version).fields.items()}
+    return render_template("standard.html", sections=sections, titles=titles, version=version,
                            versions=SUPPORTED_VERSIONS, previous=previous_version(version),
                            changes=changes, missing_codes=MISSING_CODES)
 

@@ -28,16 +28,39 @@ def vocabularies() -> dict[str, Iterable[str]]:
         "mentoring model": [model.label for model in MentoringModel],
         "framework component": COMPONENT_LABELS.values(),
         "indicator": [indicator.name for indicator in CATALOGUE],
+        "indicator definition": [indicator.definition for indicator in CATALOGUE],
         "indicator unit": [indicator.unit for indicator in CATALOGUE],
         "which values are better": [indicator.better for indicator in CATALOGUE],
         "benchmark dimension": DIMENSION_LABELS.values(),
         "benchmark group": [value_label(dimension, value)
                             for dimension, values in DIMENSIONS.items() for value in values],
+        **dictionary_words(),
+    }
+
+
+def dictionary_words() -> dict[str, list[str]]:
+    """The words of the data dictionary (/standard) of every supported version."""
+    from schemas import SUPPORTED_VERSIONS
+    from schemas.dictionary import dictionary_changes
+    from schemas.validation import schema_of_version
+
+    rows = [row for version in SUPPORTED_VERSIONS for row in dictionary_changes(version)]
+    return {
+        "data standard section": [section.label for version in SUPPORTED_VERSIONS
+                                  for section in schema_of_version(version).fields.values()],
+        "data standard field": [row["label"] for row in rows],
+        "data standard field type": [row["type"] for row in rows],
+        "data standard code": [code["label"] for row in rows for code in row["codes"]],
+        "data standard rule": [rule for row in rows for rule in row["rules"]],
+        "data standard guidance": [row["guidance"] for row in rows if row["guidance"]],
     }
 
 
 def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
     """Babel extractor: one message per word, its kind as the translator's comment."""
+    seen = set()
     for kind, words in vocabularies().items():
         for word in words:
-            yield 0, None, word, [f"{kind}"]
+            if word not in seen:
+                seen.add(word)
+                yield 0, None, word, [f"{kind}"]

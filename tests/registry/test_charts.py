@@ -222,3 +222,72 @@ def test_every_kind_of_chart_is_a_valid_vega_lite_specification(kind):
 def test_a_sparkline_spans_at_least_a_tenth_of_its_largest_value():
     assert charts.sparkline_domain([0.776, 0.778]) == pytest.approx([0.7381, 0.8159])
     assert charts.sparkline_domain([0.5, 0.9]) == pytest.approx([0.5, 0.9])
+
+
+ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+
+
+def drawn_words(spec: dict) -> list[str]:
+    """Every title, legend entry and drawn word of a spec (not field names or codes)."""
+    found = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("title", "domain", "text", "shown", "lines",
+                                               "series", "status", "state", "province",
+                                               "label", "suppressed_note", "part"):
+            found.append(node.strip("'\""))
+    walk(spec)
+    return [word for word in found if re.search(r"[A-Za-z]{3}", word) or ARABIC_SCRIPT.search(word)]
+
+
+def test_a_chart_built_in_urdu_carries_urdu_titles_legends_and_notes(app):
+    from flask_babel import gettext
+
+    app.config["LANGUAGES"] = ("en", "ur")
+    tiles = [{"code": c, "name": n, "value": 0.5} for c, n in PROVINCES.items()]
+    tiles[0] = {**tiles[0], "value": None, "suppressed": True}
+    series = [charts.SeriesPoint("National", "2024-25", 0.5, "final", 0.4, 0.6),
+              charts.SeriesPoint("National", "2025-26", 0.6, "provisional", 0.5, 0.7)]
+    with app.test_request_context(headers={"Accept-Language": "ur"}):
+        rows = [charts.DistributionRow(gettext("Punjab"), 0.4, 0.5, 0.6, 0.7, 0.8, marker=0.65),
+                charts.DistributionRow(gettext("Dental"), suppressed_note=charts.suppressed_note(
+                    "primary", 5, gettext))]
+        specs = {
+            "distribution": charts.distribution_spec(rows, COVERAGE, gettext=gettext),
+            "series": charts.series_spec(series, COVERAGE, ["2025-26"], gettext=gettext),
+            "tiles": charts.tile_map_spec(tiles, COVERAGE, gettext=gettext),
+            "compliance": charts.compliance_spec(
+                [{"province": "Punjab", "state": "Late", "n": 1}], gettext=gettext),
+            "cohorts": charts.cohort_spec(COHORT_ROWS, gettext=gettext),
+        }
+        urdu_legend = gettext("P10 to P90 of colleges")
+    assert ARABIC_SCRIPT.search(urdu_legend)
+    assert urdu_legend in specs["distribution"]["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    for kind, spec in specs.items():
+        words = drawn_words(spec)
+        english = [w for w in words if not ARABIC_SCRIPT.search(w)]
+        assert words and not english, (kind, english)
+
+
+def test_a_chart_built_without_a_language_is_in_english():
+    words = drawn_words(charts.distribution_spec(ROWS, COVERAGE))
+    assert "P10 to P90 of colleges" in words and "suppressed (fewer than 5 colleges)" in words
+    assert not any(ARABIC_SCRIPT.search(word) for word in words)
+
+
+def test_a_series_keeps_its_colour_when_its_name_arrives_translated(app):
+    from flask_babel import gettext
+
+    app.config["LANGUAGES"] = ("en", "ur")
+    with app.test_request_context(headers={"Accept-Language": "ur"}):
+        names = ("National", gettext("Peers"))
+        named = [charts.SeriesPoint(name, "2024-25", 0.5) for name in names]
+        spec = charts.series_spec(named, COVERAGE, gettext=gettext)
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["range"] == [charts.SERIES_COLOURS["National"], charts.SERIES_COLOURS["Peers"]]

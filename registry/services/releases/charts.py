@@ -2,7 +2,9 @@
 
 Releases never change, so a chart keyed by the releases it draws on (and what it shows)
 is valid for as long as the process lives; a new release brings new keys. The cache is
-bounded, so rarely asked combinations fall out first.
+bounded, so rarely asked combinations fall out first. A chart is drawn in the language of
+the request (flask-babel's; English outside a request, as for the PDF report), and the
+language is part of every key.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
+
+from babel import Locale
+from flask_babel import get_locale, gettext
 
 from registry.indicators import charts
 from registry.indicators.strata import breakdown_label, stratum_label
@@ -29,12 +34,20 @@ class ChartCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, build: Callable[[], dict], label: str) -> str:
-        """The SVG of `key`, rendering `build()` only when it is not cached yet."""
+        """The SVG of `key` in the request's language, rendering `build()` only when it is not
+        cached yet (languages of another script drawn in fonts of that script)."""
+        locale = language()
+        key = (str(locale), key)
         with self._lock:
             if key in self._svgs:
                 self._svgs.move_to_end(key)
                 return self._svgs[key]
-        svg = charts.render_svg(build(), label)
+        spec = build()
+        if str(locale) in charts.SCRIPT_FONTS:
+            spec.setdefault("config", {})["font"] = \
+                f"{charts.SCRIPT_FONTS[str(locale)]}, {charts.FONT}"
+            spec.setdefault("padding", charts.SCRIPT_PADDING)
+        svg = charts.render_svg(spec, label)
         with self._lock:
             self.renders += 1
             self._svgs[key] = svg
@@ -51,14 +64,23 @@ class ChartCache:
 CACHE = ChartCache()
 
 
+def language() -> Locale:
+    """The language charts are drawn in: the request's, else English."""
+    return get_locale() or Locale.parse("en")
+
+
 def distribution_chart(release_id: int, indicator: str, breakdown: str,
                        cells: Sequence[BenchmarkCell], min_institutions: int) -> str:
     """One indicator's distribution in each stratum of a breakdown, from one release."""
-    rows = [distribution_row(c, stratum_label(c.stratum), min_institutions) for c in cells]
-    label = (f"{BY_CODE[indicator].name} {breakdown_label(breakdown)}: P10 to P90, P25 to P75 "
-             "and median of college values per group; the table below has the figures")
+    rows = [distribution_row(c, stratum_label(c.stratum, gettext), min_institutions)
+            for c in cells]
+    label = gettext("%(indicator)s %(breakdown)s: P10 to P90, P25 to P75 and median of college "
+                    "values per group; the table below has the figures",
+                    indicator=gettext(BY_CODE[indicator].name),
+                    breakdown=breakdown_label(breakdown, gettext))
     return CACHE.get(("distribution", release_id, indicator, breakdown),
-                     lambda: charts.distribution_spec(rows, BY_CODE[indicator]), label)
+                     lambda: charts.distribution_spec(rows, BY_CODE[indicator], gettext=gettext),
+                     label)
 
 
 def distribution_row(cell, label: str, min_institutions: int,
@@ -66,8 +88,8 @@ def distribution_row(cell, label: str, min_institutions: int,
     """A chart row from a benchmark cell (a model or a dict of its figures)."""
     get = cell.get if isinstance(cell, dict) else lambda f: getattr(cell, f)
     if get("suppression") != "none" or get("median") is None:
-        note = charts.suppressed_note(get("suppression"), min_institutions) \
-            if get("suppression") != "none" else "no figure"
+        note = charts.suppressed_note(get("suppression"), min_institutions, gettext) \
+            if get("suppression") != "none" else gettext("no figure")
         return charts.DistributionRow(label, marker=marker, suppressed_note=note)
     return charts.DistributionRow(label, get("p10"), get("p25"), get("median"), get("p75"),
                                   get("p90"), marker)
@@ -88,16 +110,17 @@ def standing_charts(key: Hashable, rows: Iterable[dict], min_institutions: int
     found = []
     for unit, members in groups.items():
         indicator = BY_CODE[members[0]["indicator"]]
-        title = "Percentages" if unit == "percent" else indicator.name
-        chart_rows = [distribution_row(r["national"], r["name"] if unit == "percent"
-                                       else "Nation", min_institutions, r["value"])
-                      for r in members]
-        label = (f"{title}: your college (diamond) against the national distribution of "
-                 "colleges; the table below has the figures")
-        axis = "Percent" if unit == "percent" else None
-        found.append((title, CACHE.get(("standing", key, unit), lambda rows=chart_rows,
-                                       i=indicator, a=axis: charts.distribution_spec(rows, i, a),
-                                       label)))
+        title = gettext("Percentages") if unit == "percent" else gettext(indicator.name)
+        names = [r["name"] for r in members]
+        chart_rows = [distribution_row(r["national"], gettext(name) if unit == "percent"
+                                       else gettext("Nation"), min_institutions, r["value"])
+                      for r, name in zip(members, names, strict=True)]
+        label = gettext("%(title)s: your college (diamond) against the national distribution "
+                        "of colleges; the table below has the figures", title=title)
+        axis = gettext("Percent") if unit == "percent" else None
+        found.append((title, CACHE.get(
+            ("standing", key, unit), lambda rows=chart_rows, i=indicator, a=axis:
+            charts.distribution_spec(rows, i, a, gettext=gettext), label)))
     return found
 
 
@@ -105,7 +128,7 @@ def series_chart(key: Hashable, indicator: str, points: Sequence[charts.SeriesPo
                  breaks: Sequence[str], label: str, *, intervals: bool = True) -> str:
     """Lines across periods (provisional and final points, breaks marked)."""
     return CACHE.get(("series", key, indicator), lambda: charts.series_spec(
-        points, BY_CODE[indicator], breaks, intervals=intervals), label)
+        points, BY_CODE[indicator], breaks, intervals=intervals, gettext=gettext), label)
 
 
 def sparkline(key: Hashable, points: Sequence[charts.SeriesPoint], label: str) -> str:
@@ -116,16 +139,18 @@ def sparkline(key: Hashable, points: Sequence[charts.SeriesPoint], label: str) -
 def tile_map(key: Hashable, indicator: str, tiles: Sequence[dict], label: str) -> str:
     """The provinces and territories as tiles coloured by an indicator's value."""
     return CACHE.get(("tiles", key, indicator),
-                     lambda: charts.tile_map_spec(tiles, BY_CODE[indicator]), label)
+                     lambda: charts.tile_map_spec(tiles, BY_CODE[indicator], gettext=gettext),
+                     label)
 
 
 def compliance_chart(key: Hashable, rows: Sequence[dict], label: str) -> str:
     """Expected returns per province: submitted, late, missing."""
-    return CACHE.get(("compliance", key), lambda: charts.compliance_spec(rows), label)
+    return CACHE.get(("compliance", key), lambda: charts.compliance_spec(rows, gettext=gettext),
+                     label)
 
 
 def cohort_chart(rows: Sequence[dict], label: str) -> str:
     """Retention by years since intake, a line per intake cohort (keyed by its figures)."""
     key = ("cohorts", tuple((r["intake_period"], r["years_since_intake"], r["retention"])
                             for r in rows))
-    return CACHE.get(key, lambda: charts.cohort_spec(rows), label)
+    return CACHE.get(key, lambda: charts.cohort_spec(rows, gettext=gettext), label)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -124,7 +125,7 @@ def _headline(code: str, points: list[SeriesPoint], stratum: str) -> Headline:
     before = figures[-2] if len(figures) > 1 else (None, None)
     value = _published(cell)
     earlier = _published(before[1])
-    chart_points = [_chart_point(stratum_label(stratum), p, c) for p, c in figures]
+    chart_points = [_chart_point(stratum_label(stratum, gettext), p, c) for p, c in figures]
     key = (tuple(p.release_id for p in points), stratum)
     return Headline(
         code, BY_CODE[code].name, value, cell and cell["ci_low"], cell and cell["ci_high"],
@@ -153,18 +154,19 @@ def _published(cell: dict | None) -> float | None:
 
 def _note(cell: dict | None, point: SeriesPoint | None) -> str | None:
     if point is None:
-        return "no published release yet"
+        return gettext("no published release yet")
     if cell is None:
-        return "no figure for this group"
+        return gettext("no figure for this group")
     if cell["suppression"] != "none":
-        return suppressed_note(cell["suppression"], point.min_institutions)
-    return "rate not shown: too few people" if cell["rate_withheld"] else None
+        return suppressed_note(cell["suppression"], point.min_institutions, gettext)
+    return gettext("rate not shown: too few people") if cell["rate_withheld"] else None
 
 
 def _sparkline(key, code: str, points: list[ChartPoint]) -> str | None:
     if sum(p.value is not None for p in points) < 2:
         return None
-    label = f"{BY_CODE[code].name} across {len(points)} periods"
+    label = gettext("%(indicator)s across %(periods)s periods",
+                    indicator=gettext(BY_CODE[code].name), periods=len(points))
     return charts.sparkline((key, code), points, label)
 
 
@@ -173,8 +175,9 @@ def _trend(key, code: str, chart_points: list[ChartPoint], points: list[SeriesPo
     if not any(p.value is not None for p in chart_points):
         return None
     breaks = [p.period for p in points if p.break_before]
-    label = (f"{BY_CODE[code].name} across periods with its 95 % interval; triangles are "
-             "provisional releases; the table beside it has the figures")
+    label = gettext("%(indicator)s across periods with its 95 %% interval; triangles are "
+                    "provisional releases; the table beside it has the figures",
+                    indicator=gettext(BY_CODE[code].name))
     return charts.series_chart(key, code, chart_points, breaks, label)
 
 
@@ -189,6 +192,7 @@ def _tiles(points: list[SeriesPoint], filters: dict[str, str | None]) -> list[di
         cell = last.figures.get(stratum)
         tiles.append({"code": code, "name": PROVINCES[code], "value": _published(cell),
                       "institutions": cell["institutions"] if cell else None,
+                      "suppressed": bool(cell) and cell["suppression"] != "none",
                       "suppressed_note": _note(cell, last) if _published(cell) is None
                       else None})
     return tiles
@@ -197,9 +201,11 @@ def _tiles(points: list[SeriesPoint], filters: dict[str, str | None]) -> list[di
 def _tile_map(code: str, latest: SeriesPoint | None, tiles: list[dict], filters) -> str | None:
     if not tiles or latest is None:
         return None
-    within = f" ({filters['type']} colleges)" if filters.get("type") else ""
-    label = (f"{BY_CODE[code].name} by province{within}, {latest.period}: tiles placed "
-             "roughly as on a map; the table beside it has the figures")
+    college_type = filters.get("type") or ""
+    within = gettext(" (%(type)s colleges)", type=gettext(college_type)) if college_type else ""
+    label = gettext("%(indicator)s by province%(within)s, %(period)s: tiles placed roughly as "
+                    "on a map; the table beside it has the figures",
+                    indicator=gettext(BY_CODE[code].name), within=within, period=latest.period)
     return charts.tile_map((latest.release_id, filters.get("type")), code, tiles, label)
 
 
@@ -237,8 +243,8 @@ def _compliance_chart(period: Period | None, rows: list[ComplianceRow]) -> str |
     data = [{"province": r["province"], "state": state, "n": r[state]}
             for r in counts for state in dict.fromkeys(COMPLIANCE_STATES.values())]
     key = (period.id, tuple((d["province"], d["state"], d["n"]) for d in data))
-    label = (f"Expected returns by province, {period.code}: submitted, late, missing and not "
-             "yet due; the table beside it has the figures")
+    label = gettext("Expected returns by province, %(period)s: submitted, late, missing and not "
+                    "yet due; the table beside it has the figures", period=period.code)
     return charts.compliance_chart(key, data, label)
 
 

@@ -13,6 +13,8 @@ break, at its first period with a source.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ from schemas.reading import source_readings
 FIGURES = ("institutions", "returns", "pooled_rate", "ci_low", "ci_high", "p10", "p25",
            "median", "p75", "p90", "mean", "suppression", "rate_withheld")
 KNOWN_STRATA = frozenset(all_strata())
+CACHE_SIZE = 512  # sets of cells kept in memory (a few kilobytes each)
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,48 @@ def indicator_series(session: Session, indicator: str,
 
 def series_of(session: Session, indicators: Sequence[str], strata: Sequence[str]
               ) -> dict[str, list[SeriesPoint]]:
-    """Several indicators' series over the same strata, read in two queries."""
+    """Several indicators' series over the same strata: one query for the published releases;
+    their cells and standard versions come from memory after the first time (releases
+    never change, and a new or withdrawn release changes the key)."""
     releases = published_releases(session)
     strata = tuple(dict.fromkeys(strata))
-    cells = _cells(session, [r.id for r in releases], indicators, strata)
-    standards = {r.id: tuple(release_standard_versions(session, r)) for r in releases}
+    keys = tuple(release_key(r) for r in releases)
+    cells = _CELLS.get((keys, tuple(indicators), strata), lambda: _cells(
+        session, [r.id for r in releases], indicators, strata))
+    standards = {r.id: _STANDARDS.get(release_key(r), lambda r=r: tuple(
+        release_standard_versions(session, r))) for r in releases}
     return {code: _points(releases, code, strata, cells, standards) for code in indicators}
+
+
+def release_key(release: Release) -> tuple:
+    """What identifies a release's content in a process-wide cache: its id and when it was
+    built (ids repeat across databases, build times do not)."""
+    return release.id, release.built_at, release.checksum_sha256
+
+
+class _Memo:
+    """A small thread-safe least-recently-used map (values computed outside the lock)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+_CELLS = _Memo()
+_STANDARDS = _Memo(size=4096)
 
 
 BREAK_KEYS = ("catalogue_version", "method_version", "standard_versions")

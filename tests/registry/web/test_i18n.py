@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ URDU_MO = URDU_PO.with_suffix(".mo")
 PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "programme.html", "_pager.html",
                     "_register_filters.html", "benchmarks/catalogue.html",
                     "benchmarks/explorer.html", "standard.html", "errors/403.html",
-                    "not_found.html")
+                    "not_found.html", "login.html", "benchmarks/cohorts.html",
+                    "benchmarks/_cohort_table.html", "publication/calendar.html")
 PUBLIC_PAGES = ("/", "/programmes", "/indicators", "/benchmarks", "/standard", "/no/such/page")
 
 
@@ -199,3 +201,58 @@ def test_a_code_keeps_its_order_only_inside_right_to_left_text(bilingual_app):
         assert left_to_right("2024-25") == "\u20662024-25\u2069"
     with bilingual_app.test_request_context(headers={"Accept-Language": "en"}):
         assert left_to_right("2024-25") == "2024-25"
+
+
+# English the Urdu public pages must not show: the navigation, the indicator catalogue, the
+# data dictionary and the words drawn in charts (all defined once, translated at display).
+CHART_WORDS = ("P10 to P90 of colleges", "P25 to P75", "Median", "Your college", "Period",
+               "Release", "suppressed (fewer than", "suppressed (would reveal", "break in series",
+               "no figure", "Percent of")
+
+
+def english_phrases() -> set[str]:
+    from registry.web.vocabulary import dictionary_words
+    from schemas.indicators import CATALOGUE
+
+    phrases = {phrase for words in dictionary_words().values() for phrase in words}
+    phrases |= {i.name for i in CATALOGUE} | {i.definition for i in CATALOGUE}
+    phrases |= {"Programmes", "Indicators", "Benchmarks", "Release calendar", "Data standard",
+                "Open data & API", "Log in", "How the figures are made", *CHART_WORDS}
+    return {phrase for phrase in phrases if phrase}
+
+
+def shown_text(html: str) -> str:
+    """What a reader sees or hears: text and aria-labels, without code and without what is
+    marked as English on purpose (the switch's "English", the release's method notes)."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<(dl|button)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", html, flags=re.S)
+    html = re.sub(r"<code>.*?</code>", " ", html, flags=re.S)
+    labels = " ".join(re.findall(r'aria-label="([^"]*)"', html))
+    return unescape(re.sub(r"<[^>]+>", "\n", html) + "\n" + labels)
+
+
+@pytest.mark.parametrize("path", ["/", "/programmes", "/indicators", "/benchmarks",
+                                  "/benchmarks?breakdown=province", "/standard",
+                                  "/standard?version=1.0"])
+def test_an_urdu_public_page_shows_no_english_from_the_catalogues(bilingual, published_release,
+                                                                   path):
+    html = bilingual.get(path, headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    text = shown_text(html)
+    left = sorted(phrase for phrase in english_phrases()
+                  if re.search(rf"(?<![\w.]){re.escape(phrase)}(?![\w.])", text))
+    assert not left, f"English on the Urdu page {path}: {left[:20]}"
+
+
+def test_charts_are_drawn_in_the_readers_language_and_cached_per_language(bilingual,
+                                                                          published_release,
+                                                                          urdu_catalogue):
+    path = "/benchmarks?breakdown=province"
+    english = bilingual.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    urdu = bilingual.get(path, headers={"Accept-Language": "ur"}).get_data(as_text=True)
+    again = bilingual.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    chart = re.compile(r"<svg.*?</svg>", re.S)
+    assert ">P10 to P90 of colleges<" in chart.search(english).group(0)
+    assert f">{urdu_string(urdu_catalogue, 'P10 to P90 of colleges')}<" in \
+        chart.search(urdu).group(0)
+    assert "Noto Nastaliq Urdu" in chart.search(urdu).group(0)  # the page's Urdu face
+    assert chart.search(again).group(0) == chart.search(english).group(0)
