@@ -29,6 +29,7 @@ from registry.services.submission import returns as return_service
 from registry.services.submission import submissions
 from registry.services.submission.bulk import read_bulk_file
 from registry.services.submission.return_form import (
+    errors_at_slots,
     form_sections,
     form_version,
     payload_from_form,
@@ -236,8 +237,9 @@ def _post_return_form(session, actor):
     try:
         result = submissions.submit_return(session, actor, payload, source="web")
     except DomainError as exc:
-        return _form_page(session, actor, key, values, errors=exc.fields, message=exc.message,
-                          status=422)
+        return _form_page(session, actor, key, values,
+                          errors=errors_at_slots(exc.fields, values, version),
+                          message=exc.message, status=422)
     flash(f"Version {result.version} received; quality checks are running.", "info")
     return redirect(url_for("college.submitted", return_id=result.return_id,
                             version=result.version))

@@ -8,6 +8,7 @@ standard version its period accepts (form_version): in 1.1 it holds the cohort f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -153,6 +154,32 @@ def values_from_form(form, version: str = SCHEMA_VERSION) -> dict[str, str]:
         else:
             values[leaf.path] = (form.get(leaf.path) or "").strip()
     return values
+
+
+_SLOT = re.compile(r"^(?P<list>[a-z_.]+?)\.(?P<slot>\d+)(?P<rest>\..*)?$")
+
+
+def errors_at_slots(errors: dict[str, list[str]], values: dict[str, str],
+                    version: str) -> dict[str, list[str]]:
+    """Move a submitted form's error paths back to the list entries the officer filled.
+
+    The payload leaves a list's empty entries out (`unflatten_return`), so the validator's
+    `cohort_follow_up.cohorts.1.at_start` names the second *filled* cohort, which is not the
+    form's cohort 1 when an entry before it was left empty.
+    """
+    filled: dict[str, set[int]] = {}
+    for leaf in flat_leaves(version):
+        slot = _SLOT.match(leaf.path)
+        if slot and values.get(leaf.path):
+            filled.setdefault(slot["list"], set()).add(int(slot["slot"]))
+    moved = {}
+    for path, messages in errors.items():
+        slot = _SLOT.match(path)
+        order = sorted(filled.get(slot["list"], ())) if slot else []
+        if slot and int(slot["slot"]) < len(order):
+            path = f"{slot['list']}.{order[int(slot['slot'])]}{slot['rest'] or ''}"
+        moved[path] = messages
+    return moved
 
 
 def payload_from_form(form: dict[str, str], institution_code: str, schema_version: str) -> dict:

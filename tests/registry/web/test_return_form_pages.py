@@ -198,6 +198,21 @@ def test_the_form_follows_the_newest_version_the_period_accepts(as_college, sess
     assert "cohort_follow_up" not in stored.payload  # no cohort filled: the section is left out
 
 
+def test_errors_in_a_cohort_after_an_empty_one_are_shown_beside_that_cohort(
+        as_college, session, college):
+    make_period(session, "2025", standard_versions=["1.1"])
+    data = form_data(return_payload(college))
+    for slot, intake in ((0, "2023"), (2, "2024")):  # the second cohort's entry left empty
+        entry = f"cohort_follow_up.cohorts.{slot}."
+        data.update({entry + "intake_period": intake, entry + "at_start": "10",
+                     entry + "still_in_training": "8"})  # the rest of each entry missing
+    response = as_college.post("/college/submit", data=data)
+    assert response.status_code == 422
+    summary = response.get_data(as_text=True).split('id="form-errors"')[1].split("</div>")[0]
+    assert 'href="#f-cohort_follow_up-cohorts-2-completed"' in summary
+    assert "cohorts-1-" not in summary  # the validator's entry 1 is the form's cohort 2
+
+
 def test_a_1_0_period_form_has_no_cohort_step(as_college, session, college):
     make_period(session, "2025")
     page = as_college.get("/college/submit?period=2025&programme=PG-PEER").get_data(as_text=True)
