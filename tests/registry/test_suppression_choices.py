@@ -99,3 +99,13 @@ def test_two_splits_of_one_parent_leave_it_unknown_when_they_share_their_unknown
     status = {"a": "none", "b": "primary", "d": "primary", "e": "primary", "f": "primary",
               "g": "primary"}
     assert determined_cells(status, links) == []
+
+
+def test_a_complement_whose_only_sibling_is_absent_hides_its_parent_and_no_more():
+    # c is small; a (the smaller-named of the two equal children of q) complements it; in
+    # p = a + b, b is absent (a known zero), so p is the only cell left to hide, and
+    # hiding it leaves nothing determined: d and q stay published.
+    links = [Relation("q", ("a", "c", "d")), Relation("p", ("a", "b"))]
+    status = suppress({"p": 8, "q": 18, "a": 8, "c": 2, "d": 8}, links, 5)
+    assert status == {"p": "secondary", "q": "none", "a": "secondary", "c": "primary",
+                      "d": "none"}
