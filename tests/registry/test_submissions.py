@@ -127,9 +127,9 @@ def test_the_same_key_with_other_figures_is_refused_naming_the_header(session, c
         submit_return(session, submitter, changed, idempotency_key="k-2")
     assert refused.value.fields == {
         "Idempotency-Key": ["already used for a different request body"]}
-    assert refused.value.message.startswith(
+    assert refused.value.message == (
         f"This Idempotency-Key was used at {used_at:%Y-%m-%d %H:%M} UTC for a return with "
-        "different figures.")
+        "different figures. A key stands for one request: send new figures with a new key.")
 
 
 def test_a_key_as_old_as_the_window_makes_a_new_version(session, college, period, submitter):
@@ -176,6 +176,19 @@ def test_a_key_is_one_colleges_own(session, college, other_college, period, subm
                            idempotency_key="shared")
     assert (theirs.replayed, theirs.version) == (False, 1)
     assert theirs.return_id != mine.return_id
+    retried = submit_return(session, other, return_payload(other_college),
+                            idempotency_key="shared")
+    assert (retried.version_id, retried.replayed) == (theirs.version_id, True)
+
+
+def test_a_retry_replays_the_version_of_its_own_key(session, college, period, submitter):
+    payload = return_payload(college)
+    submit_return(session, submitter, payload, idempotency_key="k-a")
+    correction = copy.deepcopy(payload)
+    correction["capacity"]["active_mentors"] += 1
+    second = submit_return(session, submitter, correction, idempotency_key="k-b")
+    retried = submit_return(session, submitter, correction, idempotency_key="k-b")
+    assert (retried.version_id, retried.version, retried.replayed) == (second.version_id, 2, True)
 
 
 def test_a_first_return_registers_its_programme_from_its_programme_section(
