@@ -44,6 +44,18 @@ def fresh_database(kind: str, folder: Path):
     return fresh_sqlite_database(folder)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under mutmut (which sets MUTANT_UNDER_TEST) run the PostgreSQL half only when
+    TEST_DATABASE_URL names a server: `make mutate` stays SQLite-only and quicker by
+    default, and kills PostgreSQL-only code paths when asked to."""
+    if "MUTANT_UNDER_TEST" not in os.environ or os.environ.get("TEST_DATABASE_URL"):
+        return
+    deselected = [item for item in items if "postgresql" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if "postgresql" not in item.keywords]
+
+
 def require_postgres() -> None:
     """Skip without PostgreSQL locally; under CI a missing PostgreSQL is a failure."""
     reason = postgres_unreachable_reason()

@@ -99,3 +99,43 @@ def test_two_splits_of_one_parent_leave_it_unknown_when_they_share_their_unknown
     status = {"a": "none", "b": "primary", "d": "primary", "e": "primary", "f": "primary",
               "g": "primary"}
     assert determined_cells(status, links) == []
+
+
+def test_a_complement_whose_only_sibling_is_absent_hides_its_parent_and_no_more():
+    # c is small; a (the smaller-named of the two equal children of q) complements it; in
+    # p = a + b, b is absent (a known zero), so p is the only cell left to hide, and
+    # hiding it leaves nothing determined: d and q stay published.
+    links = [Relation("q", ("a", "c", "d")), Relation("p", ("a", "b"))]
+    status = suppress({"p": 8, "q": 18, "a": 8, "c": 2, "d": 8}, links, 5)
+    assert status == {"p": "secondary", "q": "none", "a": "secondary", "c": "primary",
+                      "d": "none"}
+
+
+def test_a_relation_left_with_one_hidden_cell_by_a_later_one_is_completed_on_the_next_pass():
+    # A 3 x 3 table with its margins, relations in no particular order. r1c1 is small; the
+    # first pass hides r1c2 (row r1) and then r0c1 (column c1), which leaves row r0 with one
+    # hidden cell after it was passed: the next pass hides its smallest child, r0c2 (the
+    # name breaks the tie with r0c0), and that settles it.
+    rows = {"r0": ("r0c0", "r0c1", "r0c2"), "r1": ("r1c0", "r1c1", "r1c2"),
+            "r2": ("r2c0", "r2c1", "r2c2")}
+    columns = {f"c{j}": tuple(f"r{i}c{j}" for i in range(3)) for j in range(3)}
+    links = [Relation("c2", columns["c2"]), Relation("c0", columns["c0"]),
+             Relation("t", ("c0", "c1", "c2")), Relation("r0", rows["r0"]),
+             Relation("r2", rows["r2"]), Relation("c1", columns["c1"]),
+             Relation("r1", rows["r1"]), Relation("t", ("r0", "r1", "r2"))]
+    sizes = {"r0c0": 3, "r0c1": 3, "r0c2": 3, "r1c1": 1, "r1c2": 6, "r2c0": 4, "r2c1": 6,
+             "r2c2": 3, "r0": 9, "r1": 7, "r2": 13, "c0": 7, "c1": 10, "c2": 12, "t": 29}
+    status = suppress(sizes, links, 3)
+    assert {cell for cell, s in status.items() if s != "none"} == {
+        "r1c1", "r1c2", "r0c1", "r0c2"}
+
+
+def test_cells_an_earlier_release_shows_are_never_chosen_as_complements():
+    links = [Relation("all", ("a", "b", "c"))]
+    sizes = {"all": 20, "a": 2, "b": 3, "c": 15}
+    status = {"all": "none", "a": "primary", "b": "none", "c": "none"}
+    complete(status, sizes, links, fixed=frozenset({"b"}))
+    assert status == {"all": "none", "a": "primary", "b": "none", "c": "secondary"}
+    status = {"all": "none", "a": "primary", "b": "none", "c": "none"}
+    complete(status, sizes, links)
+    assert status == {"all": "none", "a": "primary", "b": "secondary", "c": "none"}

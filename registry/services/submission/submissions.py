@@ -328,8 +328,8 @@ def store_returns(
     keys = [_return_key(c, p) for c, p in zip(checked, programmes, strict=True)]
     locked = _lock_returns(session, keys)
     received_at = now or utcnow()
-    versions = []
-    for item, key in zip(checked, keys, strict=True):
+    versions, events = [], []
+    for item, programme, key in zip(checked, programmes, keys, strict=True):
         return_ = locked[key]
         return_.latest_version += 1
         return_.status = ReturnStatus.SUBMITTED
@@ -338,9 +338,11 @@ def store_returns(
             received_at=received_at))
         session.add(version)
         versions.append((return_, version))
-    for item, programme, (return_, version) in zip(checked, programmes, versions, strict=True):
-        session.add(AuditEvent(**_submission_event(actor, item, programme, return_,
-                                                   Origin(source), version.payload_sha256)))
+        # Worded now: a file may hold one return twice, and the count moves on.
+        events.append(_submission_event(actor, item, programme, return_, Origin(source),
+                                        version.payload_sha256))
+    for item, programme, event in zip(checked, programmes, events, strict=True):
+        session.add(AuditEvent(**event))
         _finish_submission(session, item, programme)
     drafts.discard_submitted(session, actor, [(key[0], key[2], programme.code)
                                               for key, programme in zip(keys, programmes,
