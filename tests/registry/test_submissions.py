@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from registry.models import AuditEvent, IdempotencyRecord, Programme, Return, ReturnVersion
-from registry.services.actors import Actor
+from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict, ValidationFailed
-from registry.services.submissions import (
+from registry.services.submission.submissions import (
     IDEMPOTENCY_WINDOW,
     payload_digest,
     store_returns,
