@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -114,8 +115,10 @@ def test_last_period_beside_the_field_then_a_finding_links_back_to_its_field(
     page.get_by_role("button", name="Submit this return").click()
     assert "Q010" in page.locator("table.findings").inner_text()
     page.get_by_role("link", name="Correct capacity.enrolled_mentees").click()
-    # the browser applies autofocus once the page has loaded, not at once
-    page.wait_for_function("document.activeElement.id === 'f-capacity-enrolled_mentees'")
+    # the browser applies autofocus once the page has loaded, not at once; Playwright's
+    # expect polls from outside the page (a string predicate would need eval, which the
+    # Content-Security-Policy refuses whenever the first check comes too early)
+    expect(page.locator("#f-capacity-enrolled_mentees")).to_be_focused()
     assert page.locator("#f-capacity-enrolled_mentees").input_value() == str(before * 2 + 30)
     screenshot(page, "form-focus-from-finding")
 
