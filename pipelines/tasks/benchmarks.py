@@ -75,14 +75,19 @@ def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
     task commits, or the web request that ran it in-process.
     """
     from registry.services.register.periods import get_period, periods_with_returns
-    from registry.services.releases.releases import build_release, publish_release
+    from registry.services.releases.releases import (
+        build_release,
+        period_run_id,
+        publish_release,
+    )
 
     conf = conf or {}
     codes = [conf["period"]] if conf.get("period") else periods_with_returns(session)
     built = []
     for code in codes:
         release = build_release(session, actor, get_period(session, code), settings,
-                                run_id=f"{run_id}:{code}", kind=conf.get("kind"), now=as_of)
+                                run_id=period_run_id(run_id, code), kind=conf.get("kind"),
+                                now=as_of)
         if conf.get("publish") and release.publication is None:
             publish_release(session, actor, release)
         built.append({"period": code, "release_id": release.id, "number": release.number,

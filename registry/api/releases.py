@@ -137,7 +137,8 @@ class Releases(MethodView):
         actor = require_actor()
         period = get_period(session, args["period"])
         run_id = _build_run_id(actor)
-        earlier = service.release_of_run(session, f"{run_id}:{period.code}")
+        key = service.period_run_id(run_id, period.code)
+        earlier = service.release_of_run(session, key)
         if earlier is not None:
             return detail(earlier, actor), 200
         conf = {"period": period.code, "publish": args["publish"],
@@ -152,7 +153,7 @@ class Releases(MethodView):
                 "releases": url_for("releases.Releases")}))
             queued.status_code = 202
             return queued
-        return detail(service.release_of_run(session, f"{run_id}:{period.code}"), actor), 201
+        return detail(service.release_of_run(session, key), actor), 201
 
 
 def _build_run_id(actor) -> str:

@@ -106,6 +106,12 @@ def build_release(
             return existing
 
 
+def period_run_id(run_id: str, period_code: str) -> str:
+    """The id a pipeline run's release of one period is stored under (a run may build
+    several periods; each release is keyed by the run and its period)."""
+    return f"{run_id}:{period_code}"
+
+
 def release_of_run(session: Session, run_id: str) -> Release | None:
     """The release a pipeline run built, if it has (a run builds each period's once)."""
     return session.scalar(select(Release).where(Release.pipeline_run_id == run_id))
