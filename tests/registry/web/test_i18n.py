@@ -26,6 +26,13 @@ PUBLIC_TEMPLATES = ("base.html", "index.html", "programmes.html", "programme.htm
                     "not_found.html", "login.html", "benchmarks/cohorts.html",
                     "benchmarks/_cohort_table.html", "publication/calendar.html")
 PUBLIC_PAGES = ("/", "/programmes", "/indicators", "/benchmarks", "/standard", "/no/such/page")
+TEMPLATES = REGISTRY / "web" / "templates"
+# Words written the same in every language, so a template may show them outside gettext:
+# file formats and the checksum's algorithm. Paths and web addresses pass too.
+UNTRANSLATED = ("SDMX-CSV", "SHA-256", "XLSX", "JSON", "CSV")
+UNTRANSLATED_TOKEN = re.compile(
+    r"https?://\S+|(?<![\w-])/[\w./{}-]*|(?<![\w-])(?:"
+    + "|".join(map(re.escape, UNTRANSLATED)) + r")(?![\w-])")
 
 
 @pytest.fixture
@@ -256,3 +263,36 @@ def test_charts_are_drawn_in_the_readers_language_and_cached_per_language(biling
         chart.search(urdu).group(0)
     assert "Noto Nastaliq Urdu" in chart.search(urdu).group(0)  # the page's Urdu face
     assert chart.search(again).group(0) == chart.search(english).group(0)
+
+
+def unmarked_text(template: str) -> list[str]:
+    """The human text of a Jinja template that is not inside a gettext call: text between
+    tags and the attributes read aloud (aria-label, title, placeholder, alt)."""
+    source = re.sub(r"\{#.*?#\}", "", template, flags=re.S)
+    source = re.sub(r"\{%-?\s*trans\b.*?endtrans\s*-?%\}", "", source, flags=re.S)
+    source = re.sub(r"<(script|style)\b.*?</\1>", "", source, flags=re.S)
+    source = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", source, flags=re.S)
+    attributes = re.findall(
+        r'\b(?:aria-label|title|placeholder|alt)="([^"{]*[A-Za-z][^"]*)"', source)
+    texts = [text.strip() for text in re.sub(r"<[^>]+>", "\n", source).split("\n")
+             if re.search(r"[A-Za-z]{2,}", unescape(text))]
+    return [text for text in texts + attributes
+            if re.search(r"[A-Za-z]", UNTRANSLATED_TOKEN.sub("", unescape(text)))]
+
+
+def test_the_template_check_finds_a_bare_sentence():
+    template = '<p title="Help">{{ _("Marked.") }} Not marked.</p>'
+    assert unmarked_text(template) == ["Not marked.", "Help"]
+
+
+def test_the_template_check_passes_marked_text_formats_and_addresses():
+    template = ('{# a note #}<h1 title="{{ _(\'Help\') }}">{{ _("Release %(n)s", n=n) }}</h1>'
+                '<a href="/x.csv">CSV</a> (SHA-256 <code>{{ sum }}</code>) <a>/openapi.json</a>')
+    assert unmarked_text(template) == []
+
+
+@pytest.mark.parametrize("name", sorted(path.relative_to(TEMPLATES).as_posix()
+                                        for path in TEMPLATES.rglob("*.html")))
+def test_every_text_of_a_template_goes_through_gettext(name):
+    left = unmarked_text((TEMPLATES / name).read_text())
+    assert not left, f"mark with _() (or add a format name to UNTRANSLATED): {left}"
