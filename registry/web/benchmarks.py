@@ -37,7 +37,7 @@ from registry.services.releases import comparison as comparison_service
 from registry.services.releases import feedback_report as report_service
 from registry.services.releases import releases as release_service
 from registry.web.auth import role_required, web_actor
-from registry.web.i18n import breakdown_text, number, signed, stratum_text
+from registry.web.i18n import breakdown_text, left_to_right, number, signed, stratum_text
 from schemas.codes import Level
 from schemas.indicators import BY_CODE, CATALOGUE, HEADLINE
 
@@ -267,7 +267,7 @@ def releases():
         try:
             _release_action(session, request.form)
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "Choose a period."), "error")
+            flash(getattr(exc, "message", gettext("Choose a period.")), "error")
             status = getattr(exc, "status", 400) if getattr(exc, "status", 400) in (
                 409, 422) else 400
         else:
@@ -285,18 +285,19 @@ def _release_action(session, form) -> None:
         session, actor, TriggerSettings.from_config(current_app.config),
         current_app.config["RELEASE_SETTINGS"], conf, _build_run_id(form), as_of=utcnow())
     if built is None:
-        flash(f"The release of {period.code} is being built by the pipeline; it appears "
-              "here when done.", "info")
+        flash(gettext("The release of %(period)s is being built by the pipeline; it appears "
+                      "here when done.", period=left_to_right(period.code)), "info")
         return
     [release] = built["releases"]
-    flash(f"Release {release['number']} ({release['kind']}) built; check it on its page, open "
-          "the preview for colleges, then publish.", "info")
+    flash(gettext("Release %(number)s (%(kind)s) built; check it on its page, open the preview "
+                  "for colleges, then publish.", number=release["number"],
+                  kind=gettext(release["kind"])), "info")
 
 
 def _build_run_id(form) -> str:
     """The pipeline run id of a build: the form's own id, so a double click builds once."""
     build_id = form.get("build_id", "")
     if not BUILD_ID.fullmatch(build_id):
-        raise ValidationFailed("This form has expired: reload the page and build again.",
+        raise ValidationFailed(gettext("This form has expired: reload the page and build again."),
                                {"build_id": ["the id the releases page gives its form"]})
     return f"web:{build_id}"

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from registry.db import utcnow
@@ -28,6 +29,7 @@ from registry.services.releases import feedback_report as report_service
 from registry.services.releases import publication as service
 from registry.services.releases import releases as release_service
 from registry.web.auth import role_required, web_actor
+from registry.web.i18n import left_to_right, long_date, long_datetime
 
 bp = Blueprint("publication", __name__)
 NATIONAL = (Role.REGULATOR, Role.ADMIN)
@@ -76,8 +78,9 @@ def schedule():
         session.rollback()
         flash(exc.message, "error")
         return _calendar_page(exc.status)
-    flash(f"The {entry.kind} release of {entry.period.code} is scheduled for "
-          f"{entry.release_on.strftime('%d %B %Y')}.", "info")
+    flash(gettext("The %(kind)s release of %(period)s is scheduled for %(date)s.",
+                  kind=gettext(entry.kind), period=left_to_right(entry.period.code),
+                  date=long_date(entry.release_on)), "info")
     return redirect(url_for("publication.calendar"))
 
 
@@ -149,10 +152,10 @@ def _publish_or_schedule(session, actor, release, form) -> str:
     """Publish now, or at the end of the preview when asked; say which was done."""
     if form.get("when") == "preview_end":
         row = service.schedule_publication(session, actor, release, form.get("reason"))
-        return (f"Release {release.number} will be published at "
-                f"{row.publish_at.strftime('%d %B %Y %H:%M UTC')}, when its preview ends.")
+        return gettext("Release %(number)s will be published at %(when)s, when its preview ends.",
+                       number=release.number, when=long_datetime(row.publish_at))
     service.confirm_publication(session, actor, release, form.get("reason"))
-    return f"Release {release.number} is published."
+    return gettext("Release %(number)s is published.", number=release.number)
 
 
 @bp.post("/releases/<int:release_id>/preview")
@@ -170,8 +173,8 @@ def open_preview(release_id: int):
         session.rollback()
         flash(exc.message, "error")
     else:
-        flash(f"Colleges can preview release {release.number} until "
-              f"{preview.ends_at.strftime('%d %B %Y %H:%M UTC')}.", "info")
+        flash(gettext("Colleges can preview release %(number)s until %(when)s.",
+                      number=release.number, when=long_datetime(preview.ends_at)), "info")
     return redirect(url_for("publication.release_page", release_id=release_id))
 
 
@@ -243,7 +246,7 @@ def raise_query(release_id: int):
         if exc.status == 404:
             abort(404)
         return _preview_page(release_id, exc.message, exc.status)
-    flash("Your query is sent to the regulator and your reviewers.", "info")
+    flash(gettext("Your query is sent to the regulator and your reviewers."), "info")
     return redirect(url_for("publication.preview", release_id=release_id, _anchor="queries"))
 
 

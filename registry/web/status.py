@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from registry.web.i18n import N_
+
 # A return's own status (set by submission, checks and review) …
 RETURN_STATUS_LABELS = {
-    "submitted": "Submitted, checks running",
-    "validated": "Passed checks",
-    "needs_attention": "Needs attention",
-    "rejected": "Rejected by checks",
-    "approved": "Approved by university",
-    "returned": "Returned to college",
-    "signed_off": "Signed off",
+    "submitted": N_("Submitted, checks running"),
+    "validated": N_("Passed checks"),
+    "needs_attention": N_("Needs attention"),
+    "rejected": N_("Rejected by checks"),
+    "approved": N_("Approved by university"),
+    "returned": N_("Returned to college"),
+    "signed_off": N_("Signed off"),
 }
 # … and, for a programme whose return has not arrived, where the college stands.
 ARRIVAL_LABELS = {
-    "not_yet_due": "Not yet due",
-    "late": "Overdue",
-    "missing": "Missing",
-    "no_programme": "No programme registered",
+    "not_yet_due": N_("Not yet due"),
+    "late": N_("Overdue"),
+    "missing": N_("Missing"),
+    "no_programme": N_("No programme registered"),
 }
 # Every standing one row of a status grid can have: the filter's choices.
 STANDING_LABELS = RETURN_STATUS_LABELS | ARRIVAL_LABELS
 # The college dashboard says whether a received return is accepted yet; the side-by-side
 # table sums up a college's returns.
 STATUS_LABELS = STANDING_LABELS | {
-    "pending": "Received, in progress",
-    "done": "Accepted",
-    "received": "All received",
-    "partly_received": "Partly received",
-    "none_received": "Nothing received",
+    "pending": N_("Received, in progress"),
+    "done": N_("Accepted"),
+    "received": N_("All received"),
+    "partly_received": N_("Partly received"),
+    "none_received": N_("Nothing received"),
 }
 
 
 def status_label(code: str | None) -> str:
-    """The words shown for a status code."""
+    """The words shown for a status code, in the reader's language."""
     if not code:
-        return "None"
-    return STATUS_LABELS.get(code, code.replace("_", " ").capitalize())
+        return gettext("None")
+    label = STATUS_LABELS.get(code)
+    return gettext(label) if label else code.replace("_", " ").capitalize()
