@@ -7,8 +7,9 @@ import io
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from registry.db import utcnow
@@ -136,7 +137,8 @@ def periods():
         try:
             _period_action(session, request.form)
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", f"Check the dates: {exc}"), "error")
+            flash(exc.message if isinstance(exc, DomainError)
+                  else gettext("Check the dates: %(problem)s", problem=exc), "error")
             return render_template("oversight/periods.html",
                                    periods=period_service.list_periods(session)), 422
         return redirect(url_for("regulator.periods"))
@@ -151,7 +153,9 @@ def _period_action(session, form) -> None:
         until = _moment(form["until"])
         period_service.grant_extension(session, actor, period, institution, until,
                                        form.get("reason", "").strip() or "not given")
-        flash(f"{institution.code} may submit for {period.code} until {until:%d %B %Y}.", "info")
+        day = dates.format_date(until.date(), "dd MMMM y", locale=get_locale())
+        flash(gettext("%(college)s may submit for %(period)s until %(date)s.",
+                      college=institution.code, period=period.code, date=day), "info")
         return
     period_service.create_period(
         session, actor, code=form["code"].strip(), name=form["name"].strip(),
@@ -160,7 +164,7 @@ def _period_action(session, form) -> None:
         opens_at=_moment(form["opens_at"], end_of_day=False),
         closes_at=_moment(form["closes_at"]),
         due_at=_moment(form["due_at"]))
-    flash(f"Period {form['code']} created.", "info")
+    flash(gettext("Period %(period)s created.", period=form["code"]), "info")
 
 
 PAKISTAN = ZoneInfo("Asia/Karachi")

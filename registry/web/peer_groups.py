@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from registry.models import Role
 from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
@@ -40,8 +41,9 @@ def create():
         except DomainError as exc:
             errors, message = exc.fields, exc.message
         else:
-            flash(f"Peer group “{group.name}” created with {len(group.members)} colleges.",
-                  "info")
+            flash(ngettext("Peer group “%(group)s” created with %(num)d college.",
+                           "Peer group “%(group)s” created with %(num)d colleges.",
+                           len(group.members), group=group.name), "info")
             return redirect(url_for("peer_groups.detail", group_id=group.id))
     source = form if request.method == "POST" else request.args
     filters = RegisterFilters.from_args(source)
@@ -64,7 +66,8 @@ def detail(group_id: int):
     try:
         group = service.get_peer_group(session, actor, group_id)
     except NotFound:
-        return render_template("not_found.html", what=f"peer group {group_id}"), 404
+        return render_template("not_found.html",
+                               what=gettext("peer group %(id)s", id=group_id)), 404
     return render_template("peer_groups/detail.html", group=group, provinces=PROVINCES,
                            colleges=service.comparable_colleges(session, actor))
 
@@ -76,6 +79,7 @@ def delete(group_id: int):
     try:
         name = service.delete_peer_group(get_session(), web_actor(), group_id)
     except NotFound:
-        return render_template("not_found.html", what=f"peer group {group_id}"), 404
-    flash(f"Peer group “{name}” deleted.", "info")
+        return render_template("not_found.html",
+                               what=gettext("peer group %(id)s", id=group_id)), 404
+    flash(gettext("Peer group “%(group)s” deleted.", group=name), "info")
     return redirect(url_for("peer_groups.index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext, pgettext
 from flask_login import current_user
 
 from registry.models import ReturnStatus, Role
@@ -20,6 +21,7 @@ from registry.services.review import review, threads
 from registry.services.submission import reminders
 from registry.services.submission.returns import get_return
 from registry.web.auth import role_required, web_actor
+from registry.web.i18n import N_
 from registry.web.status import status_label
 
 bp = Blueprint("review_pages", __name__)
@@ -40,9 +42,10 @@ def queue():
         review.decide(get_session(), web_actor(), int(form["return_id"]), int(form["version"]),
                       form["decision"], form.get("comment"))
     except (DomainError, ValueError, KeyError) as exc:
-        flash(getattr(exc, "message", "That decision could not be read."), "error")
+        flash(getattr(exc, "message", gettext("That decision could not be read.")), "error")
         return _queue_page(), 422
-    flash(f"Decision recorded: {form['decision'].replace('_', ' ')}.", "info")
+    flash(gettext("Decision recorded: %(decision)s.", decision=decision_word(form["decision"])),
+          "info")
     return redirect(url_for("review_pages.queue", **_kept_args()))
 
 
@@ -52,11 +55,11 @@ def _bulk(form):
     decision = review.queue_decision(web_actor())
     if form.get("confirm") != "yes":
         if not chosen:
-            raise ValidationFailed("Select at least one return first.")
+            raise ValidationFailed(gettext("Select at least one return first."))
         return _queue_page(confirm=_rows(chosen))
     done = review.decide_many(get_session(), web_actor(), chosen, decision, form.get("comment"))
-    flash(f"{status_label(done[0].status_after)}: {len(done)} "
-          f"return{'s' if len(done) != 1 else ''}.", "info")
+    flash(ngettext("%(status)s: %(num)d return.", "%(status)s: %(num)d returns.", len(done),
+                   status=gettext(status_label(done[0].status_after))), "info")
     return redirect(url_for("review_pages.queue", **_kept_args()))
 
 
@@ -147,7 +150,8 @@ def return_review(return_id: int):
             return _review_action(return_id)
         return _review_page(return_id)
     except NotFound:
-        return render_template("not_found.html", what=f"return {return_id}"), 404
+        return render_template("not_found.html",
+                               what=gettext("return %(id)s", id=return_id)), 404
 
 
 def _review_action(return_id: int):
@@ -160,7 +164,7 @@ def _review_action(return_id: int):
     except (DomainError, ValueError) as exc:
         where = f"issue-{form['issue_id']}" if form.get("issue_id") else (
             "decision" if form.get("decision") else "thread")
-        message = getattr(exc, "message", "That request could not be read; try again.")
+        message = getattr(exc, "message", gettext("That request could not be read; try again."))
         return _review_page(return_id, {where: message}, form)
     threads.deliver(session, SmtpSettings.from_env(), return_id)
     flash(notice, "info")
@@ -174,14 +178,16 @@ def _apply(session, actor, return_id: int, form) -> tuple[str, str]:
         decision = form.get("decision", "")
         quality.decide_issue(session, actor, return_id, issue_id, decision=decision,
                              note=form.get("note"))
-        return f"Explanation {'accepted' if decision == 'accept' else 'refused'}.", (
-            f"issue-{issue_id}")
+        notice = gettext("Explanation accepted.") if decision == "accept" else gettext(
+            "Explanation refused.")
+        return notice, f"issue-{issue_id}"
     if form.get("decision"):
         review.decide(session, actor, return_id, int(form.get("version", "")),
                       form["decision"], form.get("comment"))
-        return f"Decision recorded: {form['decision'].replace('_', ' ')}.", "decision"
+        return gettext("Decision recorded: %(decision)s.",
+                       decision=decision_word(form["decision"])), "decision"
     threads.post_message(session, actor, return_id, form.get("body"))
-    return "Message sent to the college.", "thread"
+    return gettext("Message sent to the college."), "thread"
 
 
 def _review_page(return_id: int, errors: dict | None = None, form=None):
@@ -197,21 +203,21 @@ def _review_page(return_id: int, errors: dict | None = None, form=None):
         decisions=review.decisions_for(session, actor, return_id),
         actions=review.decisions_open_to(actor, return_.status),
         messages=threads.read_thread(session, actor, return_id),
-        labels=field_labels(), errors=errors or {}, form=form or {},
+        labels=field_labels(), errors=errors or {}, form=form or {}, decision_word=decision_word,
     ), 422 if errors else 200
 
 
 FINDING_GROUPS = (
-    ("explained", "Explained by the college: accept or refuse"),
-    ("open", "Open: waiting for the college to correct or explain"),
-    ("refused", "Explanation refused: waiting for the college"),
-    ("accepted", "Accepted"),
+    ("explained", N_("Explained by the college: accept or refuse")),
+    ("open", N_("Open: waiting for the college to correct or explain")),
+    ("refused", N_("Explanation refused: waiting for the college")),
+    ("accepted", N_("Accepted")),
 )
 
 
 def finding_groups(views: list[quality.IssueView]) -> list[tuple[str, str, list]]:
     """The version's live and accepted findings, grouped by what they wait for."""
-    return [(status, title, [v for v in views if v.issue.status == status])
+    return [(status, gettext(title), [v for v in views if v.issue.status == status])
             for status, title in FINDING_GROUPS
             if any(v.issue.status == status for v in views)]
 
@@ -224,5 +230,13 @@ def unread_messages_context() -> dict[str, int]:
 
 
 def thread_kind(kind: str) -> str:
-    """The heading of a thread message of this kind."""
-    return threads.KIND_LABELS.get(kind, "Message")
+    """The heading of a thread message of this kind, in the reader's language."""
+    return gettext(threads.KIND_LABELS.get(kind, N_("Message")))
+
+
+def decision_word(decision: str) -> str:
+    """A review decision as the reader reads it in a sentence: approve, return, sign off."""
+    words = {"approve": pgettext("review decision", "approve"),
+             "return": pgettext("review decision", "return"),
+             "sign_off": pgettext("review decision", "sign off")}
+    return words.get(decision, decision.replace("_", " "))
