@@ -16,11 +16,13 @@ from registry.request_session import begins_reading, get_session
 from registry.services.accounts.accounts import authenticate
 from registry.services.accounts.actors import Actor
 from registry.services.accounts.login_throttle import LoginThrottle
+from registry.web.i18n import N_
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see this page."
+login_manager.login_message = N_("Please log in to see this page.")
+login_manager.localize_callback = gettext  # the message is flashed in the reader's language
 throttle = LoginThrottle()
 
 HOME_BY_ROLE = {
@@ -55,24 +57,27 @@ def role_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                abort(403, f"This page is for {roles_in_words(roles)}.")
+                abort(403, gettext("This page is for %(roles)s.", roles=roles_in_words(roles)))
             return view(*args, **kwargs)
         return wrapped
     return decorator
 
 
 ROLE_WORDS = {
-    Role.COLLEGE: "college data officers",
-    Role.UNIVERSITY: "university reviewers",
-    Role.REGULATOR: "regulator analysts",
-    Role.ADMIN: "administrators",
+    Role.COLLEGE: N_("college data officers"),
+    Role.UNIVERSITY: N_("university reviewers"),
+    Role.REGULATOR: N_("regulator analysts"),
+    Role.ADMIN: N_("administrators"),
 }
 
 
 def roles_in_words(roles: tuple[str, ...]) -> str:
     """Name the roles a page is for, as a person would say them."""
-    words = [ROLE_WORDS.get(role, role) for role in roles]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    words = [gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role for role in roles]
+    if len(words) == 1:
+        return words[0]
+    return gettext("%(first)s and %(last)s", first=gettext(", ").join(words[:-1]),
+                   last=words[-1])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,7 +107,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("pages.index"))
 
 

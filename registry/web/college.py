@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from registry.db import utcnow
@@ -55,6 +57,11 @@ def open_periods(session) -> list[Period]:
     return period_service.open_periods(session, utcnow())
 
 
+def _not_found(what: str):
+    """The not-found page naming what was asked for, with its 404."""
+    return render_template("not_found.html", what=what), 404
+
+
 @bp.get("")
 @role_required(Role.COLLEGE)
 def dashboard():
@@ -77,7 +84,7 @@ def return_detail(return_id: int):
     try:
         return _return_page(return_id, request.args.get("version", type=int))
     except NotFound:
-        return render_template("not_found.html", what=f"return {return_id}"), 404
+        return _not_found(_("return %(id)s", id=return_id))
 
 
 def _return_page(return_id: int, chosen: int | None, errors: dict | None = None,
@@ -114,11 +121,11 @@ def explain(return_id: int, issue_id: int):
         quality.explain_issue(session, web_actor(), return_id, issue_id, text=text,
                               reuse_previous=bool(request.form.get("reuse")))
     except NotFound:
-        return render_template("not_found.html", what=f"return {return_id}"), 404
+        return _not_found(_("return %(id)s", id=return_id))
     except DomainError as exc:
         return _return_page(return_id, None, errors={issue_id: exc.message})
     threads.deliver(session, SmtpSettings.from_env(), return_id)
-    flash("Explanation recorded; your reviewer will accept or refuse it.", "info")
+    flash(_("Explanation recorded; your reviewer will accept or refuse it."), "info")
     return redirect(url_for("college.return_detail", return_id=return_id,
                             _anchor=f"issue-{issue_id}"))
 
@@ -132,11 +139,11 @@ def reply(return_id: int):
     try:
         threads.post_message(session, web_actor(), return_id, body)
     except NotFound:
-        return render_template("not_found.html", what=f"return {return_id}"), 404
+        return _not_found(_("return %(id)s", id=return_id))
     except DomainError as exc:
         return _return_page(return_id, None, errors={"thread": exc.message}, reply=body)
     threads.deliver(session, SmtpSettings.from_env(), return_id)
-    flash("Message sent.", "info")
+    flash(_("Message sent."), "info")
     return redirect(url_for("college.return_detail", return_id=return_id, _anchor="thread"))
 
 
@@ -160,7 +167,7 @@ def _chosen_key(args) -> tuple[tuple[str, str] | None, dict[str, list[str]]]:
     if programme == NEW_PROGRAMME:
         programme = args.get("new_programme", "").strip()
         if not programme:
-            return None, {"new_programme": ["Give the new programme's code."]}
+            return None, {"new_programme": [_("Give the new programme's code.")]}
     if period and programme:
         return (period, programme), {}
     return None, {}
@@ -230,7 +237,7 @@ def _post_return_form(session, actor):
         except DomainError as exc:
             return _form_page(session, actor, key, values, errors=exc.fields,
                               message=exc.message, status=422)
-        flash(f"Draft saved at {utcnow():%H:%M} UTC.", "info")
+        flash(_("Draft saved at %(time)s UTC.", time=f"{utcnow():%H:%M}"), "info")
         return redirect(url_for("college.submit", period=key[0], programme=key[1],
                                 step=goto or None) + (f"#step-{goto}" if goto else ""))
     payload = payload_from_form(form, current_user.institution.code, version)
@@ -240,7 +247,8 @@ def _post_return_form(session, actor):
         return _form_page(session, actor, key, values,
                           errors=errors_at_slots(exc.fields, values, version),
                           message=exc.message, status=422)
-    flash(f"Version {result.version} received; quality checks are running.", "info")
+    flash(_("Version %(version)s received; quality checks are running.", version=result.version),
+          "info")
     return redirect(url_for("college.submitted", return_id=result.return_id,
                             version=result.version))
 
@@ -254,7 +262,7 @@ def upload():
     if request.method == "POST":
         upload_file = request.files.get("file")
         if upload_file is None or not upload_file.filename:
-            message = "Choose a file to upload."
+            message = _("Choose a file to upload.")
         else:
             session = get_session()
             try:
@@ -264,7 +272,9 @@ def upload():
             except DomainError as exc:
                 problems, message = exc.fields, exc.message
             else:
-                flash(f"{len(results)} return(s) received from {upload_file.filename}.", "info")
+                flash(ngettext("%(num)d return(s) received from %(file)s.",
+                               "%(num)d return(s) received from %(file)s.", len(results),
+                               file=upload_file.filename), "info")
                 if len(results) > MAX_FINDINGS_SHOWN:
                     return redirect(url_for("college.dashboard"))
                 return redirect(url_for("college.submitted_many", v=[
@@ -285,14 +295,14 @@ def api_tokens():
         try:
             if request.form.get("revoke"):
                 tokens.revoke_token(session, actor, int(request.form["revoke"]))
-                flash("Token revoked.", "info")
+                flash(_("Token revoked."), "info")
             else:
                 new_secret = tokens.create_token(
                     session, actor, current_user, request.form.get("name", ""),
                     _whole_number(request.form.get("lifetime_days"),
                                   tokens.DEFAULT_LIFETIME_DAYS)).secret
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "That token does not exist."), "error")
+            flash(getattr(exc, "message", None) or _("That token does not exist."), "error")
     return render_template("college/tokens.html", tokens=tokens.tokens_of(session, actor),
                            new_secret=new_secret, lifetimes=tokens.LIFETIMES_DAYS,
                            default_lifetime=tokens.DEFAULT_LIFETIME_DAYS, now=utcnow())
@@ -312,8 +322,8 @@ def delete_draft(draft_id: int):
     try:
         draft_service.delete_draft(get_session(), web_actor(), draft_id)
     except NotFound:
-        return render_template("not_found.html", what=f"draft {draft_id}"), 404
-    flash("Draft deleted.", "info")
+        return _not_found(_("draft %(id)s", id=draft_id))
+    flash(_("Draft deleted."), "info")
     return redirect(url_for("college.submit"))
 
 
@@ -334,7 +344,7 @@ def submitted_many():
     except ValueError:
         keys = []
     if not keys or any(len(key) != 2 for key in keys):
-        return render_template("not_found.html", what="those returns"), 404
+        return _not_found(_("those returns"))
     return _findings_page(keys[:MAX_FINDINGS_SHOWN])
 
 
@@ -342,7 +352,7 @@ def _findings_page(keys: list[tuple[int, int]]):
     try:
         found = returns_findings(get_session(), web_actor(), keys)
     except NotFound:
-        return render_template("not_found.html", what="that return"), 404
+        return _not_found(_("that return"))
     return render_template("college/submitted.html", found_all=found)
 
 
@@ -365,8 +375,8 @@ def practice():
     except DomainError as exc:
         return _practice_page(period, values, errors=exc.fields, message=exc.message,
                               status=422)
-    return _practice_page(period, values, ok="This return meets the data standard: "
-                          "submitted for real, it would be accepted.",
+    return _practice_page(period, values, ok=_("This return meets the data standard: "
+                                               "submitted for real, it would be accepted."),
                           findings=dry_run_findings(session, checked))
 
 
@@ -405,7 +415,7 @@ def _template_download(kind: str):
     try:
         template = template_service.college_template(session, web_actor(), period)
     except NotFound:
-        return render_template("not_found.html", what=f"reporting period {period!r}"), 404
+        return _not_found(_("reporting period %(period)s", period=repr(period)))
     body = (template_service.college_xlsx(template) if kind == "xlsx"
             else template_service.college_csv(template))
     name = f"returns-{template.institution.code}-{template.period.code}.{kind}"

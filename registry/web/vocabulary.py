@@ -11,11 +11,14 @@ from collections.abc import Iterable, Iterator
 
 
 def vocabularies() -> dict[str, Iterable[str]]:
-    """Every list of words the public pages show, by what the words are."""
+    """Every list of words the pages show, by what the words are."""
+    from expectations import load_rules
     from registry.indicators.strata import DIMENSION_LABELS, DIMENSIONS, value_label
     from registry.reference_data import INSTITUTION_TYPES, PROVINCES, SECTORS
     from registry.services.releases.releases import KINDS
+    from registry.services.review.threads import KIND_LABELS
     from registry.web.public import COMPONENT_LABELS
+    from registry.web.status import STATUS_LABELS
     from schemas.codes import Level, MentoringModel
     from schemas.indicators import CATALOGUE
 
@@ -34,6 +37,10 @@ def vocabularies() -> dict[str, Iterable[str]]:
         "benchmark dimension": DIMENSION_LABELS.values(),
         "benchmark group": [value_label(dimension, value)
                             for dimension, values in DIMENSIONS.items() for value in values],
+        "return status": STATUS_LABELS.values(),
+        "thread message kind": KIND_LABELS.values(),
+        "quality rule": [rule.title for rule in load_rules()],
+        "quality rule guidance": [rule.guidance for rule in load_rules()],
         **dictionary_words(),
     }
 

@@ -128,3 +128,22 @@ def test_the_versions_table_shows_a_toolkit_submission_with_its_version(as_colle
         **bearer(token), "Registry-Client": "registry-toolkit/0.1.0"}).json
     page = as_college.get(f"/college/returns/{created['id']}").get_data(as_text=True)
     assert "<td>toolkit 0.1.0</td>" in page
+
+
+URDU_COLLEGE_PAGES = ("/college", "/college/submit",
+                      "/college/submit?period=2025&programme=PG-PEER", "/college/upload",
+                      "/college/tokens", "/college/practice?example=1",
+                      "/college/returns/{return_id}", "/college/submitted/{return_id}/1")
+
+
+def test_every_college_page_answers_in_urdu_right_to_left(app, as_college, college, period):
+    app.config["LANGUAGES"] = ("en", "ur")
+    response = as_college.post("/college/submit", data=form_data(return_payload(college)))
+    return_id = int(response.headers["Location"].split("/")[-2])
+    as_college.post("/language", data={"language": "ur", "next": "/college"})
+    for path in URDU_COLLEGE_PAGES:
+        page = as_college.get(path.format(return_id=return_id))
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, path
+        assert 'dir="rtl"' in html, path
+        assert "API ٹوکن" in html, path  # the navigation, from the Urdu catalogue
