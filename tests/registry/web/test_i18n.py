@@ -302,3 +302,11 @@ def test_the_template_check_passes_marked_text_formats_and_addresses():
 def test_every_text_of_a_template_goes_through_gettext(name):
     left = unmarked_text((TEMPLATES / name).read_text())
     assert not left, f"mark with _() (or add a format name to UNTRANSLATED): {left}"
+
+
+@pytest.mark.parametrize("name", sorted(path.relative_to(TEMPLATES).as_posix()
+                                        for path in TEMPLATES.rglob("*.html")))
+def test_every_date_of_a_template_is_written_in_the_one_format(name):
+    """Dates go through the `date` and `datetime` filters (babel, the reader's language),
+    never a template's own strftime."""
+    assert ".strftime(" not in (TEMPLATES / name).read_text()
