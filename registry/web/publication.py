@@ -27,6 +27,7 @@ from registry.services.releases import catalogue as catalogue_service
 from registry.services.releases import feedback_report as report_service
 from registry.services.releases import publication as service
 from registry.services.releases import releases as release_service
+from registry.services.releases import stored_charts
 from registry.web.auth import role_required, web_actor
 
 bp = Blueprint("publication", __name__)
@@ -152,6 +153,7 @@ def _publish_or_schedule(session, actor, release, form) -> str:
         return (f"Release {release.number} will be published at "
                 f"{row.publish_at.strftime('%d %B %Y %H:%M UTC')}, when its preview ends.")
     service.confirm_publication(session, actor, release, form.get("reason"))
+    stored_charts.prerender_charts(session, actor, current_app.config["LANGUAGES"], utcnow())
     return f"Release {release.number} is published."
 
 
