@@ -103,18 +103,27 @@ def national_dashboard(session: Session, actor: Actor, filters: dict[str, str | 
     require_role(actor, Role.REGULATOR, Role.ADMIN)
     stratum = filter_stratum(filters)
     shown = province_indicator if province_indicator in BY_CODE else HEADLINE[0]
-    series = series_of(session, [*HEADLINE, shown], (stratum, *_province_strata(filters)))
+    series = series_of(session, HEADLINE, (stratum,))
     latest = series[HEADLINE[0]][-1] if series[HEADLINE[0]] else None
     period = _current_period(session)
     rows = _filtered(compliance(session, actor, period, now), filters) if period else []
-    tiles = _tiles(series[shown], filters)
+    tiles, tile_map = province_map(session, shown, filters)
     return NationalDashboard(
         stratum, stratum_label(stratum), latest.period if latest else None,
         latest.release if latest else None, latest.status if latest else None,
         [_headline(session, code, series[code], stratum) for code in HEADLINE], shown,
-        _tile_map(session, shown, latest, tiles, filters), tiles, period,
-        _compliance_chart(session, period, rows), _by_province(rows),
+        tile_map, tiles, period, _compliance_chart(session, period, rows), _by_province(rows),
         top_rules(session, actor, period) if period else [])
+
+
+def province_map(session: Session, code: str, filters: dict[str, str | None]
+                 ) -> tuple[list[dict], str | None]:
+    """An indicator's latest published figure per province (within the college type if
+    filtered) and their tile map; none when another filter is set."""
+    strata = _province_strata(filters)
+    points = series_of(session, [code], strata)[code] if strata else []
+    tiles = _tiles(points, filters)
+    return tiles, _tile_map(session, code, points[-1] if points else None, tiles, filters)
 
 
 def _province_strata(filters: dict[str, str | None]) -> list[str]:

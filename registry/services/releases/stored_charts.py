@@ -1,10 +1,11 @@
 """The default views' charts, drawn once when releases are published and stored.
 
-The front page, the regulator's national dashboard without filters and the explorer's
-first view draw charts of every published release (a trend runs across all of them), so
-whenever a release is published the benchmarks pipeline draws those views' charts in each
-enabled language, through the same functions the pages call, and stores their SVG: a
-page's first request reads them. Filtered views draw on request into the memory cache.
+The front page, the regulator's national dashboard without filters (its province map of
+each indicator too) and the explorer's first view draw charts of every published release
+(a trend runs across all of them), so whenever a release is published the benchmarks
+pipeline draws those views' charts in each enabled language, through the same functions
+the pages call, and stores their SVG: a page's first request reads them. Filtered views
+draw on request into the memory cache.
 Charts are keyed by what they draw (registry/services/releases/charts.py), so those of
 earlier publications are simply no longer asked for; they are removed here.
 """
@@ -24,13 +25,16 @@ from registry.models import StoredChart
 from registry.services.accounts.actors import Actor
 from registry.services.releases import benchmarks, charts, dashboard
 from registry.services.releases.series import published_releases
-from schemas.indicators import HEADLINE
+from schemas.indicators import CATALOGUE, HEADLINE
 
 
 def draw_default_views(session: Session, actor: Actor, now: datetime) -> None:
     """Draw (or find) every chart of the default views, in the current language."""
+    unfiltered = dict.fromkeys(dashboard.FILTERS)
     dashboard.national_picture(session)
-    dashboard.national_dashboard(session, actor, dict.fromkeys(dashboard.FILTERS), now)
+    dashboard.national_dashboard(session, actor, unfiltered, now)
+    for indicator in CATALOGUE:  # the dashboard's choice of indicator for its province map
+        dashboard.province_map(session, indicator.code, unfiltered)
     releases = published_releases(session)
     if releases:
         view = benchmarks.explorer(session, releases[-1].period, HEADLINE[0], "national")
