@@ -57,6 +57,7 @@ from registry.models import (
 )
 from registry.services.accounts.actors import Actor
 from registry.services.register.register import load_register, synthetic_register
+from registry.services.releases.charts import CACHE
 from registry.services.releases.feedback_report import prerender_reports
 from registry.services.releases.releases import (
     Build,
@@ -164,9 +165,10 @@ def _inputs(period: str, colleges: list[Institution]) -> ReleaseInputs:
 
 
 def timings(client, urls: list[str], user_id: str, cpu: list[float] | None = None,
-            language: str | None = None) -> list[float]:
+            language: str | None = None, drawn: list[int] | None = None) -> list[float]:
     """Milliseconds per GET, each as the given user (in `language` when given); the CPU
-    milliseconds of each go to `cpu` when given (this process's own, whatever the load)."""
+    milliseconds of each go to `cpu` when given (this process's own, whatever the load), the
+    charts each drew (vl-convert renders: none for a chart stored or in memory) to `drawn`."""
     with client.session_transaction() as cookie:
         cookie["_user_id"] = user_id
         cookie["_fresh"] = True
@@ -176,11 +178,13 @@ def timings(client, urls: list[str], user_id: str, cpu: list[float] | None = Non
             cookie.pop("language", None)
     found = []
     for url in urls:
-        start, start_cpu = time.perf_counter(), time.process_time()
+        start, start_cpu, renders = time.perf_counter(), time.process_time(), CACHE.renders
         response = client.get(url)
         found.append(1000 * (time.perf_counter() - start))
         if cpu is not None:
             cpu.append(1000 * (time.process_time() - start_cpu))
+        if drawn is not None:
+            drawn.append(CACHE.renders - renders)
         assert response.status_code == 200, (url, response.status_code)
     return found
 
@@ -271,10 +275,10 @@ def main() -> None:
     # First pass: the default views' charts are read from the database, most others drawn
     # for the first time; second pass: served from memory.
     load = {"before": os.getloadavg()[0]}
-    results, cpu = {}, {}
+    results, cpu, drawn = {}, {}, {}
     for name, (role, language, urls) in pages.items():
-        cpu[name] = []
-        results[name] = timings(client, urls, users[role], cpu[name], language)
+        cpu[name], drawn[name] = [], []
+        results[name] = timings(client, urls, users[role], cpu[name], language, drawn[name])
     for name, (role, language, urls) in pages.items():
         if "PDF" not in name:
             cpu[f"{name} (charts cached)"] = []
@@ -305,6 +309,10 @@ def main() -> None:
         rows.append({"figure": f"{name}, CPU of this process per render, p95",
                      "value": round(percentile(cpu[name], 95), 1), "unit": "ms",
                      "reference": "–", "ratio": None})
+        if drawn.get(name) and "PDF" not in name:
+            rows.append({"figure": f"{name}: requests that drew charts / charts drawn",
+                         "value": f"{sum(n > 0 for n in drawn[name])} / {sum(drawn[name])}",
+                         "unit": "–", "reference": "–", "ratio": None})
     print("figure | value | unit | reference | ratio")
     for row in rows:
         print(" | ".join("–" if v is None else str(v) for v in row.values()))
