@@ -64,7 +64,7 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
                                         run_id, as_of=as_of)["releases"]
                 session.commit()
             if conf.get("publish"):  # once, after every period's release is published
-                store_charts(session, actor, as_of=as_of, url=url or database_url())
+                store_charts(session, actor, as_of=as_of)
     finally:
         engine.dispose()
     return {"releases": built}
@@ -124,20 +124,19 @@ def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
             numbers = [release.number for release in published]
             session.commit()
             if numbers:
-                store_charts(session, Actor.system(PUBLICATION_ACTOR), as_of=now,
-                             url=url or database_url())
+                store_charts(session, Actor.system(PUBLICATION_ACTOR), as_of=now)
     finally:
         engine.dispose()
     return {"published": numbers, "as_of": now.isoformat()}
 
 
-def store_charts(session: Session, actor: Actor, *, as_of: datetime, url: str) -> int:
+def store_charts(session: Session, actor: Actor, *, as_of: datetime) -> int:
     """Draw the default views' charts in each of the app's languages as a reader, then
     store them in a short write transaction; returns how many were stored anew."""
     from registry.db import begin_reading
     from registry.services.releases.stored_charts import prerender_charts as draw_charts
 
-    with app_languages(url) as languages:
+    with app_languages() as languages:
         begin_reading(session)
         stored = draw_charts(session, actor, languages, as_of)
         session.commit()
@@ -145,23 +144,20 @@ def store_charts(session: Session, actor: Actor, *, as_of: datetime, url: str) -
 
 
 @contextmanager
-def app_languages(url: str) -> Iterator[tuple[str, ...]]:
+def app_languages() -> Iterator[tuple[str, ...]]:
     """The app's languages, inside an app context that translates into them: the running
-    app's (the CLI runs the DAG in one), else an app made from the task's environment (the
-    variables the app reads), so the charts read as the pages do."""
+    app's (the CLI runs the DAG in one), else one of the languages the task's environment
+    enables (LANGUAGES, as the app reads it), so the charts read as the pages do."""
     from flask import current_app, has_app_context
 
     if has_app_context():
         yield current_app.config["LANGUAGES"]
         return
-    from registry import create_app
+    from registry.config import languages_from
+    from registry.translation import translating_app
 
-    app = create_app({"DATABASE_URL": url, "PIPELINE_MODE": "off"})
-    try:
-        with app.app_context():
-            yield app.config["LANGUAGES"]
-    finally:
-        app.extensions["registry.engine"].dispose()
+    with translating_app(languages_from(os.environ)).app_context():
+        yield languages_from(os.environ)
 
 
 def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,

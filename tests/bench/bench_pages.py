@@ -216,7 +216,7 @@ def store_charts(url: str) -> None:
 
     engine = make_engine(url)
     with create_app(app_config(url)).app_context(), Session(engine) as session:
-        pipeline_store_charts(session, SYSTEM, as_of=datetime.now(UTC), url=url)
+        pipeline_store_charts(session, SYSTEM, as_of=datetime.now(UTC))
     engine.dispose()
 
 

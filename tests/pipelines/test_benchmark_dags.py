@@ -7,6 +7,7 @@ DATABASE_URL), on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -86,6 +87,8 @@ def test_a_publishing_run_stores_the_default_views_charts_in_each_language(bench
                                  .group_by(StoredChart.language)).all()
         assert dict(stored).keys() == {"en", "ur"} and min(n for _, n in stored) >= 6
         assert all(svg.startswith("<svg") for svg in session.scalars(select(StoredChart.svg)))
+        urdu = session.scalars(select(StoredChart.svg).where(StoredChart.language == "ur"))
+        assert all(re.search("[\u0600-\u06ff]", svg) for svg in urdu)  # drawn in Urdu
     engine.dispose()
 
 
