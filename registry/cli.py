@@ -205,6 +205,7 @@ def build_release_command(periods: tuple[str, ...], kind: str | None, publish: b
         except NotFound as exc:
             raise click.ClickException(exc.message) from exc
     env = {"DATABASE_URL": current_app.config["DATABASE_URL"],
+           "LANGUAGES": ",".join(current_app.config["LANGUAGES"]),
            **current_app.config["RELEASE_SETTINGS"].as_environment()}
     confs = [{"period": period, "publish": publish, **({"kind": kind} if kind else {}),
               **({"report_colleges": list(report_colleges)} if report_colleges else {})}

@@ -80,6 +80,11 @@ def parse_languages(value: str) -> tuple[str, ...]:
     return tuple(code.strip() for code in value.split(",") if code.strip())
 
 
+def languages_from(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The languages an environment's LANGUAGES enables (English when unset)."""
+    return parse_languages(env.get("LANGUAGES", "en"))
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app configuration from the environment and explicit overrides."""
     env = os.environ
@@ -100,7 +105,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CATALOGUE_CONTACT_EMAIL": env.get("CATALOGUE_CONTACT_EMAIL", "registry@pmdc.org.pk"),
         "CATALOGUE_LICENSE": env.get("CATALOGUE_LICENSE",
                                      "https://creativecommons.org/licenses/by/4.0/"),
-        "LANGUAGES": parse_languages(env.get("LANGUAGES", "en")),
+        "LANGUAGES": languages_from(env),
         "PAGE_SIZE_MAX": 200,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

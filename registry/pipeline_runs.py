@@ -28,7 +28,7 @@ import logging
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -122,12 +122,13 @@ def trigger_airflow(settings: TriggerSettings, period: str) -> bool:
 
 def request_release(session: Session, actor: Actor, trigger: TriggerSettings,
                     settings: ReleaseSettings, conf: dict, run_id: str, *,
-                    as_of: datetime) -> dict | None:
+                    as_of: datetime, languages: Sequence[str] = ()) -> dict | None:
     """Run registry_benchmarks for `conf` under `run_id`: the same id gives one release.
 
     In `airflow` mode Airflow runs it (a run id it already has is refused, so asking twice
     starts one run) and None comes back; otherwise the task's code runs here, in the
-    caller's session, and its result comes back (the caller commits).
+    caller's session, and its result comes back (the caller commits); a release it
+    publishes has the default views' charts drawn in `languages` and stored.
     """
     if trigger.mode == "airflow":
         try:
@@ -138,7 +139,8 @@ def request_release(session: Session, actor: Actor, trigger: TriggerSettings,
         return None
     from pipelines.tasks.benchmarks import build_releases
 
-    return build_releases(session, actor, settings, conf, run_id, as_of=as_of)
+    return build_releases(session, actor, settings, conf, run_id, as_of=as_of,
+                          languages=languages)
 
 
 def _airflow_token(settings: TriggerSettings) -> str:

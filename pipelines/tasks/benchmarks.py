@@ -3,13 +3,17 @@
 Nothing heavy at import. The task opens its own engine from DATABASE_URL, reads the release
 settings from its environment, reads and computes before it writes (on SQLite the write
 lock is held only while a result is stored), and can run twice safely: a release is keyed
-by its pipeline run id, and a stored feedback report is not rendered again.
+by its pipeline run id, and a stored feedback report or chart is not rendered again.
+Whenever releases are published, the charts of the default views (front page, national
+dashboard, explorer) are drawn in each of the app's languages and stored, so the pages'
+first requests read them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,20 +63,25 @@ def build_release(conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetim
                 built += build_releases(session, actor, settings, {**conf, "period": code},
                                         run_id, as_of=as_of)["releases"]
                 session.commit()
+            if conf.get("publish"):  # once, after every period's release is published
+                store_charts(session, actor, as_of=as_of)
     finally:
         engine.dispose()
     return {"releases": built}
 
 
 def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
-                   conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetime) -> dict:
+                   conf: Mapping[str, Any] | None, run_id: str, *, as_of: datetime,
+                   languages: Sequence[str] = ()) -> dict:
     """Build the next release of each period asked for (every period with returns by default).
 
     Provisional or final is decided by `as_of`, the run's date (a final release once the
     revision window after the first provisional has passed), never by the wall clock, so a
     run re-run later decides as it did. Each release is keyed by the run id and its period:
-    the same run asked twice gives the release it gave the first time. No commit here: the
-    task commits, or the web request that ran it in-process.
+    the same run asked twice gives the release it gave the first time. When it publishes,
+    the default views' charts are drawn in `languages` and stored (in an app context; the
+    task passes none and draws them once after all periods). No commit here: the task
+    commits, or the web request that ran it in-process.
     """
     from registry.services.register.periods import get_period, periods_with_returns
     from registry.services.releases.releases import (
@@ -80,6 +89,7 @@ def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
         period_run_id,
         publish_release,
     )
+    from registry.services.releases.stored_charts import prerender_charts as draw_charts
 
     conf = conf or {}
     codes = [conf["period"]] if conf.get("period") else periods_with_returns(session)
@@ -92,6 +102,8 @@ def build_releases(session: Session, actor: Actor, settings: ReleaseSettings,
             publish_release(session, actor, release)
         built.append({"period": code, "release_id": release.id, "number": release.number,
                       "kind": release.kind, "checksum_sha256": release.checksum_sha256})
+    if conf.get("publish") and languages:
+        draw_charts(session, actor, languages, as_of)
     return {"releases": built}
 
 
@@ -111,9 +123,41 @@ def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
             published = publish_due(session, Actor.system(PUBLICATION_ACTOR), now)
             numbers = [release.number for release in published]
             session.commit()
+            if numbers:
+                store_charts(session, Actor.system(PUBLICATION_ACTOR), as_of=now)
     finally:
         engine.dispose()
     return {"published": numbers, "as_of": now.isoformat()}
+
+
+def store_charts(session: Session, actor: Actor, *, as_of: datetime) -> int:
+    """Draw the default views' charts in each of the app's languages as a reader, then
+    store them in a short write transaction; returns how many were stored anew."""
+    from registry.db import begin_reading
+    from registry.services.releases.stored_charts import prerender_charts as draw_charts
+
+    with app_languages() as languages:
+        begin_reading(session)
+        stored = draw_charts(session, actor, languages, as_of)
+        session.commit()
+    return stored
+
+
+@contextmanager
+def app_languages() -> Iterator[tuple[str, ...]]:
+    """The app's languages, inside an app context that translates into them: the running
+    app's (the CLI runs the DAG in one), else one of the languages the task's environment
+    enables (LANGUAGES, as the app reads it), so the charts read as the pages do."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        yield current_app.config["LANGUAGES"]
+        return
+    from registry.config import languages_from
+    from registry.translation import translating_app
+
+    with translating_app(languages_from(os.environ)).app_context():
+        yield languages_from(os.environ)
 
 
 def render_feedback_reports(built: Mapping[str, Any], *, as_of: datetime,

@@ -22,6 +22,7 @@ from registry.services.register.periods import get_period
 from registry.services.releases import catalogue as catalogue_service
 from registry.services.releases import publication as publication_service
 from registry.services.releases import releases as service
+from registry.services.releases import stored_charts
 
 blp = Blueprint("releases", __name__, url_prefix="/api/v1/releases",
                 description="Immutable, numbered benchmark releases and their open data.")
@@ -145,7 +146,8 @@ class Releases(MethodView):
                 **({"kind": args["kind"]} if args.get("kind") else {})}
         built = pipeline_runs.request_release(
             session, actor, TriggerSettings.from_config(current_app.config),
-            current_app.config["RELEASE_SETTINGS"], conf, run_id, as_of=utcnow())
+            current_app.config["RELEASE_SETTINGS"], conf, run_id, as_of=utcnow(),
+            languages=current_app.config["LANGUAGES"])
         if built is None:
             # a body of another shape than the 201's: smorest serialises only that one
             queued = jsonify(QueuedBuildSchema().dump({
@@ -245,6 +247,8 @@ class ReleasePublication(MethodView):
         actor = require_actor()
         release = service.get_release(session, actor, release_id)
         service.publish_release(session, actor, release)
+        stored_charts.prerender_charts(session, actor, current_app.config["LANGUAGES"],
+                                       utcnow())
         return release
 
 

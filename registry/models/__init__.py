@@ -10,6 +10,7 @@ from registry.models.benchmarks import (
     PeerGroupMember,
     Release,
     ReleasePublication,
+    StoredChart,
 )
 from registry.models.drafts import Draft
 from registry.models.publication import (
@@ -65,6 +66,7 @@ __all__ = [
     "ScheduledPublication",
     "ScheduledRelease",
     "Severity",
+    "StoredChart",
     "ThreadRead",
     "University",
     "User",

@@ -133,6 +133,24 @@ class FeedbackReport(Base):
     rendered_by: Mapped[str] = mapped_column(String(300))
 
 
+class StoredChart(Base):
+    """A chart's SVG, drawn by the benchmarks pipeline when releases are published, so a
+    page's first request reads it instead of drawing it.
+
+    The key is a digest of what the chart draws, its language and its renderer
+    (registry/services/releases/charts.py), so a stored chart is never stale: new figures
+    have a new key.
+    """
+
+    __tablename__ = "stored_charts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    svg: Mapped[str] = mapped_column(Text)
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rendered_by: Mapped[str] = mapped_column(String(300))
+
+
 class PeerGroup(Base):
     """A comparison group a university or the regulator defines (five members or more)."""
 

@@ -111,9 +111,7 @@ def explorer():
     if indicator not in BY_CODE or breakdown not in benchmark_service.BREAKDOWNS:
         abort(404)
     view = benchmark_service.explorer(session, period, indicator, breakdown)
-    chart = chart_service.distribution_chart(
-        view.release.id, indicator, breakdown, view.cells, view.release.min_institutions
-    ) if view.release and view.cells else None
+    chart = chart_service.explorer_chart(session, view)
     releases = session.scalars(release_service.releases_query(None).limit(20)).all()
     return render_template("benchmarks/explorer.html", view=view, periods=periods,
                            period=period, indicators=CATALOGUE, indicator=BY_CODE[indicator],
@@ -180,33 +178,31 @@ def comparison():
         abort(exc.status)
     return render_template("benchmarks/comparison.html", institution=institution, data=data,
                            periods=periods, period=period, trend=trend,
-                           standing=_standing(data, institution), cohorts=cohorts,
-                           trend_chart=_trend_chart(trend, institution, indicator),
+                           standing=_standing(data), cohorts=cohorts,
+                           trend_chart=_trend_chart(trend, indicator),
                            indicator=BY_CODE[indicator], indicators=CATALOGUE,
                            peer_groups=peer_group_service.list_peer_groups(session, actor),
                            peer_group=group_id)
 
 
-def _standing(data: dict | None, institution: Institution) -> list:
+def _standing(data: dict | None) -> list:
     """The 'where you stand' charts of a comparison (none without a release)."""
     if not data:
         return []
-    key = (data["release"]["id"], institution.id)
-    return chart_service.standing_charts(key, data["indicators"], data["min_institutions"])
+    return chart_service.standing_charts(data["indicators"], data["min_institutions"])
 
 
-def _trend_chart(trend: list[dict], institution: Institution, indicator: str) -> str | None:
+def _trend_chart(trend: list[dict], indicator: str) -> str | None:
     """The college's series against the national and peer medians."""
     if not trend:
         return None
     points = [SeriesPoint(name, p["period"], p[field], p["status"])
               for p in trend for name, field in TREND_SERIES]
     breaks = [p["period"] for p in trend if p["break_before"]]
-    key = ("trend", institution.id, tuple(p["release"] for p in trend))
     label = gettext("%(indicator)s across periods: your college against the national median "
                     "and your peers' median; the table below has the figures",
                     indicator=gettext(BY_CODE[indicator].name))
-    return chart_service.series_chart(key, indicator, points, breaks, label, intervals=False)
+    return chart_service.series_chart(indicator, points, breaks, label, intervals=False)
 
 
 TREND_SERIES = (("National", "national_median"), ("Peers", "peer_median"),
@@ -283,7 +279,8 @@ def _release_action(session, form) -> None:
     conf = {"period": period.code, **({"kind": form["kind"]} if form.get("kind") else {})}
     built = pipeline_runs.request_release(
         session, actor, TriggerSettings.from_config(current_app.config),
-        current_app.config["RELEASE_SETTINGS"], conf, _build_run_id(form), as_of=utcnow())
+        current_app.config["RELEASE_SETTINGS"], conf, _build_run_id(form), as_of=utcnow(),
+        languages=current_app.config["LANGUAGES"])
     if built is None:
         flash(gettext("The release of %(period)s is being built by the pipeline; it appears "
                       "here when done.", period=left_to_right(period.code)), "info")

@@ -28,6 +28,7 @@ from registry.services.releases import catalogue as catalogue_service
 from registry.services.releases import feedback_report as report_service
 from registry.services.releases import publication as service
 from registry.services.releases import releases as release_service
+from registry.services.releases import stored_charts
 from registry.web.auth import role_required, web_actor
 from registry.web.i18n import left_to_right, long_date, long_datetime
 
@@ -155,6 +156,7 @@ def _publish_or_schedule(session, actor, release, form) -> str:
         return gettext("Release %(number)s will be published at %(when)s, when its preview ends.",
                        number=release.number, when=long_datetime(row.publish_at))
     service.confirm_publication(session, actor, release, form.get("reason"))
+    stored_charts.prerender_charts(session, actor, current_app.config["LANGUAGES"], utcnow())
     return gettext("Release %(number)s is published.", number=release.number)
 
 

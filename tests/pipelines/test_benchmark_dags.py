@@ -7,6 +7,7 @@ DATABASE_URL), on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from registry.models import (
     FeedbackReport,
     InstitutionFigures,
     Release,
+    StoredChart,
 )
 from registry.services.register.register import load_reference_data
 from tests.conftest import fresh_database
@@ -72,6 +74,22 @@ def test_the_benchmarks_dag_builds_identical_releases_from_identical_inputs(
     first, second = releases(benchmark_url)[len(before):]
     assert first[1] == second[1] == "provisional" and first[3] and second[3]
     assert first[2] == second[2]  # byte-identical CSV: same checksum
+
+
+def test_a_publishing_run_stores_the_default_views_charts_in_each_language(benchmark_url,
+                                                                          airflow_metadata):
+    env = {"DATABASE_URL": benchmark_url, "LANGUAGES": "en,ur"}
+    conf = {"period": "2024", "publish": True}
+    assert embedded.run_dag("registry_benchmarks", conf, env) == "success"
+    engine = make_engine(benchmark_url)
+    with Session(engine) as session:
+        stored = session.execute(select(StoredChart.language, func.count())
+                                 .group_by(StoredChart.language)).all()
+        assert dict(stored).keys() == {"en", "ur"} and min(n for _, n in stored) >= 6
+        assert all(svg.startswith("<svg") for svg in session.scalars(select(StoredChart.svg)))
+        urdu = session.scalars(select(StoredChart.svg).where(StoredChart.language == "ur"))
+        assert all(re.search("[\u0600-\u06ff]", svg) for svg in urdu)  # drawn in Urdu
+    engine.dispose()
 
 
 def test_the_benchmarks_dag_stores_each_colleges_feedback_report(benchmark_url,

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipelines import embedded
 from registry.db import make_engine
 from registry.migrate import upgrade
-from registry.models import Release
+from registry.models import Release, StoredChart
 from registry.services.accounts.actors import Actor
 from registry.services.register.register import load_reference_data
 from registry.services.releases import publication, releases
@@ -66,3 +67,18 @@ def test_the_release_is_embargoed_until_its_time_then_published_once(previewed,
     assert published_at(url, release_id) == ends_at + timedelta(minutes=1)
     assert run(url, ends_at + timedelta(hours=2)) == "success"
     assert published_at(url, release_id) == ends_at + timedelta(minutes=1)
+
+
+def stored_charts(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(StoredChart))
+    finally:
+        engine.dispose()
+
+
+def test_the_run_that_publishes_stores_the_default_views_charts(previewed, airflow_metadata):
+    url, release_id, ends_at = previewed
+    assert run(url, ends_at + timedelta(minutes=1)) == "success"
+    assert published_at(url, release_id) is not None and stored_charts(url) >= 6

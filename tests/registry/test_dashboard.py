@@ -91,3 +91,13 @@ def test_an_unpublished_combination_of_filters_is_a_clear_422(client, session, p
     response = client.get("/regulator?sector=public&province=KP")
     assert response.status_code == 422
     assert "choose fewer filters" in response.get_data(as_text=True)
+
+
+def test_the_filter_refusal_reads_in_urdu_on_an_urdu_page(app, client, session, published):
+    app.config["LANGUAGES"] = ("en", "ur")
+    log_in_as(client, session, "regulator")
+    response = client.get("/regulator?sector=public&province=KP",
+                          headers={"Accept-Language": "ur"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "کم فلٹر منتخب کریں" in html and "choose fewer filters" not in html

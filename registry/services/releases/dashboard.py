@@ -1,8 +1,10 @@
 """The regulator's national dashboard: headline indicators, trends, provinces, compliance.
 
 Indicator figures come from published releases only (each period's newest); compliance and
-quality from the live returns of the current period. Charts are rendered once per release
-and chart (registry/services/releases/charts.py).
+quality from the live returns of the current period. Charts are keyed by what they draw;
+those of the unfiltered views are drawn when releases are published and stored
+(registry/services/releases/stored_charts.py), the others on request
+(registry/services/releases/charts.py).
 """
 
 from __future__ import annotations
@@ -81,12 +83,16 @@ def filter_stratum(filters: dict[str, str | None]) -> str:
     pairs = [(d, filters[d]) for d in FILTERS if filters.get(d)]
     for dimension, value in pairs:
         if value not in DIMENSIONS[dimension]:
-            raise ValidationFailed(f"Unknown {DIMENSION_LABELS[dimension].lower()} {value!r}.",
-                                   {dimension: list(DIMENSIONS[dimension])})
+            raise ValidationFailed(
+                gettext("Unknown %(dimension)s %(value)s.",
+                        dimension=gettext(DIMENSION_LABELS[dimension]).lower(),
+                        value=repr(value)),
+                {dimension: list(DIMENSIONS[dimension])})
     if tuple(d for d, _ in pairs) not in DIMENSION_SETS:
         raise ValidationFailed(
-            "Figures are published nationally, for each filter alone, and for college type "
-            "with sector, level or province, and sector with level: choose fewer filters.",
+            gettext("Figures are published nationally, for each filter alone, and for college "
+                    "type with sector, level or province, and sector with level: choose fewer "
+                    "filters."),
             {d: ["not published in this combination"] for d, _ in pairs})
     return stratum_code(pairs)
 
@@ -97,18 +103,27 @@ def national_dashboard(session: Session, actor: Actor, filters: dict[str, str | 
     require_role(actor, Role.REGULATOR, Role.ADMIN)
     stratum = filter_stratum(filters)
     shown = province_indicator if province_indicator in BY_CODE else HEADLINE[0]
-    series = series_of(session, [*HEADLINE, shown], (stratum, *_province_strata(filters)))
+    series = series_of(session, HEADLINE, (stratum,))
     latest = series[HEADLINE[0]][-1] if series[HEADLINE[0]] else None
     period = _current_period(session)
     rows = _filtered(compliance(session, actor, period, now), filters) if period else []
-    tiles = _tiles(series[shown], filters)
+    tiles, tile_map = province_map(session, shown, filters)
     return NationalDashboard(
         stratum, stratum_label(stratum), latest.period if latest else None,
         latest.release if latest else None, latest.status if latest else None,
-        [_headline(code, series[code], stratum) for code in HEADLINE], shown,
-        _tile_map(shown, latest, tiles, filters), tiles, period,
-        _compliance_chart(period, rows), _by_province(rows),
+        [_headline(session, code, series[code], stratum) for code in HEADLINE], shown,
+        tile_map, tiles, period, _compliance_chart(session, period, rows), _by_province(rows),
         top_rules(session, actor, period) if period else [])
+
+
+def province_map(session: Session, code: str, filters: dict[str, str | None]
+                 ) -> tuple[list[dict], str | None]:
+    """An indicator's latest published figure per province (within the college type if
+    filtered) and their tile map; none when another filter is set."""
+    strata = _province_strata(filters)
+    points = series_of(session, [code], strata)[code] if strata else []
+    tiles = _tiles(points, filters)
+    return tiles, _tile_map(session, code, points[-1] if points else None, tiles, filters)
 
 
 def _province_strata(filters: dict[str, str | None]) -> list[str]:
@@ -119,20 +134,20 @@ def _province_strata(filters: dict[str, str | None]) -> list[str]:
     return [stratum_code([*base, ("province", p)]) for p in PROVINCES]
 
 
-def _headline(code: str, points: list[SeriesPoint], stratum: str) -> Headline:
+def _headline(session: Session, code: str, points: list[SeriesPoint], stratum: str
+              ) -> Headline:
     figures = [(p, p.figures.get(stratum)) for p in points]
     last, cell = figures[-1] if figures else (None, None)
     before = figures[-2] if len(figures) > 1 else (None, None)
     value = _published(cell)
     earlier = _published(before[1])
     chart_points = [_chart_point(stratum_label(stratum, gettext), p, c) for p, c in figures]
-    key = (tuple(p.release_id for p in points), stratum)
     return Headline(
         code, BY_CODE[code].name, value, cell and cell["ci_low"], cell and cell["ci_high"],
         before[0].period if before[0] else None,
         value - earlier if value is not None and earlier is not None else None,
-        _note(cell, last), _sparkline(key, code, chart_points), _trend(key, code, chart_points,
-                                                                      points),
+        _note(cell, last), _sparkline(session, code, chart_points),
+        _trend(session, code, chart_points, points),
         [{"period": p.period, "status": p.status, "break_before": p.break_before, **(c or {})}
          for p, c in figures])
 
@@ -162,23 +177,23 @@ def _note(cell: dict | None, point: SeriesPoint | None) -> str | None:
     return gettext("rate not shown: too few people") if cell["rate_withheld"] else None
 
 
-def _sparkline(key, code: str, points: list[ChartPoint]) -> str | None:
+def _sparkline(session: Session, code: str, points: list[ChartPoint]) -> str | None:
     if sum(p.value is not None for p in points) < 2:
         return None
     label = gettext("%(indicator)s across %(periods)s periods",
                     indicator=gettext(BY_CODE[code].name), periods=len(points))
-    return charts.sparkline((key, code), points, label)
+    return charts.sparkline(points, label, session)
 
 
-def _trend(key, code: str, chart_points: list[ChartPoint], points: list[SeriesPoint]
-           ) -> str | None:
+def _trend(session: Session, code: str, chart_points: list[ChartPoint],
+           points: list[SeriesPoint]) -> str | None:
     if not any(p.value is not None for p in chart_points):
         return None
     breaks = [p.period for p in points if p.break_before]
     label = gettext("%(indicator)s across periods with its 95 %% interval; triangles are "
                     "provisional releases; the table beside it has the figures",
                     indicator=gettext(BY_CODE[code].name))
-    return charts.series_chart(key, code, chart_points, breaks, label)
+    return charts.series_chart(code, chart_points, breaks, label, session=session)
 
 
 def _tiles(points: list[SeriesPoint], filters: dict[str, str | None]) -> list[dict]:
@@ -198,7 +213,8 @@ def _tiles(points: list[SeriesPoint], filters: dict[str, str | None]) -> list[di
     return tiles
 
 
-def _tile_map(code: str, latest: SeriesPoint | None, tiles: list[dict], filters) -> str | None:
+def _tile_map(session: Session, code: str, latest: SeriesPoint | None, tiles: list[dict],
+              filters) -> str | None:
     if not tiles or latest is None:
         return None
     college_type = filters.get("type") or ""
@@ -206,7 +222,7 @@ def _tile_map(code: str, latest: SeriesPoint | None, tiles: list[dict], filters)
     label = gettext("%(indicator)s by province%(within)s, %(period)s: tiles placed roughly as "
                     "on a map; the table beside it has the figures",
                     indicator=gettext(BY_CODE[code].name), within=within, period=latest.period)
-    return charts.tile_map((latest.release_id, filters.get("type")), code, tiles, label)
+    return charts.tile_map(code, tiles, label, session)
 
 
 def _current_period(session: Session) -> Period | None:
@@ -236,16 +252,16 @@ def _by_province(rows: list[ComplianceRow]) -> list[dict]:
             for code, counts in table.items() if sum(counts.values())]
 
 
-def _compliance_chart(period: Period | None, rows: list[ComplianceRow]) -> str | None:
+def _compliance_chart(session: Session, period: Period | None, rows: list[ComplianceRow]
+                      ) -> str | None:
     counts = _by_province(rows)
     if period is None or not counts:
         return None
     data = [{"province": r["province"], "state": state, "n": r[state]}
             for r in counts for state in dict.fromkeys(COMPLIANCE_STATES.values())]
-    key = (period.id, tuple((d["province"], d["state"], d["n"]) for d in data))
     label = gettext("Expected returns by province, %(period)s: submitted, late, missing and not "
                     "yet due; the table beside it has the figures", period=period.code)
-    return charts.compliance_chart(key, data, label)
+    return charts.compliance_chart(data, label, session)
 
 
 @dataclass(frozen=True)
@@ -266,7 +282,7 @@ def national_picture(session: Session) -> NationalPicture:
     return NationalPicture(
         latest.period if latest else None, latest.release if latest else None,
         latest.status if latest else None,
-        [_headline(code, series[code], NATIONAL) for code in HEADLINE],
+        [_headline(session, code, series[code], NATIONAL) for code in HEADLINE],
         registered_colleges(session))
 
 

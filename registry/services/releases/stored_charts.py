@@ -1,0 +1,77 @@
+"""The default views' charts, drawn once when releases are published and stored.
+
+The front page, the regulator's national dashboard without filters (its province map of
+each indicator too) and the explorer's first view draw charts of every published release
+(a trend runs across all of them), so whenever a release is published the benchmarks
+pipeline draws those views' charts in each enabled language, through the same functions
+the pages call, and stores their SVG: a page's first request reads them. Filtered views
+draw on request into the memory cache.
+Charts are keyed by what they draw (registry/services/releases/charts.py), so those of
+earlier publications are simply no longer asked for; they are removed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask_babel import force_locale
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registry.db import begin_writing, utcnow
+from registry.models import StoredChart
+from registry.services.accounts.actors import Actor
+from registry.services.releases import benchmarks, charts, dashboard
+from registry.services.releases.series import published_releases
+from schemas.indicators import CATALOGUE, HEADLINE
+
+
+def draw_default_views(session: Session, actor: Actor, now: datetime) -> None:
+    """Draw (or find) every chart of the default views, in the current language."""
+    unfiltered = dict.fromkeys(dashboard.FILTERS)
+    dashboard.national_picture(session)
+    dashboard.national_dashboard(session, actor, unfiltered, now)
+    for indicator in CATALOGUE:  # the dashboard's choice of indicator for its province map
+        dashboard.province_map(session, indicator.code, unfiltered)
+    releases = published_releases(session)
+    if releases:
+        view = benchmarks.explorer(session, releases[-1].period, HEADLINE[0], "national")
+        charts.explorer_chart(session, view)
+
+
+def prerender_charts(session: Session, actor: Actor, languages: Sequence[str],
+                     now: datetime) -> int:
+    """Draw the default views' charts in each language, then store them (and drop stored
+    charts no default view shows any more); returns how many were stored anew.
+
+    The drawing only reads (a reader's transaction stays one); the storing begins writing.
+    Needs an app context for the languages other than English (flask-babel's).
+    """
+    with charts.recording() as drawn:
+        for code in languages:
+            with force_locale(code):
+                draw_default_views(session, actor, now)
+    begin_writing(session)
+    stored = set(session.scalars(select(StoredChart.key)))
+    session.execute(delete(StoredChart).where(StoredChart.key.not_in(drawn)))
+    new = [{"key": key, "language": language, "svg": svg, "rendered_at": utcnow(),
+            "rendered_by": actor.label}
+           for key, (language, svg) in drawn.items() if key not in stored]
+    if new:
+        session.execute(_insert_new(session).values(new))
+    session.flush()
+    return len(new)
+
+
+def _insert_new(session: Session):
+    """An insert that leaves a chart another run stored meanwhile as it is (same key, same
+    chart)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(StoredChart).on_conflict_do_nothing(index_elements=["key"])
+
+
+def stored_chart_count(session: Session) -> int:
+    """How many charts are stored."""
+    return session.scalar(select(func.count()).select_from(StoredChart))
