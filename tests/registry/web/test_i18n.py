@@ -153,15 +153,29 @@ def test_the_role_navigation_is_drawn_in_urdu(bilingual_app, session, regulator_
     assert link_texts(nav) == [urdu_string(urdu_catalogue, label) for label in labels]
 
 
-def test_every_string_of_the_public_pages_has_an_urdu_translation(urdu_catalogue):
+def untranslated_strings(catalogue, names) -> list[str]:
+    """The messages of these templates that the catalogue has no finished translation of."""
     untranslated = []
-    for name in PUBLIC_TEMPLATES:
+    for name in names:
         path = REGISTRY / "web" / "templates" / name
         for _line, message, _comments, context in extract_from_file("jinja2", str(path)):
             first = message if isinstance(message, str) else message[0]
-            found = urdu_catalogue.get(first, context=context)
+            found = catalogue.get(first, context=context)
             if found is None or not found.string or found.fuzzy:
                 untranslated.append(f"{name}: {first!r}")
+    return untranslated
+
+
+def test_every_string_of_the_public_pages_has_an_urdu_translation(urdu_catalogue):
+    untranslated = untranslated_strings(urdu_catalogue, PUBLIC_TEMPLATES)
+    assert not untranslated, "run `make translations` and translate:\n" + "\n".join(untranslated)
+
+
+def test_every_string_of_the_role_pages_has_an_urdu_translation(urdu_catalogue):
+    names = sorted({path.relative_to(REGISTRY / "web" / "templates").as_posix()
+                    for path in (REGISTRY / "web" / "templates").rglob("*.html")}
+                   - set(PUBLIC_TEMPLATES))
+    untranslated = untranslated_strings(urdu_catalogue, names)
     assert not untranslated, "run `make translations` and translate:\n" + "\n".join(untranslated)
 
 
