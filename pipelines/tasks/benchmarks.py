@@ -131,14 +131,15 @@ def publish_due_releases(conf: Mapping[str, Any] | None, run_after: datetime,
 
 
 def store_charts(session: Session, actor: Actor, *, as_of: datetime) -> int:
-    """Draw the default views' charts in each of the app's languages as a reader, then
-    store them in a short write transaction; returns how many were stored anew."""
+    """Draw the charts of the default views and of the dashboard's filtered views in each of
+    the app's languages as a reader, then store them in a short write transaction; returns
+    how many were stored anew."""
     from registry.db import begin_reading
     from registry.services.releases.stored_charts import prerender_charts as draw_charts
 
     with app_languages() as languages:
         begin_reading(session)
-        stored = draw_charts(session, actor, languages, as_of)
+        stored = draw_charts(session, actor, languages, as_of, filtered_views=True)
         session.commit()
     return stored
 

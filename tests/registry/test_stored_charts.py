@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipelines.tasks.benchmarks import build_releases
+from pipelines.tasks.benchmarks import build_releases, store_charts
 from registry.config import ReleaseSettings
 from registry.db import make_engine
 from registry.indicators import charts as chart_specs
@@ -95,6 +95,23 @@ def test_a_filtered_dashboard_is_drawn_on_request_and_stores_nothing(
     renders.clear()
     assert client.get("/regulator?type=medical").status_code == 200
     assert renders and stored_keys(session) == stored
+
+
+def test_the_pipelines_own_store_draws_every_published_choice_of_the_dashboards_filters(
+        bilingual_app, client, session, colleges, renders):
+    publish(bilingual_app, session, "2024", "first")
+    with bilingual_app.app_context():
+        store_charts(session, SYSTEM, as_of=datetime.now(UTC))
+    charts.CACHE.clear()
+    log_in_as(client, session, "regulator")
+    renders.clear()
+    for query in ("type=medical", "type=dental&indicator=meetings_per_pair", "province=PB",
+                  "sector=private&level=undergraduate", "type=medical&province=KP"):
+        response = client.get(f"/regulator?{query}", headers={"Accept-Language": "ur"})
+        assert response.status_code == 200
+    assert renders == []
+    html = client.get("/regulator?type=medical").get_data(as_text=True)
+    assert html.count('class="marks chart" role="img"') >= 6 and renders == []
 
 
 def test_a_new_publication_draws_and_stores_the_charts_again(bilingual_app, client, session,

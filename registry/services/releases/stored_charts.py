@@ -4,8 +4,11 @@ The front page, the regulator's national dashboard without filters (its province
 each indicator too) and the explorer's first view draw charts of every published release
 (a trend runs across all of them), so whenever a release is published the benchmarks
 pipeline draws those views' charts in each enabled language, through the same functions
-the pages call, and stores their SVG: a page's first request reads them. Filtered views
-draw on request into the memory cache.
+the pages call, and stores their SVG: a page's first request reads them. The pipeline's
+own runs also draw the dashboard for every published choice of filters (about 45 views,
+and the province maps within each college type); a publication asked for on a page or
+through the API stores the default views only, to answer in seconds, and the filtered
+views then draw on request into the memory cache.
 Charts are keyed by what they draw (registry/services/releases/charts.py), so those of
 earlier publications are simply no longer asked for; they are removed here.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import product
 
 from flask_babel import force_locale
 from sqlalchemy import delete, func, select
@@ -21,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.db import begin_writing, utcnow
+from registry.indicators.strata import DIMENSION_SETS, DIMENSIONS
 from registry.models import StoredChart
 from registry.services.accounts.actors import Actor
 from registry.services.releases import benchmarks, charts, dashboard
@@ -41,8 +46,26 @@ def draw_default_views(session: Session, actor: Actor, now: datetime) -> None:
         charts.explorer_chart(session, view)
 
 
+def published_filters() -> list[dict[str, str | None]]:
+    """Every choice of the dashboard's filters that releases publish, but none: each
+    dimension alone and the crossings of DIMENSION_SETS, with each of their values."""
+    return [dict.fromkeys(dashboard.FILTERS) | dict(zip(dims, values, strict=True))
+            for dims in DIMENSION_SETS if dims
+            for values in product(*(DIMENSIONS[dimension] for dimension in dims))]
+
+
+def draw_filtered_views(session: Session, actor: Actor, now: datetime) -> None:
+    """Draw (or find) the dashboard's charts for every published choice of filters, in the
+    current language; within a college type, its province map of every indicator too."""
+    for filters in published_filters():
+        dashboard.national_dashboard(session, actor, filters, now)
+        if [dimension for dimension, value in filters.items() if value] == ["type"]:
+            for indicator in CATALOGUE:
+                dashboard.province_map(session, indicator.code, filters)
+
+
 def prerender_charts(session: Session, actor: Actor, languages: Sequence[str],
-                     now: datetime) -> int:
+                     now: datetime, *, filtered_views: bool = False) -> int:
     """Draw the default views' charts in each language, then store them (and drop stored
     charts no default view shows any more); returns how many were stored anew.
 
@@ -53,6 +76,8 @@ def prerender_charts(session: Session, actor: Actor, languages: Sequence[str],
         for code in languages:
             with force_locale(code):
                 draw_default_views(session, actor, now)
+                if filtered_views:
+                    draw_filtered_views(session, actor, now)
     begin_writing(session)
     stored = set(session.scalars(select(StoredChart.key)))
     session.execute(delete(StoredChart).where(StoredChart.key.not_in(drawn)))
