@@ -45,6 +45,7 @@ EXPLAIN_FORM = re.compile(r'action="(/college/returns/\d+/issues/\d+/explanation
 DECISION_VERSION = re.compile(r'name="version" value="(\d+)"')
 UPLOAD_ERRORS = re.compile(r'<div[^>]*id="upload-errors"[^>]*>(.*?)</div>', re.S)
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+FIELD_ERROR = re.compile(r'<p class="error"[^>]*>(.*?)</p>', re.S)
 PROBLEM_ROW = re.compile(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", re.S)
 LIST_FIELDS = ("programme.disciplines", "governance.mentor_incentives", "evaluation.barriers")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -150,6 +151,12 @@ def upload_problems(markup: str) -> str:
     problems = [f"{page_text(where)}: {page_text(what)}"
                 for where, what in PROBLEM_ROW.findall(box.group(1))]
     return "; ".join([message, *problems]) if problems else message
+
+
+def field_error(markup: str) -> str:
+    """The error messages a refused form's page shows beside its fields."""
+    found = [page_text(message) for message in FIELD_ERROR.findall(markup)]
+    return "; ".join(found) if found else "no error on the page: " + page_text(markup)[:300]
 
 
 def csrf(text: str) -> str:
@@ -269,8 +276,11 @@ class CollegeOfficer(Person):
             page = self.client.get(f"/college/returns/{return_id}", name="findings page")
             form = EXPLAIN_FORM.search(page.text)
             if form:
-                self.post_form(form.group(1), "explain", page.text, {
-                    "text": "The figures are right: the programme ran small groups this year."})
+                with self.post_form(form.group(1), "explain", page.text, {
+                        "text": "The figures are right: the programme ran small groups this "
+                                "year."}, catch_response=True) as response:
+                    if response.status_code == 422:  # the message the page shows the issue
+                        response.failure(f"422: {field_error(response.text)}")
                 return
 
 
