@@ -332,6 +332,10 @@ def bench_rows(outcome: dict) -> list[dict]:
          "ratio": None},
         {"figure": "deadline day pipeline lag after the end", "unit": "s",
          "value": outcome["check_lag_seconds"], "reference": "< 60 s", "ratio": None},
+        {"figure": "deadline day provisional release built during the load", "unit": "s",
+         "value": outcome["release"].get("seconds"), "ratio": None,
+         "reference": "exit 0" if not outcome["release"].get("exit") else
+         f"exit {outcome['release'].get('exit')}"},
     ]
 
 
