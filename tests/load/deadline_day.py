@@ -155,7 +155,7 @@ def upload_problems(markup: str) -> str:
 
 def field_error(markup: str) -> str:
     """The error messages a refused form's page shows beside its fields."""
-    found = [page_text(message) for message in FIELD_ERROR.findall(markup)]
+    found = list(dict.fromkeys(page_text(message) for message in FIELD_ERROR.findall(markup)))
     return "; ".join(found) if found else "no error on the page: " + page_text(markup)[:300]
 
 
@@ -307,9 +307,12 @@ class UniversityReviewer(Person):
         if version is None:
             return
         decision = "approve" if int(return_id) % 5 else "return"
-        self.post_form(f"/review/returns/{return_id}", "review decision", page.text, {
-            "version": version.group(1), "decision": decision,
-            "comment": "" if decision == "approve" else "Please check the contact hours."})
+        with self.post_form(f"/review/returns/{return_id}", "review decision", page.text, {
+                "version": version.group(1), "decision": decision,
+                "comment": "" if decision == "approve" else "Please check the contact hours."},
+                catch_response=True) as response:
+            if response.status_code == 422:  # the message the page shows the decision
+                response.failure(f"422: {field_error(response.text)}")
 
 
 class RegulatorAnalyst(Person):
