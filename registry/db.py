@@ -82,16 +82,28 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN DEFERRED" if reader else "BEGIN IMMEDIATE")
 
 
+class ReadOnlyWrite(RuntimeError):
+    """A reader's transaction (`begin_reading`) was asked to write: `begin_writing` first."""
+
+
 def begin_reading(session: Session) -> None:
     """Begin the session's transaction as a reader's: on SQLite it holds no write lock, so
     a long read (a quality run's frame, a release's inputs) never makes writers wait.
 
     The transaction must only read: writing in it could fail on SQLite when another writer
-    committed since it began. Call `begin_writing` before the first write. A session
-    already in a transaction keeps it.
+    committed since it began, or wait for the lock it was meant not to take. Call
+    `begin_writing` before the first write; on every database a write before it is refused
+    (`ReadOnlyWrite`), so a missing call fails in tests rather than as "database is
+    locked" on a busy day. A session already in a transaction keeps it.
     """
     if not session.in_transaction():
         session.connection(execution_options={READER: True})
+        session.info[READER] = session.get_transaction()
+
+
+def is_reading(session: Session) -> bool:
+    """Whether the session's transaction began as a reader's (`begin_reading`)."""
+    return session.in_transaction() and session.info.get(READER) is session.get_transaction()
 
 
 def begin_writing(session: Session) -> None:
@@ -100,11 +112,26 @@ def begin_writing(session: Session) -> None:
 
     Whatever the reads saw may have changed meanwhile: check what matters again after this.
     """
-    if not session.in_transaction() or not session.connection().get_execution_options().get(
-            READER, False):
+    if not is_reading(session):
         return
     if session.new or session.dirty or session.deleted:
-        raise RuntimeError("a reader's transaction has changes to write; call "
-                           "begin_writing before changing anything")
+        raise ReadOnlyWrite("a reader's transaction has changes to write; call "
+                            "begin_writing before changing anything")
     session.commit()
-    session.connection()
+    session.info.pop(READER, None)
+    # a session bound to one connection (tests) keeps it: drop the reader's option
+    session.connection(execution_options={READER: False})
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flushing_in_a_reader(session: Session, _context, _instances) -> None:
+    if is_reading(session) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyWrite("a reader's transaction (begin_reading) has changes to write; "
+                            "call begin_writing before changing anything")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_writing_in_a_reader(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and is_reading(state.session):
+        raise ReadOnlyWrite("a reader's transaction (begin_reading) was asked to write; call "
+                            f"begin_writing first: {str(state.statement)[:120]}")

@@ -1,12 +1,17 @@
 """The Flask adapter of the database: an engine per app, one session per request.
 
 The session opens on first use, commits once when the response succeeds and closes at the
-end of the request; `registry.db` itself knows nothing of Flask.
+end of the request; `registry.db` itself knows nothing of Flask. A GET or HEAD request's
+transaction, and that of a view marked `begins_reading`, begins as a reader's
+(`registry.db.begin_reading`): on SQLite it neither takes nor waits for the write lock, so
+a page never queues behind a writer nor makes writers queue behind it. What such a
+request writes (a thread's read marker, a token's last use) its service writes after
+`registry.db.begin_writing`; a write without it is refused (`registry.db.ReadOnlyWrite`).
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import begin_reading, make_engine
@@ -17,29 +22,40 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["registry.engine"] = engine
     app.extensions["registry.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    app.before_request(_begin_reading_if_marked)
     app.after_request(_commit_session)
     app.teardown_appcontext(_close_session)
 
 
+READING_METHODS = frozenset({"GET", "HEAD"})  # their transactions begin as readers'
+
+
 def begins_reading(view):
-    """Mark a view whose transaction begins as a reader's (`registry.db.begin_reading`): on
-    SQLite it neither takes nor waits for the write lock. The view only reads, or its
-    service calls `begin_writing` before it writes. Put it right above the view's `def`."""
+    """Mark a view whose other methods' (POST) transactions begin as readers' too
+    (`registry.db.begin_reading`): on SQLite they neither take nor wait for the write lock.
+    The view only reads, or its service calls `begin_writing` before it writes. Put it
+    right above the view's `def`."""
     view.begins_reading = True
     return view
 
 
-def _begin_reading_if_marked() -> None:
+def _begins_reading() -> bool:
+    """Whether the current request's transaction begins as a reader's."""
+    if not has_request_context():
+        return False
+    if request.method in READING_METHODS:
+        return True
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "begins_reading", False):
-        begin_reading(get_session())
+    return getattr(view, "begins_reading", False)
 
 
 def get_session() -> Session:
-    """Return the session of the current request, opening it on first use."""
+    """Return the session of the current request, opening it on first use (as a reader's
+    for GET and HEAD requests and views marked `begins_reading`)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["registry.sessionmaker"]()
+        session = current_app.extensions["registry.sessionmaker"]()
+        if _begins_reading():
+            begin_reading(session)
+        g.db_session = session
     return g.db_session
 
 

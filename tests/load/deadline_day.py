@@ -14,6 +14,8 @@ reads per task.
 
 from __future__ import annotations
 
+import html
+import io
 import itertools
 import json
 import os
@@ -25,9 +27,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
+from openpyxl import load_workbook
 
 from registry.demo.history import demo_payload
 from registry.services.submission.return_form import values_from_payload
+from schemas import SCHEMA_VERSION, flatten_return
+from schemas.tabular.template import FIRST_DATA_ROW, ONE_SHEET, save_workbook, write_cell
 
 USERS = json.loads(Path(os.environ["LOAD_USERS"]).read_text()) if os.environ.get(
     "LOAD_USERS") else {"college": [], "university": [], "regulator": []}
@@ -38,7 +43,12 @@ RETURN_LINK = re.compile(r'href="/college/returns/(\d+)"')
 REVIEW_LINK = re.compile(r'href="/review/returns/(\d+)"')
 EXPLAIN_FORM = re.compile(r'action="(/college/returns/\d+/issues/\d+/explanation)"')
 DECISION_VERSION = re.compile(r'name="version" value="(\d+)"')
+UPLOAD_ERRORS = re.compile(r'<div[^>]*id="upload-errors"[^>]*>(.*?)</div>', re.S)
+PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+FIELD_ERROR = re.compile(r'<p class="error"[^>]*>(.*?)</p>', re.S)
+PROBLEM_ROW = re.compile(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", re.S)
 LIST_FIELDS = ("programme.disciplines", "governance.mentor_incentives", "evaluation.barriers")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 API_RETRIES = 3
 LOGIN_ATTEMPTS = 3
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -124,10 +134,29 @@ def loaded(response) -> bool:
     return 200 <= response.status_code < 400
 
 
-def page_text(html: str) -> str:
+def page_text(markup: str) -> str:
     """A page's main content as plain words (for a failure's message)."""
-    main = html[html.find("<main"):] if "<main" in html else html
-    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+    main = markup[markup.find("<main"):] if "<main" in markup else markup
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main)).split())
+
+
+def upload_problems(markup: str) -> str:
+    """A refused upload's message and every problem the page lists ("where: what"), for the
+    failure's message: locust groups failures by message, so each distinct list is counted."""
+    box = UPLOAD_ERRORS.search(markup)
+    if box is None:
+        return "no problem list on the page: " + page_text(markup)[:300]
+    paragraph = PARAGRAPH.search(box.group(1))
+    message = page_text(paragraph.group(1)) if paragraph else ""
+    problems = [f"{page_text(where)}: {page_text(what)}"
+                for where, what in PROBLEM_ROW.findall(box.group(1))]
+    return "; ".join([message, *problems]) if problems else message
+
+
+def field_error(markup: str) -> str:
+    """The error messages a refused form's page shows beside its fields."""
+    found = list(dict.fromkeys(page_text(message) for message in FIELD_ERROR.findall(markup)))
+    return "; ".join(found) if found else "no error on the page: " + page_text(markup)[:300]
 
 
 def csrf(text: str) -> str:
@@ -148,9 +177,29 @@ class CollegeOfficer(Person):
         self.programmes = self.identity["programmes"]
         self.round = itertools.count(1)
 
-    def payload(self, programme: dict) -> dict:
+    def payload(self, programme: dict, version: str = SCHEMA_VERSION) -> dict:
         return demo_payload(self.identity["institution"], programme["code"], programme["level"],
-                            self.period, 3 + next(self.round) % 5)
+                            self.period, 3 + next(self.round) % 5, version)
+
+    def filled_in(self, template: bytes) -> bytes:
+        """The college's template as its officer uploads it: each programme's row holds this
+        period's figures. The template comes pre-filled with last period's values, but a
+        programme without a return last period has only its directory entry: uploaded as
+        downloaded, its row is refused for every required field left empty."""
+        workbook = load_workbook(io.BytesIO(template))
+        sheet = workbook[ONE_SHEET]
+        paths = [cell.value for cell in sheet[1]]
+        programmes = {programme["code"]: programme for programme in self.programmes}
+        for row in sheet.iter_rows(min_row=FIRST_DATA_ROW, max_row=sheet.max_row):
+            given = dict(zip(paths, (cell.value for cell in row), strict=False))
+            programme = programmes.get(given.get("header.programme_code"))
+            if programme is None:
+                continue
+            flat = flatten_return(self.payload(
+                programme, given.get("header.schema_version") or SCHEMA_VERSION))
+            for cell, path in zip(row, paths, strict=False):
+                write_cell(cell, flat.get(path))
+        return save_workbook(workbook)
 
     @task(5)
     def dashboard(self) -> None:
@@ -188,11 +237,10 @@ class CollegeOfficer(Person):
         with self.client.post(
                 "/college/upload", name="xlsx upload", catch_response=True,
                 data={"csrf_token": csrf(page.text)},
-                files={"file": ("template.xlsx", template.content, "application/vnd."
-                                "openxmlformats-officedocument.spreadsheetml.sheet")}
+                files={"file": ("template.xlsx", self.filled_in(template.content), XLSX)}
         ) as response:
-            if response.status_code == 422:  # say which problems the page listed
-                response.failure(f"422: {page_text(response.text)[:300]}")
+            if response.status_code == 422:  # the page's message and its list of problems
+                response.failure(f"422: {upload_problems(response.text)}")
         for return_id, version in SUBMITTED_MANY.findall(response.url or ""):
             Outcome.accept(int(return_id), int(version))
 
@@ -228,8 +276,11 @@ class CollegeOfficer(Person):
             page = self.client.get(f"/college/returns/{return_id}", name="findings page")
             form = EXPLAIN_FORM.search(page.text)
             if form:
-                self.post_form(form.group(1), "explain", page.text, {
-                    "text": "The figures are right: the programme ran small groups this year."})
+                with self.post_form(form.group(1), "explain", page.text, {
+                        "text": "The figures are right: the programme ran small groups this "
+                                "year."}, catch_response=True) as response:
+                    if response.status_code == 422:  # the message the page shows the issue
+                        response.failure(f"422: {field_error(response.text)}")
                 return
 
 
@@ -256,9 +307,12 @@ class UniversityReviewer(Person):
         if version is None:
             return
         decision = "approve" if int(return_id) % 5 else "return"
-        self.post_form(f"/review/returns/{return_id}", "review decision", page.text, {
-            "version": version.group(1), "decision": decision,
-            "comment": "" if decision == "approve" else "Please check the contact hours."})
+        with self.post_form(f"/review/returns/{return_id}", "review decision", page.text, {
+                "version": version.group(1), "decision": decision,
+                "comment": "" if decision == "approve" else "Please check the contact hours."},
+                catch_response=True) as response:
+            if response.status_code == 422:  # the message the page shows the decision
+                response.failure(f"422: {field_error(response.text)}")
 
 
 class RegulatorAnalyst(Person):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.models import ApiToken, Role, User
 from registry.services.accounts.actors import Actor
 from registry.services.accounts.audit import record_event
@@ -102,6 +102,7 @@ def actor_for_token(session: Session, secret: str, address: str | None) -> Actor
     if token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        begin_writing(session)  # a GET's transaction began as a reader's
         session.execute(TOUCH_TOKEN, {"token_id": token.id, "now": now})
     return Actor(
         label=f"token:{token.prefix}… of {token.email}",

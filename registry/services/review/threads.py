@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from registry.db import utcnow
+from registry.db import begin_writing, utcnow
 from registry.models import Institution, Message, Return, Role, ThreadRead, User
 from registry.services.accounts.access import scope_to_actor
 from registry.services.accounts.actors import Actor
@@ -114,13 +114,24 @@ def read_thread(session: Session, actor: Actor, return_id: int) -> list[Message]
 
 
 def _move_marker(session: Session, user_id: int, return_id: int, message_id: int) -> None:
-    marker = session.scalar(select(ThreadRead).where(
-        ThreadRead.user_id == user_id, ThreadRead.return_id == return_id))
+    """Move the user's read marker to the message; only when it moves does the request,
+    a GET whose transaction began as a reader's, wait for the write lock."""
+    marker = _marker(session, user_id, return_id)
+    if marker is not None and marker.last_read_message_id >= message_id:
+        return
+    begin_writing(session)
+    marker = _marker(session, user_id, return_id)  # again: another page may have moved it
     if marker is None:
         session.add(ThreadRead(user_id=user_id, return_id=return_id,
                                last_read_message_id=message_id))
     elif marker.last_read_message_id < message_id:
         marker.last_read_message_id, marker.read_at = message_id, utcnow()
+
+
+def _marker(session: Session, user_id: int, return_id: int) -> ThreadRead | None:
+    return session.scalar(select(ThreadRead).where(
+        ThreadRead.user_id == user_id, ThreadRead.return_id == return_id)
+        .execution_options(populate_existing=True))
 
 
 def _unread_query(actor: Actor, *columns):
