@@ -7,9 +7,8 @@ import io
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel import dates
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from registry.db import utcnow
@@ -24,6 +23,7 @@ from registry.services.register.institutions import RegisterFilters, get_institu
 from registry.services.releases import dashboard as dashboard_service
 from registry.services.submission import compliance as compliance_service
 from registry.web.auth import role_required, web_actor
+from registry.web.i18n import long_date
 from registry.web.status import STANDING_LABELS
 from schemas.cells import escape_text
 from schemas.indicators import CATALOGUE
@@ -153,9 +153,9 @@ def _period_action(session, form) -> None:
         until = _moment(form["until"])
         period_service.grant_extension(session, actor, period, institution, until,
                                        form.get("reason", "").strip() or "not given")
-        day = dates.format_date(until.date(), "dd MMMM y", locale=get_locale())
         flash(gettext("%(college)s may submit for %(period)s until %(date)s.",
-                      college=institution.code, period=period.code, date=day), "info")
+                      college=institution.code, period=period.code,
+                      date=long_date(until.date())), "info")
         return
     period_service.create_period(
         session, actor, code=form["code"].strip(), name=form["name"].strip(),

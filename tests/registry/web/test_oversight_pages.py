@@ -89,3 +89,12 @@ def test_national_dashboard_links_each_province_to_its_rows_in_the_tracker(
     page = as_regulator.get("/regulator?type=medical").get_data(as_text=True)
     assert (f'href="/regulator/compliance?period={period.code}&amp;province=KP&amp;'
             'type=medical">Khyber Pakhtunkhwa</a>') in page
+
+
+def test_an_extension_granted_on_the_periods_page_names_its_day_in_the_one_date_format(
+        as_regulator, college, period):
+    response = as_regulator.post("/regulator/periods", data={
+        "action": "extension", "period": period.code, "institution": college.code,
+        "until": "2030-03-05", "reason": "flooding"}, follow_redirects=True)
+    assert (f"{college.code} may submit for {period.code} until 5 March 2030."
+            in response.get_data(as_text=True))
