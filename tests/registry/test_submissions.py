@@ -267,3 +267,23 @@ def test_the_outcome_names_the_version_a_submission_would_become(session, colleg
     assert after.describe() == "Submitting will store version 2 of the P-OUT return for 2025."
     assert before.describe() == ("Submitting will add programme P-OUT to the programme "
                                  "directory and store version 1 of the P-OUT return for 2025.")
+
+
+def test_a_return_for_an_institution_not_on_the_register_is_refused_naming_its_code(
+        session, college, period, submitter):
+    payload = return_payload(college)
+    payload["header"]["institution_code"] = "XX-NOWHERE-1"
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == "Unknown institution 'XX-NOWHERE-1'."
+    assert refused.value.fields == {
+        "header.institution_code": ["'XX-NOWHERE-1' is not on the register"]}
+
+
+def test_a_return_of_a_known_college_for_an_unknown_period_is_refused_naming_the_period(
+        session, college, other_college, period, submitter):
+    payload = return_payload(college, "2031")
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == "Unknown reporting period '2031'."
+    assert refused.value.fields == {"header.period_code": ["'2031' is not a reporting period"]}
