@@ -287,3 +287,11 @@ def test_a_return_of_a_known_college_for_an_unknown_period_is_refused_naming_the
         submit_return(session, submitter, payload)
     assert refused.value.message == "Unknown reporting period '2031'."
     assert refused.value.fields == {"header.period_code": ["'2031' is not a reporting period"]}
+
+
+def test_the_outcome_for_a_registered_programme_new_to_the_period_is_its_version_1(
+        session, college, period, submitter):
+    make_period(session, "2026")
+    submit_return(session, submitter, return_payload(college, "2025", programme_code="P-NEXT"))
+    outcome = submission_outcome(session, college.id, "2026", "P-NEXT")
+    assert (outcome.adds_programme, outcome.version) == (False, 1)
