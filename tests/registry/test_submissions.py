@@ -295,3 +295,16 @@ def test_the_outcome_for_a_registered_programme_new_to_the_period_is_its_version
     submit_return(session, submitter, return_payload(college, "2025", programme_code="P-NEXT"))
     outcome = submission_outcome(session, college.id, "2026", "P-NEXT")
     assert (outcome.adds_programme, outcome.version) == (False, 1)
+
+
+def test_a_file_counts_on_from_a_version_committed_after_the_session_read_the_return(
+        session, session_factory, college, period, submitter):
+    payload = return_payload(college, programme_code="B-STALE")
+    first = submit_return(session, submitter, payload)
+    read = session.get(Return, first.return_id)
+    assert read.latest_version == 1
+    with session_factory() as other:
+        submit_return(other, submitter, payload)
+        other.commit()
+    [result] = store_returns(session, submitter, [payload], source="csv")
+    assert (result.return_id, result.version, read.latest_version) == (first.return_id, 3, 3)
