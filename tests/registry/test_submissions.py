@@ -308,3 +308,12 @@ def test_a_file_counts_on_from_a_version_committed_after_the_session_read_the_re
         other.commit()
     [result] = store_returns(session, submitter, [payload], source="csv")
     assert (result.return_id, result.version, read.latest_version) == (first.return_id, 3, 3)
+
+
+def test_a_file_registers_its_new_programmes_in_code_order_whatever_its_order(
+        session, college, period, submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("N-ZULU", "N-ALPHA")]
+    store_returns(session, submitter, payloads, source="csv")
+    registered = session.scalars(select(Programme.code).where(Programme.code.like("N-%"))
+                                 .order_by(Programme.id)).all()
+    assert registered == ["N-ALPHA", "N-ZULU"]
