@@ -317,3 +317,21 @@ def test_a_file_registers_its_new_programmes_in_code_order_whatever_its_order(
     registered = session.scalars(select(Programme.code).where(Programme.code.like("N-%"))
                                  .order_by(Programme.id)).all()
     assert registered == ["N-ALPHA", "N-ZULU"]
+
+
+def test_a_file_is_checked_against_the_window_at_the_moment_it_is_stored_for(
+        session, college, submitter):
+    make_period(session, "2019", open_now=False)
+    inside_the_window = datetime.now(UTC) - timedelta(days=30)
+    [result] = store_returns(session, submitter, [return_payload(college, "2019")],
+                             source="demo", now=inside_the_window)
+    assert result.version == 1
+
+
+def test_a_file_naming_an_unknown_period_names_it_by_its_return(session, college, period,
+                                                                submitter):
+    payloads = [return_payload(college), return_payload(college, "2031", programme_code="U-1")]
+    with pytest.raises(ValidationFailed) as refused:
+        store_returns(session, submitter, payloads, source="csv")
+    assert refused.value.fields == {
+        "return 2: header.period_code": ["'2031' is not a reporting period"]}
