@@ -335,3 +335,14 @@ def test_a_file_naming_an_unknown_period_names_it_by_its_return(session, college
         store_returns(session, submitter, payloads, source="csv")
     assert refused.value.fields == {
         "return 2: header.period_code": ["'2031' is not a reporting period"]}
+
+
+def test_a_key_another_college_also_uses_still_replays_the_colleges_own_version(
+        session, college, other_college, period, submitter):
+    other = Actor.for_user(make_user(session, "college", institution_id=other_college.id,
+                                     university_id=other_college.university_id))
+    payload = return_payload(college)
+    mine = submit_return(session, submitter, payload, idempotency_key="shared")
+    submit_return(session, other, return_payload(other_college), idempotency_key="shared")
+    retried = submit_return(session, submitter, payload, idempotency_key="shared")
+    assert (retried.version_id, retried.replayed) == (mine.version_id, True)
