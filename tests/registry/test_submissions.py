@@ -5,6 +5,7 @@ writes and audits a version in one statement)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from registry.models import AuditEvent, IdempotencyRecord, Programme, Return, ReturnVersion
 from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict, ValidationFailed
+from registry.services.register.periods import grant_extension
 from registry.services.submission.submissions import (
     IDEMPOTENCY_WINDOW,
     payload_digest,
@@ -346,3 +348,29 @@ def test_a_key_another_college_also_uses_still_replays_the_colleges_own_version(
     submit_return(session, other, return_payload(other_college), idempotency_key="shared")
     retried = submit_return(session, submitter, payload, idempotency_key="shared")
     assert (retried.version_id, retried.replayed) == (mine.version_id, True)
+
+
+def test_the_digest_is_the_sha256_of_the_compact_sorted_json_keeping_unicode():
+    payload = {"b": [1, 2], "a": {"name": "Khyber Girls' Medical College – Peshawar"}}
+    canonical = '{"a":{"name":"Khyber Girls\' Medical College – Peshawar"},"b":[1,2]}'
+    assert payload_digest(payload) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_the_same_figures_in_another_key_order_replay_under_their_key(session, college, period,
+                                                                      submitter):
+    payload = return_payload(college)
+    first = submit_return(session, submitter, payload, idempotency_key="k-order")
+    reordered = {section: (dict(reversed(values.items())) if isinstance(values, dict)
+                           else values) for section, values in reversed(payload.items())}
+    again = submit_return(session, submitter, reordered, idempotency_key="k-order")
+    assert (again.version_id, again.replayed) == (first.version_id, True)
+
+
+def test_a_college_with_an_extension_submits_after_the_window_closed(session, college,
+                                                                     submitter):
+    closed = make_period(session, "2019", open_now=False)
+    regulator = Actor.for_user(make_user(session, "regulator"))
+    grant_extension(session, regulator, closed, college,
+                    datetime.now(UTC) + timedelta(days=1), "Floods")
+    result = submit_return(session, submitter, return_payload(college, "2019"))
+    assert result.version == 1
