@@ -9,7 +9,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from registry.models import AuditEvent, IdempotencyRecord, Programme, Return, ReturnVersion
 from registry.services.accounts.actors import Actor
@@ -374,3 +374,20 @@ def test_a_college_with_an_extension_submits_after_the_window_closed(session, co
                     datetime.now(UTC) + timedelta(days=1), "Floods")
     result = submit_return(session, submitter, return_payload(college, "2019"))
     assert result.version == 1
+
+
+def test_a_file_creates_its_new_returns_without_a_failing_statement(session, engine, college,
+                                                                    period, submitter):
+    failures = []
+
+    def note(context):
+        failures.append(context.statement)
+
+    payloads = [return_payload(college, programme_code=p) for p in ("R-ONE", "R-TWO")]
+    event.listen(engine, "handle_error", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(engine, "handle_error", note)
+    assert [r.version for r in results] == [1, 1]
+    assert failures == []
