@@ -391,3 +391,41 @@ def test_a_file_creates_its_new_returns_without_a_failing_statement(session, eng
         event.remove(engine, "handle_error", note)
     assert [r.version for r in results] == [1, 1]
     assert failures == []
+
+
+def test_a_file_of_one_colleges_returns_reads_its_codes_in_two_statements(
+        session, connection, college, period, submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("C-1", "C-2", "C-3")]
+    store_returns(session, submitter, payloads, source="csv")  # registers the programmes
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "programmes" in statement:
+            reads.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert [r.version for r in results] == [2, 2, 2]
+    assert len(reads) == 2
+
+
+def test_a_return_of_a_registered_programme_reads_its_codes_in_one_statement(
+        session, connection, college, period, submitter):
+    payload = return_payload(college, programme_code="C-ONE")
+    submit_return(session, submitter, payload)  # registers the programme
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "programmes" in statement and not statement.lstrip().upper().startswith("UPDATE"):
+            reads.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        result = submit_return(session, submitter, payload)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert result.version == 2
+    assert len(reads) == 1
