@@ -429,3 +429,21 @@ def test_a_return_of_a_registered_programme_reads_its_codes_in_one_statement(
         event.remove(connection, "before_cursor_execute", note)
     assert result.version == 2
     assert len(reads) == 1
+
+
+def test_a_file_holding_a_new_code_twice_registers_it_with_one_insert(
+        session, connection, college, period, submitter):
+    inserts = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO PROGRAMMES"):
+            inserts.append(statement)
+
+    payloads = [return_payload(college, programme_code="T-TWICE")] * 2
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert [r.version for r in results] == [1, 2]
+    assert len(inserts) == 1
