@@ -447,3 +447,14 @@ def test_a_file_holding_a_new_code_twice_registers_it_with_one_insert(
         event.remove(connection, "before_cursor_execute", note)
     assert [r.version for r in results] == [1, 2]
     assert len(inserts) == 1
+
+
+def test_a_return_that_breaks_the_standard_is_refused_naming_its_fields(session, college,
+                                                                        period, submitter):
+    payload = return_payload(college)
+    payload["capacity"]["eligible_mentees"] = -1
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == (
+        "The return does not meet the data standard; see error.fields.")
+    assert refused.value.fields == {"capacity.eligible_mentees": ["Must be 0 or more."]}
