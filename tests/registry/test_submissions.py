@@ -458,3 +458,29 @@ def test_a_return_that_breaks_the_standard_is_refused_naming_its_fields(session,
     assert refused.value.message == (
         "The return does not meet the data standard; see error.fields.")
     assert refused.value.fields == {"capacity.eligible_mentees": ["Must be 0 or more."]}
+
+
+def test_a_files_results_carry_each_versions_receipt_time_and_digest(session, college, period,
+                                                                     submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("D-1", "D-2")]
+    received = datetime.now(UTC).replace(microsecond=0)
+    results = store_returns(session, submitter, payloads, source="csv", now=received)
+    assert [(_naive(r.received_at), r.payload_sha256) for r in results] == [
+        (_naive(received), payload_digest(p)) for p in payloads]
+
+
+def test_a_next_version_is_written_without_a_failing_statement(session, engine, college, period,
+                                                               submitter):
+    payload = return_payload(college, programme_code="W-NEXT")
+    submit_return(session, submitter, payload)
+    failures = []
+
+    def note(context):
+        failures.append(context.statement)
+
+    event.listen(engine, "handle_error", note)
+    try:
+        result = submit_return(session, submitter, payload)
+    finally:
+        event.remove(engine, "handle_error", note)
+    assert (result.version, failures) == (2, [])
