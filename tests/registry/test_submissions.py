@@ -484,3 +484,23 @@ def test_a_next_version_is_written_without_a_failing_statement(session, engine, 
     finally:
         event.remove(engine, "handle_error", note)
     assert (result.version, failures) == (2, [])
+
+
+def test_postgresql_counts_writes_and_audits_a_version_in_one_statement(session, connection,
+                                                                        college, period,
+                                                                        submitter):
+    payload = return_payload(college, programme_code="W-ONE")
+    submit_return(session, submitter, payload)
+    writes = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if any(table in statement for table in ("UPDATE returns", "INTO return_versions",
+                                                "INTO audit_events")):
+            writes.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        submit_return(session, submitter, payload)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert len(writes) == (1 if connection.dialect.name == "postgresql" else 3)
