@@ -22,14 +22,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from registry import create_app
 from registry.db import make_engine
 from registry.migrate import upgrade
 from registry.models import ApiToken, AuditEvent, Programme, Return, ReturnVersion
+from registry.services.accounts.actors import Actor
 from registry.services.register.register import load_reference_data
+from registry.services.submission.submissions import store_returns, submit_return
 from schemas.tabular.write import dump_returns_to_csv
 from tests.conftest import fresh_database
 from tests.factories import (
@@ -37,6 +39,7 @@ from tests.factories import (
     make_college_token,
     make_institution,
     make_period,
+    make_user,
     return_payload,
 )
 
@@ -236,3 +239,53 @@ def test_a_burst_on_a_token_not_used_lately_is_not_queued_on_its_last_use(commit
     with Session(engine) as session:
         assert session.scalar(select(ApiToken.last_used_at)) is not None
     assert_overlapped(kind, overlap)
+
+
+def _wait_for_a_lock_wait(engine: Engine, seconds: float = 20.0) -> None:
+    """Return once some transaction of this database waits for a lock (PostgreSQL)."""
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar_one()
+            if waiting:
+                return
+            watcher.rollback()
+            time.sleep(0.05)
+    raise AssertionError("no transaction came to wait for the uncommitted return")
+
+
+def test_a_file_whose_new_return_another_request_creates_meanwhile_counts_on_from_it(
+        committed_setup):
+    kind, _url, engine, _token, college = committed_setup
+    if kind != "postgresql":
+        pytest.skip("SQLite serialises writers: a file never misses a row another one creates")
+    with Session(engine, expire_on_commit=False) as setup:
+        officer = Actor.for_user(make_user(setup, "college", institution_id=college.id,
+                                           university_id=college.university_id))
+        submit_return(setup, officer, return_payload(college, "2025", programme_code="RACE"))
+        later = make_period(setup, "2026")
+        programme_id = setup.scalar(select(Programme.id).where(Programme.code == "RACE"))
+        setup.commit()
+    with Session(engine, expire_on_commit=False) as other, ThreadPoolExecutor(1) as pool:
+        created = Return(institution_id=college.id, programme_id=programme_id,
+                         period_id=later.id, latest_version=0)
+        other.add(created)
+        other.flush()  # the row exists, uncommitted, when the file looks for it
+
+        def store_file():
+            with Session(engine) as session:
+                results = store_returns(session, officer, [
+                    return_payload(college, "2026", programme_code="RACE")], source="csv")
+                session.commit()
+                return results
+
+        stored = pool.submit(store_file)
+        _wait_for_a_lock_wait(engine)  # the file's INSERT waits on the unique key
+        other.commit()
+        [result] = stored.result(timeout=60)
+    assert (result.return_id, result.version) == (created.id, 1)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Return)
+                              .where(Return.period_id == later.id)) == 1

@@ -5,14 +5,16 @@ writes and audits a version in one statement)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from registry.models import AuditEvent, IdempotencyRecord, Programme, Return, ReturnVersion
 from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict, ValidationFailed
+from registry.services.register.periods import grant_extension
 from registry.services.submission.submissions import (
     IDEMPOTENCY_WINDOW,
     payload_digest,
@@ -267,3 +269,238 @@ def test_the_outcome_names_the_version_a_submission_would_become(session, colleg
     assert after.describe() == "Submitting will store version 2 of the P-OUT return for 2025."
     assert before.describe() == ("Submitting will add programme P-OUT to the programme "
                                  "directory and store version 1 of the P-OUT return for 2025.")
+
+
+def test_a_return_for_an_institution_not_on_the_register_is_refused_naming_its_code(
+        session, college, period, submitter):
+    payload = return_payload(college)
+    payload["header"]["institution_code"] = "XX-NOWHERE-1"
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == "Unknown institution 'XX-NOWHERE-1'."
+    assert refused.value.fields == {
+        "header.institution_code": ["'XX-NOWHERE-1' is not on the register"]}
+
+
+def test_a_return_of_a_known_college_for_an_unknown_period_is_refused_naming_the_period(
+        session, college, other_college, period, submitter):
+    payload = return_payload(college, "2031")
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == "Unknown reporting period '2031'."
+    assert refused.value.fields == {"header.period_code": ["'2031' is not a reporting period"]}
+
+
+def test_the_outcome_for_a_registered_programme_new_to_the_period_is_its_version_1(
+        session, college, period, submitter):
+    make_period(session, "2026")
+    submit_return(session, submitter, return_payload(college, "2025", programme_code="P-NEXT"))
+    outcome = submission_outcome(session, college.id, "2026", "P-NEXT")
+    assert (outcome.adds_programme, outcome.version) == (False, 1)
+
+
+def test_a_file_counts_on_from_a_version_committed_after_the_session_read_the_return(
+        session, session_factory, college, period, submitter):
+    payload = return_payload(college, programme_code="B-STALE")
+    first = submit_return(session, submitter, payload)
+    read = session.get(Return, first.return_id)
+    assert read.latest_version == 1
+    with session_factory() as other:
+        submit_return(other, submitter, payload)
+        other.commit()
+    [result] = store_returns(session, submitter, [payload], source="csv")
+    assert (result.return_id, result.version, read.latest_version) == (first.return_id, 3, 3)
+
+
+def test_a_file_registers_its_new_programmes_in_code_order_whatever_its_order(
+        session, college, period, submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("N-ZULU", "N-ALPHA")]
+    store_returns(session, submitter, payloads, source="csv")
+    registered = session.scalars(select(Programme.code).where(Programme.code.like("N-%"))
+                                 .order_by(Programme.id)).all()
+    assert registered == ["N-ALPHA", "N-ZULU"]
+
+
+def test_a_file_is_checked_against_the_window_at_the_moment_it_is_stored_for(
+        session, college, submitter):
+    make_period(session, "2019", open_now=False)
+    inside_the_window = datetime.now(UTC) - timedelta(days=30)
+    [result] = store_returns(session, submitter, [return_payload(college, "2019")],
+                             source="demo", now=inside_the_window)
+    assert result.version == 1
+
+
+def test_a_file_naming_an_unknown_period_names_it_by_its_return(session, college, period,
+                                                                submitter):
+    payloads = [return_payload(college), return_payload(college, "2031", programme_code="U-1")]
+    with pytest.raises(ValidationFailed) as refused:
+        store_returns(session, submitter, payloads, source="csv")
+    assert refused.value.fields == {
+        "return 2: header.period_code": ["'2031' is not a reporting period"]}
+
+
+def test_a_key_another_college_also_uses_still_replays_the_colleges_own_version(
+        session, college, other_college, period, submitter):
+    other = Actor.for_user(make_user(session, "college", institution_id=other_college.id,
+                                     university_id=other_college.university_id))
+    payload = return_payload(college)
+    mine = submit_return(session, submitter, payload, idempotency_key="shared")
+    submit_return(session, other, return_payload(other_college), idempotency_key="shared")
+    retried = submit_return(session, submitter, payload, idempotency_key="shared")
+    assert (retried.version_id, retried.replayed) == (mine.version_id, True)
+
+
+def test_the_digest_is_the_sha256_of_the_compact_sorted_json_keeping_unicode():
+    payload = {"b": [1, 2], "a": {"name": "Khyber Girls' Medical College – Peshawar"}}
+    canonical = '{"a":{"name":"Khyber Girls\' Medical College – Peshawar"},"b":[1,2]}'
+    assert payload_digest(payload) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_the_same_figures_in_another_key_order_replay_under_their_key(session, college, period,
+                                                                      submitter):
+    payload = return_payload(college)
+    first = submit_return(session, submitter, payload, idempotency_key="k-order")
+    reordered = {section: (dict(reversed(values.items())) if isinstance(values, dict)
+                           else values) for section, values in reversed(payload.items())}
+    again = submit_return(session, submitter, reordered, idempotency_key="k-order")
+    assert (again.version_id, again.replayed) == (first.version_id, True)
+
+
+def test_a_college_with_an_extension_submits_after_the_window_closed(session, college,
+                                                                     submitter):
+    closed = make_period(session, "2019", open_now=False)
+    regulator = Actor.for_user(make_user(session, "regulator"))
+    grant_extension(session, regulator, closed, college,
+                    datetime.now(UTC) + timedelta(days=1), "Floods")
+    result = submit_return(session, submitter, return_payload(college, "2019"))
+    assert result.version == 1
+
+
+def test_a_file_creates_its_new_returns_without_a_failing_statement(session, engine, college,
+                                                                    period, submitter):
+    failures = []
+
+    def note(context):
+        failures.append(context.statement)
+
+    payloads = [return_payload(college, programme_code=p) for p in ("R-ONE", "R-TWO")]
+    event.listen(engine, "handle_error", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(engine, "handle_error", note)
+    assert [r.version for r in results] == [1, 1]
+    assert failures == []
+
+
+def test_a_file_of_one_colleges_returns_reads_its_codes_in_two_statements(
+        session, connection, college, period, submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("C-1", "C-2", "C-3")]
+    store_returns(session, submitter, payloads, source="csv")  # registers the programmes
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "programmes" in statement:
+            reads.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert [r.version for r in results] == [2, 2, 2]
+    assert len(reads) == 2
+
+
+def test_a_return_of_a_registered_programme_reads_its_codes_in_one_statement(
+        session, connection, college, period, submitter):
+    payload = return_payload(college, programme_code="C-ONE")
+    submit_return(session, submitter, payload)  # registers the programme
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "programmes" in statement and not statement.lstrip().upper().startswith("UPDATE"):
+            reads.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        result = submit_return(session, submitter, payload)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert result.version == 2
+    assert len(reads) == 1
+
+
+def test_a_file_holding_a_new_code_twice_registers_it_with_one_insert(
+        session, connection, college, period, submitter):
+    inserts = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO PROGRAMMES"):
+            inserts.append(statement)
+
+    payloads = [return_payload(college, programme_code="T-TWICE")] * 2
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        results = store_returns(session, submitter, payloads, source="csv")
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert [r.version for r in results] == [1, 2]
+    assert len(inserts) == 1
+
+
+def test_a_return_that_breaks_the_standard_is_refused_naming_its_fields(session, college,
+                                                                        period, submitter):
+    payload = return_payload(college)
+    payload["capacity"]["eligible_mentees"] = -1
+    with pytest.raises(ValidationFailed) as refused:
+        submit_return(session, submitter, payload)
+    assert refused.value.message == (
+        "The return does not meet the data standard; see error.fields.")
+    assert refused.value.fields == {"capacity.eligible_mentees": ["Must be 0 or more."]}
+
+
+def test_a_files_results_carry_each_versions_receipt_time_and_digest(session, college, period,
+                                                                     submitter):
+    payloads = [return_payload(college, programme_code=p) for p in ("D-1", "D-2")]
+    received = datetime.now(UTC).replace(microsecond=0)
+    results = store_returns(session, submitter, payloads, source="csv", now=received)
+    assert [(_naive(r.received_at), r.payload_sha256) for r in results] == [
+        (_naive(received), payload_digest(p)) for p in payloads]
+
+
+def test_a_next_version_is_written_without_a_failing_statement(session, engine, college, period,
+                                                               submitter):
+    payload = return_payload(college, programme_code="W-NEXT")
+    submit_return(session, submitter, payload)
+    failures = []
+
+    def note(context):
+        failures.append(context.statement)
+
+    event.listen(engine, "handle_error", note)
+    try:
+        result = submit_return(session, submitter, payload)
+    finally:
+        event.remove(engine, "handle_error", note)
+    assert (result.version, failures) == (2, [])
+
+
+def test_postgresql_counts_writes_and_audits_a_version_in_one_statement(session, connection,
+                                                                        college, period,
+                                                                        submitter):
+    payload = return_payload(college, programme_code="W-ONE")
+    submit_return(session, submitter, payload)
+    writes = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if any(table in statement for table in ("UPDATE returns", "INTO return_versions",
+                                                "INTO audit_events")):
+            writes.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        submit_return(session, submitter, payload)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert len(writes) == (1 if connection.dialect.name == "postgresql" else 3)
