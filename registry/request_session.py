@@ -52,10 +52,11 @@ def get_session() -> Session:
     """Return the session of the current request, opening it on first use (as a reader's
     for GET and HEAD requests and views marked `begins_reading`)."""
     if "db_session" not in g:
-        session = current_app.extensions["registry.sessionmaker"]()
+        # Kept on `g` before it begins, so the request's teardown closes it even when the
+        # database cannot be reached.
+        g.db_session = session = current_app.extensions["registry.sessionmaker"]()
         if _begins_reading():
             begin_reading(session)
-        g.db_session = session
     return g.db_session
 
 

@@ -24,13 +24,14 @@ from sqlalchemy import select
 import registry.demo
 import registry.services
 from expectations import rules_by_id
+from registry.db import utcnow
 from registry.models import AuditEvent, QualityIssue, Return, University, User
 from registry.services.accounts import accounts, tokens
 from registry.services.accounts.actors import Actor
 from registry.services.quality import quality, quality_checks
 from registry.services.quality.quality_checks import Finding
 from registry.services.register import peer_groups, periods, programmes, register
-from registry.services.releases import feedback_report, publication, releases
+from registry.services.releases import feedback_report, publication, releases, stored_charts
 from registry.services.review import review, threads
 from registry.services.submission import drafts, submissions
 from tests.factories import make_institution, return_payload
@@ -276,6 +277,12 @@ def _prerender_reports(session, w):
 
 
 
+def _store_charts(session, w):
+    _release(session, w)
+    stored_charts.prerender_charts(session, w["regulator"], ("en",), utcnow())
+    return w["regulator"], ("charts.store", "stored_charts", "default views")
+
+
 def _load_register(session, w):
     rows = [register.RegisterRow("KP-REG-1", "New College", "medical", "public", "KP", "KMU")]
     register.load_register(session, rows, w["admin"])
@@ -374,6 +381,7 @@ CASES: dict[str, Callable] = {
     "publication.confirm_publication": _confirm_publication,
     "publication.schedule_publication": _schedule_publication,
     "feedback_report.prerender_reports": _prerender_reports,
+    "stored_charts.prerender_charts": _store_charts,
     "register.load_register": _load_register,
     "review.decide": _decide_review,
     "quality_checks.store_findings": _store_findings,

@@ -28,6 +28,7 @@ from registry.db import begin_writing, utcnow
 from registry.indicators.strata import DIMENSION_SETS, DIMENSIONS
 from registry.models import StoredChart
 from registry.services.accounts.actors import Actor
+from registry.services.accounts.audit import record_event
 from registry.services.releases import benchmarks, charts, dashboard
 from registry.services.releases.series import published_releases
 from schemas.indicators import CATALOGUE, HEADLINE
@@ -80,12 +81,18 @@ def prerender_charts(session: Session, actor: Actor, languages: Sequence[str],
                     draw_filtered_views(session, actor, now)
     begin_writing(session)
     stored = set(session.scalars(select(StoredChart.key)))
-    session.execute(delete(StoredChart).where(StoredChart.key.not_in(drawn)))
+    dropped = stored - set(drawn)
+    session.execute(delete(StoredChart).where(StoredChart.key.in_(dropped)))
     new = [{"key": key, "language": language, "svg": svg, "rendered_at": utcnow(),
             "rendered_by": actor.label}
            for key, (language, svg) in drawn.items() if key not in stored]
     if new:
         session.execute(_insert_new(session).values(new))
+    views = "default and filtered views" if filtered_views else "default views"
+    record_event(session, actor, "charts.store", "stored_charts", views,
+                 after=f"{len(new)} charts stored, {len(dropped)} dropped",
+                 detail={"stored": len(new), "dropped": len(dropped), "kept": len(drawn)
+                         - len(new), "languages": list(languages)})
     session.flush()
     return len(new)
 
