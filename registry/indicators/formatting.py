@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from babel import Locale, dates
 
 from schemas.indicators import BY_CODE
+
+# One way of writing a date, on every page and in the Feedback Report, spelled out in the
+# reader's language.
+DATE_FORMAT = "d MMMM y"
+DATETIME_FORMAT = "d MMMM y, HH:mm 'UTC'"
 
 # How words reach a reader: flask-babel's gettext on the pages (the English text is the
 # message id), `english` where no translation applies (the PDF report, pipelines, tests).
@@ -19,6 +27,18 @@ def N_(text: str) -> str:
 def english(text: str, **variables) -> str:
     """The English text itself, its %(name)s placeholders filled (gettext's English twin)."""
     return text % variables if variables else text
+
+
+def long_date(value: date | datetime | None, locale: Locale | str = "en") -> str:
+    """A date in the registry's one format ("5 December 2026"); a dash when missing."""
+    return "–" if value is None else dates.format_date(value, DATE_FORMAT, locale=locale)
+
+
+def long_datetime(value: datetime | None, locale: Locale | str = "en") -> str:
+    """A moment (always UTC in the registry) in the one format; a dash when missing."""
+    if value is None:
+        return "–"
+    return dates.format_datetime(value, DATETIME_FORMAT, tzinfo=UTC, locale=locale)
 
 
 def as_shown(value: float, code: str) -> float:

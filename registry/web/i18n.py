@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from urllib.parse import urlsplit
 
-from babel import Locale, dates, numbers
+from babel import Locale, numbers
 from flask import (
     Blueprint,
     Flask,
@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
+from registry.indicators import formatting
 from registry.indicators.strata import breakdown_label, stratum_label
 
 bp = Blueprint("language", __name__)
@@ -33,9 +34,6 @@ bp = Blueprint("language", __name__)
 SESSION_KEY = "language"
 # Outside a request (a PDF rendered by a pipeline, a CLI command) text is in English.
 FALLBACK_LANGUAGE = "en"
-# One way of writing a date on every page, spelled out in the reader's language.
-DATE_FORMAT = "d MMMM y"
-DATETIME_FORMAT = "d MMMM y, HH:mm 'UTC'"
 
 
 def N_(text: str) -> str:
@@ -118,14 +116,12 @@ def signed(value: float | int | None, decimals: int = 0) -> str:
 
 def long_date(value: date | datetime | None) -> str:
     """A date in the registry's one format, in the reader's language."""
-    return "–" if value is None else dates.format_date(value, DATE_FORMAT, locale=_locale())
+    return formatting.long_date(value, _locale())
 
 
 def long_datetime(value: datetime | None) -> str:
     """A moment (always UTC in the registry) in the one format, in the reader's language."""
-    if value is None:
-        return "–"
-    return dates.format_datetime(value, DATETIME_FORMAT, tzinfo=UTC, locale=_locale())
+    return formatting.long_datetime(value, _locale())
 
 
 def left_to_right(value: object) -> str:

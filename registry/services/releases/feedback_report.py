@@ -31,7 +31,13 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from registry.db import begin_writing, utcnow
 from registry.indicators import charts
 from registry.indicators.figures import InstitutionResult, decode
-from registry.indicators.formatting import as_shown, indicator_change, indicator_value
+from registry.indicators.formatting import (
+    as_shown,
+    indicator_change,
+    indicator_value,
+    long_date,
+    long_datetime,
+)
 from registry.models import (
     BenchmarkCell,
     FeedbackReport,
@@ -503,7 +509,8 @@ def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                      autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters.update(indicator_value=indicator_value,
-                               indicator_change=indicator_change)
+                               indicator_change=indicator_change, date=long_date,
+                               datetime=long_datetime)
     environment.globals.update(headline_chart=headline_chart, trend_chart=trend_chart)
     return environment
 

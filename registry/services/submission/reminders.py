@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.indicators.formatting import long_date
 from registry.models import (
     Institution,
     Message,
@@ -146,7 +147,7 @@ def _college_event(period: Period, now: datetime) -> tuple[str, str, str] | None
 
 def _college_body(period, institution, rows, kind) -> str:
     programmes = "\n".join(f"  - {r.programme.name} ({r.programme.code})" for r in rows)
-    when = period.due_at.strftime("%d %B %Y")
+    when = long_date(period.due_at)
     lead = (f"The returns below were due on {when} and have not arrived." if kind == "overdue"
             else f"The returns below are due on {when}.")
     return (f"Dear {institution.name},\n\n{lead}\n\n{programmes}\n\n"

@@ -257,3 +257,12 @@ def test_a_chosen_peer_group_is_rendered_on_demand_by_the_same_function(
     found = report_download(session, university, college, release.period, group.id)
     assert not found.stored
     assert "KP benchmark five" in first_page_text(found.pdf)
+
+
+def test_the_report_writes_its_dates_in_the_registrys_one_format(app, session,
+                                                                 published_release, college):
+    release, _ = published_release
+    html = report_html(app, session, college, release.period)
+    built = release.built_at
+    assert f"built {built.day} {built:%B %Y}" in html  # "5 December 2026", as the pages
+    assert f"built {built.day} {built:%B %Y, %H:%M} UTC" in html
