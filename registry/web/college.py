@@ -41,6 +41,7 @@ from registry.services.submission.return_form import (
 )
 from registry.web.auth import role_required, web_actor
 from schemas import SCHEMA_VERSION
+from schemas.codes import Level, MentoringModel
 from schemas.examples import pilot_return
 
 bp = Blueprint("college", __name__, url_prefix="/college")
@@ -180,6 +181,8 @@ def _start_page(session, actor, errors: dict[str, list[str]]):
         programmes=programme_service.programmes_of(session, actor.institution_id),
         drafts=draft_service.drafts_of(session, actor), new_value=NEW_PROGRAMME,
         chosen_period=request.args.get("period"),
+        level_labels={level.value: level.label for level in Level},
+        model_labels={model.value: model.label for model in MentoringModel},
     ), 422 if errors else 200
 
 
