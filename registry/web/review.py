@@ -59,7 +59,7 @@ def _bulk(form):
         return _queue_page(confirm=_rows(chosen))
     done = review.decide_many(get_session(), web_actor(), chosen, decision, form.get("comment"))
     flash(ngettext("%(status)s: %(num)d return.", "%(status)s: %(num)d returns.", len(done),
-                   status=gettext(status_label(done[0].status_after))), "info")
+                   status=status_label(done[0].status_after)), "info")
     return redirect(url_for("review_pages.queue", **_kept_args()))
 
 

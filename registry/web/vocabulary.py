@@ -18,7 +18,6 @@ def vocabularies() -> dict[str, Iterable[str]]:
     from registry.services.releases.releases import KINDS
     from registry.services.review.threads import KIND_LABELS
     from registry.web.public import COMPONENT_LABELS
-    from registry.web.status import STATUS_LABELS
     from schemas.codes import Level, MentoringModel
     from schemas.indicators import CATALOGUE
 
@@ -37,7 +36,6 @@ def vocabularies() -> dict[str, Iterable[str]]:
         "benchmark dimension": DIMENSION_LABELS.values(),
         "benchmark group": [value_label(dimension, value)
                             for dimension, values in DIMENSIONS.items() for value in values],
-        "return status": STATUS_LABELS.values(),
         "thread message kind": KIND_LABELS.values(),
         "quality rule": [rule.title for rule in load_rules()],
         "quality rule guidance": [rule.guidance for rule in load_rules()],
