@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-PAGES = {403: "errors/403.html", 404: "not_found.html"}
+PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "not_found.html"}
 
 
 def error_page(exc: HTTPException):
-    """Render the styled page for a 403 or 404; other errors keep werkzeug's page."""
+    """Render the styled page for a 400, 403 or 404; other errors keep werkzeug's page."""
     template = PAGES.get(exc.code or 0)
     if template is None:
         return exc
-    return render_template(template, reason=_reason(exc)), exc.code
+    return render_template(template, reason=_reason(exc), expired_form=isinstance(exc, CSRFError),
+                           back=_page_before()), exc.code
 
 
 def _reason(exc: HTTPException) -> str | None:
     """The view's own explanation, if it gave one (abort(403, "…"))."""
+    if isinstance(exc, CSRFError):
+        return None  # flask-wtf's English reason; the page says it in the reader's language
     default = type(exc).description
     return exc.description if exc.description and exc.description != default else None
+
+
+def _page_before() -> str | None:
+    """The page the form was sent from, when it is one of ours (to reload it)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def register_error_pages(app: Flask) -> None:

@@ -147,6 +147,27 @@ def test_error_pages_offer_a_way_on_and_pass_axe(registry_with_release, wide):
     assert wide.url == f"{base}/college"
 
 
+def test_a_form_whose_session_expired_says_so_and_leads_back_to_it(registry_with_release, wide):
+    base = registry_with_release["url"]
+    wide.goto(f"{base}/login")
+    wide.context.clear_cookies()  # the session, and with it the form's CSRF secret, is gone
+    wide.get_by_label("Email").fill("officer@kp-med-pub-001.demo")
+    wide.get_by_label("Password").fill("mentoring-demo")
+    with wide.expect_response(lambda r: r.request.method == "POST") as sent:
+        wide.get_by_role("button", name="Log in").click()
+    assert sent.value.status == 400
+    assert heading(wide) == "This form could not be sent"
+    assert "Nothing was stored" in wide.locator("main").inner_text()
+    assert serious_violations(wide) == []
+    screenshot(wide, "error-400-expired-form-1366")
+    wide.get_by_role("link", name="Open the page again").click()
+    assert wide.url == f"{base}/login"
+    wide.get_by_label("Email").fill("officer@kp-med-pub-001.demo")
+    wide.get_by_label("Password").fill("mentoring-demo")
+    wide.get_by_role("button", name="Log in").click()
+    assert wide.url == f"{base}/college"
+
+
 @pytest.mark.parametrize("role", list(LISTS), ids=lambda r: r or "public")
 def test_list_pages_fit_a_390_px_screen_and_pass_axe(registry_with_release, browser, role):
     base = registry_with_release["url"]

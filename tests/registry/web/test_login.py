@@ -54,3 +54,23 @@ def test_login_form_without_csrf_token_is_refused(csrf_client, college_user):
 
 def test_logout_needs_a_post_with_csrf(csrf_client):
     assert csrf_client.get("/logout").status_code == 405
+
+
+def test_a_form_without_its_csrf_token_gets_a_page_saying_nothing_was_stored(csrf_client,
+                                                                            college_user):
+    response = csrf_client.post("/login", headers={"Referer": "http://localhost/login?next=/college"},
+                                data={"email": college_user.email, "password": TEST_PASSWORD})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This form could not be sent" in page
+    assert "Nothing was stored" in page
+    assert 'href="/login?next=/college"' in page
+
+
+def test_the_expired_form_page_links_back_only_to_a_page_of_the_registry(csrf_client):
+    response = csrf_client.post("/login", headers={"Referer": "https://elsewhere.example/login"},
+                                data={"email": "someone@example.org", "password": "x"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "elsewhere.example" not in page
+    assert "Open the page again" not in page
