@@ -330,6 +330,21 @@ def test_a_file_is_checked_against_the_window_at_the_moment_it_is_stored_for(
     assert result.version == 1
 
 
+def test_a_return_is_checked_against_the_window_at_the_moment_it_is_stored_for(
+        session, college, submitter):
+    make_period(session, "2019", open_now=False)
+    inside_the_window = datetime.now(UTC) - timedelta(days=30)
+    result = submit_return(session, submitter, return_payload(college, "2019"), source="demo",
+                           now=inside_the_window)
+    assert result.version == 1
+
+
+def test_a_return_naming_no_source_is_recorded_as_sent_through_the_api(session, college,
+                                                                      period, submitter):
+    result = submit_return(session, submitter, return_payload(college))
+    assert session.get(ReturnVersion, result.version_id).source == "api"
+
+
 def test_a_file_naming_an_unknown_period_names_it_by_its_return(session, college, period,
                                                                 submitter):
     payloads = [return_payload(college), return_payload(college, "2031", programme_code="U-1")]
