@@ -15,6 +15,7 @@ from registry.models import AuditEvent, IdempotencyRecord, Programme, Return, Re
 from registry.services.accounts.actors import Actor
 from registry.services.errors import Conflict, ValidationFailed
 from registry.services.register.periods import grant_extension
+from registry.services.submission.pipeline_trigger import DISPATCH_KEY, PENDING_KEY
 from registry.services.submission.submissions import (
     IDEMPOTENCY_WINDOW,
     payload_digest,
@@ -216,6 +217,25 @@ def test_the_directory_shows_the_components_of_the_latest_period_reported(
     submit_return(session, submitter, earlier)
     session.refresh(programme)
     assert (programme.components_period, programme.components) == ("2026", components)
+
+
+def test_a_new_version_of_the_latest_period_updates_the_directorys_components(
+        session, college, period, submitter):
+    first = return_payload(college, programme_code="P-COMP")
+    corrected = copy.deepcopy(first)
+    corrected["governance"]["written_policy"] = True
+    submit_return(session, submitter, first)
+    submit_return(session, submitter, corrected)
+    programme = session.scalar(select(Programme).where(Programme.code == "P-COMP"))
+    assert (programme.components_period, programme.components["written_policy"]) == (
+        period.code, True)
+
+
+def test_a_submission_asks_for_a_quality_run_of_its_period_at_commit(session, college, period,
+                                                                     submitter):
+    session.info[DISPATCH_KEY] = []
+    submit_return(session, submitter, return_payload(college))
+    assert session.info[PENDING_KEY] == {period.code}
 
 
 def test_a_file_with_bad_returns_stores_nothing_and_names_each_problem_by_its_return(
