@@ -226,6 +226,7 @@ def test_a_new_version_of_the_latest_period_updates_the_directorys_components(
     corrected["governance"]["written_policy"] = True
     submit_return(session, submitter, first)
     submit_return(session, submitter, corrected)
+    session.expire_all()  # read what was stored, not the objects the submissions updated
     programme = session.scalar(select(Programme).where(Programme.code == "P-COMP"))
     assert (programme.components_period, programme.components["written_policy"]) == (
         period.code, True)
