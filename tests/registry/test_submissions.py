@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -202,6 +202,8 @@ def test_a_first_return_registers_its_programme_from_its_programme_section(
     section = payload["programme"]
     assert (programme.institution_id, programme.name, programme.level, programme.model) == (
         college.id, section["name"], section["level"], section["model"])
+    assert (programme.disciplines, programme.start_date) == (
+        section["disciplines"], date.fromisoformat(section["start_date"]))
     assert programme.components_period == period.code
 
 

@@ -420,12 +420,11 @@ def _register_from_return(
         if known is not None:
             programme_service.check_programme_matches(known, section)
             return known
-    start = section.get("start_date")
     programme_service.insert_programme(
         session, actor, checked.institution,
         code=code, name=section["name"],
         level=section["level"], model=section["model"], disciplines=section["disciplines"],
-        start_date=date.fromisoformat(start) if start else None,
+        start_date=date.fromisoformat(section["start_date"]),  # the standard requires it
     )
     programme = ProgrammeRef(*session.execute(PROGRAMME_QUERY, {
         "institution_id": checked.institution.id, "code": code}).one())
