@@ -368,6 +368,17 @@ def test_a_return_naming_no_source_is_recorded_as_sent_through_the_api(session, 
     assert session.get(ReturnVersion, result.version_id).source == "api"
 
 
+def test_a_file_names_a_later_returns_level_mismatch_by_its_number(session, college, period,
+                                                                   submitter):
+    submit_return(session, submitter, return_payload(college, programme_code="P-LVL"))
+    changed = return_payload(college, programme_code="P-LVL")
+    changed["programme"] = {**changed["programme"], "level": "undergraduate"}
+    with pytest.raises(ValidationFailed) as refused:
+        store_returns(session, submitter, [return_payload(college, programme_code="P-OTHER"),
+                                           changed], source="csv")
+    assert list(refused.value.fields) == ["return 2: programme.level"]
+
+
 def test_a_file_naming_an_unknown_period_names_it_by_its_return(session, college, period,
                                                                 submitter):
     payloads = [return_payload(college), return_payload(college, "2031", programme_code="U-1")]
