@@ -204,7 +204,7 @@ def check_return(
     found = (references or ReturnReferences(session)).resolve(header)
     if found is None:  # say which code is unknown, in the order the checks are made
         require_college_of(actor, _institution(session, header["institution_code"]))
-        _period(session, header["period_code"])
+        raise _unknown_period(header["period_code"])  # the college is known, so the period is not
     institution, period, deadline, programme = found
     require_college_of(actor, institution)
     require_version_accepted(period.code, period.standard_versions, header["schema_version"])
@@ -262,12 +262,9 @@ def _institution(session: Session, code: str) -> Institution:
     return institution
 
 
-def _period(session: Session, code: str) -> Period:
-    period = session.scalar(select(Period).where(Period.code == code))
-    if period is None:
-        raise ValidationFailed(f"Unknown reporting period {code!r}.",
-                               {"header.period_code": [f"{code!r} is not a reporting period"]})
-    return period
+def _unknown_period(code: str) -> ValidationFailed:
+    return ValidationFailed(f"Unknown reporting period {code!r}.",
+                            {"header.period_code": [f"{code!r} is not a reporting period"]})
 
 
 def submit_return(
