@@ -172,17 +172,20 @@ class ReturnReferences:
         return institution, period, deadline, ProgrammeRef(*row[8:]) if row[8] else None
 
     def programme(self, institution: InstitutionRef, code: str) -> ProgrammeRef | Programme | None:
-        """The institution's programme with this code; all of them are loaded at once."""
+        """The institution's programme with this code."""
+        return self._known_programmes(institution).get(code)
+
+    def added(self, institution: InstitutionRef, programme: ProgrammeRef | Programme) -> None:
+        """Note a programme registered during this request."""
+        self._known_programmes(institution)[programme.code] = programme
+
+    def _known_programmes(self, institution: InstitutionRef) -> dict[str, ProgrammeRef | Programme]:
+        """The institution's programmes by code, all loaded at once on first use."""
         known = self._programmes.get(institution.id)
         if known is None:
             rows = self.session.execute(PROGRAMMES_QUERY, {"institution_id": institution.id})
             known = self._programmes[institution.id] = {r.code: ProgrammeRef(*r) for r in rows}
-        return known.get(code)
-
-    def added(self, institution: InstitutionRef, programme: ProgrammeRef | Programme) -> None:
-        """Note a programme registered during this request."""
-        self.programme(institution, programme.code)
-        self._programmes[institution.id][programme.code] = programme
+        return known
 
 
 def check_return(
