@@ -9,6 +9,8 @@ being a college. The flags test against the over-dispersed variance φ·E (Spieg
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy.stats import norm
 
 from registry.indicators import stats
 
@@ -64,3 +66,33 @@ def test_over_dispersion_is_the_mean_squared_winsorised_pearson_residual():
 def test_rows_without_an_expectation_are_not_tested():
     found = stats.overdispersed_poisson_test(np.array([[3.0], [np.nan]]), np.array([[0.0], [2.0]]))
     assert np.isnan(found).all()
+
+
+def test_where_colleges_differ_a_little_the_p_value_is_the_normal_tail_of_the_scaled_residual():
+    expected = np.full((10, 1), 100.0)
+    spread = 1.3 * np.array([[-1.5], [-1.2], [-1.0], [0], [0], [0], [1.0], [1.2], [1.2], [1.8]])
+    observed = expected + 10.0 * spread
+    phi = stats.overdispersion(observed, expected)[0]
+    assert 1.0 < phi < 2.0
+    z = (observed - expected) / np.sqrt(phi * expected)
+    np.testing.assert_allclose(stats.overdispersed_poisson_test(observed, expected),
+                               2.0 * norm.sf(np.abs(z)))
+
+
+def test_where_colleges_differ_a_row_without_an_expectation_is_not_tested_and_others_are():
+    observed, expected = differing_colleges()
+    observed[0, 0], expected[0, 0] = 3.0, 0.0
+    observed[1, 0], expected[1, 0] = 1.0, 0.5
+    assert stats.overdispersion(observed, expected)[0] > 1.0
+    found = stats.overdispersed_poisson_test(observed, expected)[:, 0]
+    assert np.isnan(found[0])
+    assert not np.isnan(found[1:]).any()
+
+
+def test_over_dispersion_counts_every_row_with_a_positive_expectation_and_no_other():
+    expected = np.array([[0.0], [0.5], *([[100.0]] * 8)])
+    observed = np.array([[5.0], [3.0], [80], [90], [95], [100], [100], [105], [110], [130]])
+    z = (observed[1:] - expected[1:]) / np.sqrt(expected[1:])
+    low, high = np.quantile(z, stats.WINSOR)
+    assert stats.overdispersion(observed, expected)[0] == pytest.approx(
+        np.mean(np.clip(z, low, high) ** 2))
