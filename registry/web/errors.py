@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from registry.web.i18n import local_path
+
 PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "not_found.html"}
 
 
@@ -34,9 +36,10 @@ def _page_before() -> str | None:
     if not referrer:
         return None
     parts = urlsplit(referrer)
-    if parts.netloc != request.host or not parts.path.startswith("/"):
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.netloc != request.host or local_path(path) != path:
         return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return path
 
 
 def register_error_pages(app: Flask) -> None:

@@ -73,10 +73,10 @@ def choose_language():
     if chosen not in enabled_languages():
         abort(400, f"Choose one of: {', '.join(enabled_languages())}.")
     session[SESSION_KEY] = chosen
-    return redirect(_local_path(request.form.get("next")))
+    return redirect(local_path(request.form.get("next")))
 
 
-def _local_path(target: str | None) -> str:
+def local_path(target: str | None) -> str:
     """The target if it is a path on this site, else the front page (no open redirect)."""
     target = target or ""
     parts = urlsplit(target)
